@@ -2,3 +2,4 @@ export { compareKeywords, isKeyword, isSym, Keyword, keyword, Sym, stringHash, s
 export { compareValues, equals, hashValue, Rank, rankOf } from './order.js';
 export { BigDec, Char, compareBigDec, isList, List, list, randomUuid, TaggedValue, Uuid } from './scalars.js';
 export { DatahikeError, isDatahikeError } from './error.js';
+export { printValue } from './describe.js';
