@@ -62,10 +62,13 @@ function invalid(message: string, data: Record<string, unknown>): never {
 function typeFrom(ident: Keyword, key: Keyword, v: unknown): ValueType {
   const t = isKeyword(v) ? VALUE_TYPE_BY_KEYWORD.get(v) : undefined;
   if (t === undefined)
-    invalid(`Attribute ${ident}: ${key} must be one of the :db.type/… keywords, got ${printValue(v)}.`, {
-      attribute: ident,
-      [key.fqn]: v,
-    });
+    invalid(
+      `Attribute ${ident}: ${key} must be one of the :db.type/… keywords, got ${printValue(v)}.`,
+      {
+        attribute: ident,
+        [key.fqn]: v,
+      },
+    );
   return t;
 }
 
@@ -128,15 +131,19 @@ export function attributeFromProps(
       });
     for (const a of tupleAttrs)
       if (!isKeyword(a))
-        invalid(`Attribute ${ident}: :db/tupleAttrs must hold attribute keywords, got ${printValue(a)}.`, {
-          attribute: ident,
-          tupleAttrs,
-        });
+        invalid(
+          `Attribute ${ident}: :db/tupleAttrs must hold attribute keywords, got ${printValue(a)}.`,
+          {
+            attribute: ident,
+            tupleAttrs,
+          },
+        );
   }
   const tupleTypes = tupleTypesRaw?.map((t) => typeFrom(ident, K.tupleTypes, t));
   if (tupleTypes !== undefined && (tupleTypes.length < 1 || tupleTypes.length > 8))
     invalid(`Attribute ${ident}: :db/tupleTypes must list 1 to 8 types.`, { attribute: ident });
-  const tupleType = tupleTypeRaw === undefined ? undefined : typeFrom(ident, K.tupleType, tupleTypeRaw);
+  const tupleType =
+    tupleTypeRaw === undefined ? undefined : typeFrom(ident, K.tupleType, tupleTypeRaw);
   if (tupleType === 'tuple' || tupleTypes?.includes('tuple'))
     invalid(`Attribute ${ident}: tuples cannot nest tuples.`, { attribute: ident });
   const doc = props.get(K.doc);
@@ -268,7 +275,8 @@ export function attributeToMap(a: Attribute): Map<Keyword, unknown> {
   m.set(K.ident, a.ident);
   if (a.valueType !== undefined) m.set(K.valueType, valueTypeKeyword(a.valueType));
   m.set(K.cardinality, a.many ? K.cardinalityMany : K.cardinalityOne);
-  if (a.unique !== undefined) m.set(K.unique, a.unique === 'identity' ? K.uniqueIdentity : K.uniqueValue);
+  if (a.unique !== undefined)
+    m.set(K.unique, a.unique === 'identity' ? K.uniqueIdentity : K.uniqueValue);
   if (a.index) m.set(K.index, true);
   if (a.isComponent) m.set(K.isComponent, true);
   if (a.noHistory) m.set(K.noHistory, true);

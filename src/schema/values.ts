@@ -35,7 +35,11 @@ export function checkType(attr: Keyword, type: ValueType, v: unknown): unknown {
     case 'ref':
       if (typeof v === 'number' && Number.isInteger(v)) return v;
       if (typeof v === 'bigint') return v >= -MAX_SAFE && v <= MAX_SAFE ? Number(v) : v;
-      return fail(attr, v, type === 'ref' ? 'an entity id (:db.type/ref)' : 'an integer (:db.type/long)');
+      return fail(
+        attr,
+        v,
+        type === 'ref' ? 'an entity id (:db.type/ref)' : 'an integer (:db.type/long)',
+      );
     case 'double':
     case 'float':
       if (typeof v === 'number') return v;
@@ -90,7 +94,9 @@ export function checkValue(attribute: Attribute, v: unknown): unknown {
     );
   }
   if (attribute.tupleType !== undefined) {
-    return tuple.map((x) => (x === null ? null : checkType(attribute.ident, attribute.tupleType!, x)));
+    return tuple.map((x) =>
+      x === null ? null : checkType(attribute.ident, attribute.tupleType!, x),
+    );
   }
   return tuple;
 }

@@ -24,7 +24,8 @@ function render(v: unknown, depth: number): string {
   }
   if (v instanceof Keyword || v instanceof Sym) return v.toString();
   if (v instanceof Uuid) return `#uuid "${v.str}"`;
-  if (v instanceof Date) return `#inst "${Number.isNaN(v.getTime()) ? 'invalid' : v.toISOString()}"`;
+  if (v instanceof Date)
+    return `#inst "${Number.isNaN(v.getTime()) ? 'invalid' : v.toISOString()}"`;
   if (v instanceof BigDec) return `${v}M`;
   if (depth > 3) return '…';
   if (Array.isArray(v)) return `[${v.map((x) => render(x, depth + 1)).join(' ')}]`;

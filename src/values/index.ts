@@ -1,5 +1,24 @@
-export { compareKeywords, isKeyword, isSym, Keyword, keyword, Sym, stringHash, sym } from './keyword.js';
+export {
+  compareKeywords,
+  isKeyword,
+  isSym,
+  Keyword,
+  keyword,
+  Sym,
+  stringHash,
+  sym,
+} from './keyword.js';
 export { compareValues, equals, hashValue, Rank, rankOf } from './order.js';
-export { BigDec, Char, compareBigDec, isList, List, list, randomUuid, TaggedValue, Uuid } from './scalars.js';
+export {
+  BigDec,
+  Char,
+  compareBigDec,
+  isList,
+  List,
+  list,
+  randomUuid,
+  TaggedValue,
+  Uuid,
+} from './scalars.js';
 export { DatahikeError, isDatahikeError } from './error.js';
 export { printValue } from './describe.js';

@@ -1,0 +1,368 @@
+/**
+ * The API specification table: one entry per public function, the single source from
+ * which the HTTP routes, the remote client, the CLI commands and the OpenAPI document are
+ * generated. Names follow Datahike (`database-exists?`, `as-of`); `jsName` is the exported
+ * function.
+ */
+
+import * as api from './functions.js';
+
+/** Argument kinds, the vocabulary shared by the server, client and CLI generators. */
+export type ArgKind =
+  | 'config'
+  | 'conn'
+  | 'db'
+  | 'tx'
+  | 'tx-meta'
+  | 'time-point'
+  | 'index'
+  | 'component'
+  | 'eid'
+  | 'entity'
+  | 'index-range'
+  | 'fn'
+  | 'key'
+  | 'boolean'
+  | 'string'
+  | 'any';
+
+export interface ApiEntry {
+  /** Datahike's name: `database-exists?`, `as-of`. */
+  readonly name: string;
+  readonly jsName: keyof typeof api;
+  /** The arities, each a list of argument kinds; a trailing `…` kind repeats. */
+  readonly args: readonly (readonly ArgKind[])[];
+  readonly variadic?: ArgKind;
+  readonly returns: string;
+  readonly doc: string;
+  /** Can be called over HTTP. */
+  readonly remote: boolean;
+  /** Same arguments, same answer: served as a cacheable GET. */
+  readonly referentiallyTransparent: boolean;
+  readonly category:
+    | 'database'
+    | 'connection'
+    | 'transaction'
+    | 'time'
+    | 'index'
+    | 'entity'
+    | 'schema'
+    | 'util';
+}
+
+export const API: readonly ApiEntry[] = [
+  {
+    name: 'database-exists?',
+    jsName: 'databaseExists',
+    args: [['config'], []],
+    returns: 'boolean',
+    doc: 'True when the configured store holds a database.',
+    remote: true,
+    referentiallyTransparent: false,
+    category: 'database',
+  },
+  {
+    name: 'create-database',
+    jsName: 'createDatabase',
+    args: [['config'], []],
+    returns: 'config',
+    doc: 'Creates a database and returns its configuration with defaults filled in.',
+    remote: true,
+    referentiallyTransparent: false,
+    category: 'database',
+  },
+  {
+    name: 'delete-database',
+    jsName: 'deleteDatabase',
+    args: [['config'], []],
+    returns: 'nil',
+    doc: 'Deletes a database and its store.',
+    remote: true,
+    referentiallyTransparent: false,
+    category: 'database',
+  },
+  {
+    name: 'connect',
+    jsName: 'connect',
+    args: [['config'], []],
+    returns: 'conn',
+    doc: 'Connects to an existing database.',
+    remote: true,
+    referentiallyTransparent: false,
+    category: 'connection',
+  },
+  {
+    name: 'db',
+    jsName: 'db',
+    args: [['conn']],
+    returns: 'db',
+    doc: 'The current database value of a connection.',
+    remote: true,
+    referentiallyTransparent: false,
+    category: 'connection',
+  },
+  {
+    name: 'release',
+    jsName: 'release',
+    args: [['conn'], ['conn', 'boolean']],
+    returns: 'nil',
+    doc: 'Releases a connection.',
+    remote: true,
+    referentiallyTransparent: false,
+    category: 'connection',
+  },
+  {
+    name: 'transact',
+    jsName: 'transact',
+    args: [['conn', 'tx']],
+    returns: 'tx-report',
+    doc: 'Transacts tx-data and returns the report once committed.',
+    remote: true,
+    referentiallyTransparent: false,
+    category: 'transaction',
+  },
+  {
+    name: 'load-entities',
+    jsName: 'loadEntities',
+    args: [['conn', 'tx']],
+    returns: 'tx-report',
+    doc: 'Loads exported datoms, one transaction per original transaction.',
+    remote: true,
+    referentiallyTransparent: false,
+    category: 'transaction',
+  },
+  {
+    name: 'listen',
+    jsName: 'listen',
+    args: [
+      ['conn', 'fn'],
+      ['conn', 'key', 'fn'],
+    ],
+    returns: 'key',
+    doc: 'Calls a function with the report of every later transaction.',
+    remote: false,
+    referentiallyTransparent: false,
+    category: 'connection',
+  },
+  {
+    name: 'unlisten',
+    jsName: 'unlisten',
+    args: [['conn', 'key']],
+    returns: 'boolean',
+    doc: 'Removes a listener.',
+    remote: false,
+    referentiallyTransparent: false,
+    category: 'connection',
+  },
+  {
+    name: 'with',
+    jsName: 'withDb',
+    args: [
+      ['db', 'tx'],
+      ['db', 'tx', 'tx-meta'],
+    ],
+    returns: 'tx-report',
+    doc: 'Applies tx-data to a database value without committing.',
+    remote: false,
+    referentiallyTransparent: true,
+    category: 'transaction',
+  },
+  {
+    name: 'db-with',
+    jsName: 'dbWith',
+    args: [['db', 'tx']],
+    returns: 'db',
+    doc: 'The database value after applying tx-data, without committing.',
+    remote: false,
+    referentiallyTransparent: true,
+    category: 'transaction',
+  },
+  {
+    name: 'as-of',
+    jsName: 'asOf',
+    args: [['db', 'time-point']],
+    returns: 'db',
+    doc: 'The database as of a point in time.',
+    remote: true,
+    referentiallyTransparent: true,
+    category: 'time',
+  },
+  {
+    name: 'since',
+    jsName: 'since',
+    args: [['db', 'time-point']],
+    returns: 'db',
+    doc: 'Only the datoms added after a point in time.',
+    remote: true,
+    referentiallyTransparent: true,
+    category: 'time',
+  },
+  {
+    name: 'history',
+    jsName: 'history',
+    args: [['db']],
+    returns: 'db',
+    doc: 'Every assertion and retraction ever made.',
+    remote: true,
+    referentiallyTransparent: true,
+    category: 'time',
+  },
+  {
+    name: 'filter',
+    jsName: 'filter',
+    args: [['db', 'fn']],
+    returns: 'db',
+    doc: 'A view keeping only the datoms a predicate accepts.',
+    remote: false,
+    referentiallyTransparent: true,
+    category: 'time',
+  },
+  {
+    name: 'is-filtered',
+    jsName: 'isFiltered',
+    args: [['db']],
+    returns: 'boolean',
+    doc: 'True for a filtered view.',
+    remote: false,
+    referentiallyTransparent: true,
+    category: 'time',
+  },
+  {
+    name: 'datoms',
+    jsName: 'datoms',
+    args: [['db', 'index']],
+    variadic: 'component',
+    returns: 'datoms',
+    doc: 'Datoms of an index whose leading components match.',
+    remote: true,
+    referentiallyTransparent: true,
+    category: 'index',
+  },
+  {
+    name: 'seek-datoms',
+    jsName: 'seekDatoms',
+    args: [['db', 'index']],
+    variadic: 'component',
+    returns: 'datoms',
+    doc: 'Datoms from the given components to the end of the index.',
+    remote: true,
+    referentiallyTransparent: true,
+    category: 'index',
+  },
+  {
+    name: 'rseek-datoms',
+    jsName: 'rseekDatoms',
+    args: [['db', 'index']],
+    variadic: 'component',
+    returns: 'datoms',
+    doc: 'Datoms from the given components back to the start of the index.',
+    remote: true,
+    referentiallyTransparent: true,
+    category: 'index',
+  },
+  {
+    name: 'index-range',
+    jsName: 'indexRange',
+    args: [['db', 'index-range']],
+    returns: 'datoms',
+    doc: 'AVET datoms of an indexed attribute within a value range.',
+    remote: true,
+    referentiallyTransparent: true,
+    category: 'index',
+  },
+  {
+    name: 'entity',
+    jsName: 'entity',
+    args: [['db', 'eid']],
+    returns: 'entity',
+    doc: 'A lazy view of one entity.',
+    remote: true,
+    referentiallyTransparent: true,
+    category: 'entity',
+  },
+  {
+    name: 'entity-db',
+    jsName: 'entityDb',
+    args: [['entity']],
+    returns: 'db',
+    doc: 'The database an entity reads from.',
+    remote: true,
+    referentiallyTransparent: true,
+    category: 'entity',
+  },
+  {
+    name: 'schema',
+    jsName: 'schema',
+    args: [['db']],
+    returns: 'map',
+    doc: 'The user schema by attribute.',
+    remote: true,
+    referentiallyTransparent: true,
+    category: 'schema',
+  },
+  {
+    name: 'reverse-schema',
+    jsName: 'reverseSchema',
+    args: [['db']],
+    returns: 'map',
+    doc: 'Schema properties mapped to the attributes that have them.',
+    remote: true,
+    referentiallyTransparent: true,
+    category: 'schema',
+  },
+  {
+    name: 'metrics',
+    jsName: 'metrics',
+    args: [['db']],
+    returns: 'map',
+    doc: 'Datom counts of a database.',
+    remote: true,
+    referentiallyTransparent: true,
+    category: 'schema',
+  },
+  {
+    name: 'tempid',
+    jsName: 'tempid',
+    args: [[], ['any'], ['any', 'any']],
+    returns: 'number',
+    doc: 'A fresh temporary id.',
+    remote: false,
+    referentiallyTransparent: false,
+    category: 'util',
+  },
+  {
+    name: 'random-uuid',
+    jsName: 'randomUuid',
+    args: [[]],
+    returns: 'uuid',
+    doc: 'A random UUID.',
+    remote: false,
+    referentiallyTransparent: false,
+    category: 'util',
+  },
+  {
+    name: 'uuid',
+    jsName: 'uuid',
+    args: [['string']],
+    returns: 'uuid',
+    doc: 'The UUID value of a string.',
+    remote: false,
+    referentiallyTransparent: true,
+    category: 'util',
+  },
+  {
+    name: 'datahike-version',
+    jsName: 'datahikeVersion',
+    args: [[]],
+    returns: 'string',
+    doc: 'The datahike-ts version.',
+    remote: false,
+    referentiallyTransparent: true,
+    category: 'util',
+  },
+];
+
+/** The entry for a Datahike-spelled or JavaScript name. */
+export function apiEntry(name: string): ApiEntry | undefined {
+  return API.find((e) => e.name === name || e.jsName === name);
+}

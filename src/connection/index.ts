@@ -1,0 +1,10 @@
+export {
+  configToData,
+  connectionKey,
+  type DatabaseConfig,
+  KEY as CONFIG_KEYS,
+  normaliseConfig,
+  type StoreConfig,
+} from './config.js';
+export { type BranchHead, Connection, type Listener } from './connection.js';
+export { connect, createDatabase, databaseExists, deleteDatabase, release } from './databases.js';

@@ -1,0 +1,308 @@
+/**
+ * Database values. `Db` is the current state at one transaction; `AsOfDb`, `SinceDb`,
+ * `HistoricalDb` and `FilteredDb` are views of it. All are immutable and answer the same
+ * questions (`select`, `search`, `count`), so the query engine, pull and the entity API
+ * work on any of them.
+ */
+
+import { type Datom, FULL_ORDER, type IndexName, PREFIX_ORDER, TX0 } from '../index/datom.js';
+import type { Schema } from '../schema/index.js';
+import { DatahikeError, equals, type Uuid } from '../values/index.js';
+import { countPrefix, type DatomTree, type Indices } from './indices.js';
+
+/** What a database was created with; stored with every commit. */
+export interface DbConfig {
+  readonly keepHistory: boolean;
+  readonly schemaFlexibility: 'write' | 'read';
+}
+
+/** Commit bookkeeping, filled in by the connection layer. */
+export interface DbMeta {
+  readonly commitId: Uuid | undefined;
+  readonly parentCommitIds: readonly Uuid[];
+  readonly createdAt: Date | undefined;
+  readonly updatedAt: Date | undefined;
+}
+
+export const EMPTY_META: DbMeta = {
+  commitId: undefined,
+  parentCommitIds: [],
+  createdAt: undefined,
+  updatedAt: undefined,
+};
+
+export abstract class DbView {
+  abstract readonly schema: Schema;
+  abstract readonly maxEid: number;
+  abstract readonly maxTx: number;
+  /** The current database under this view. */
+  abstract readonly origin: Db;
+  /** True when datoms include retractions (`added` false). */
+  get isHistory(): boolean {
+    return false;
+  }
+  get isFiltered(): boolean {
+    return false;
+  }
+
+  /**
+   * Datoms between two bounds in index order (both inclusive, prefix semantics: undefined
+   * components match anything); `reverse` walks from `from` downwards to `to`.
+   */
+  abstract select(
+    index: IndexName,
+    from: Datom | undefined,
+    to: Datom | undefined,
+    reverse: boolean,
+  ): Datom[];
+
+  /** Datoms that match a prefix. */
+  search(index: IndexName, bound: Datom): Datom[] {
+    return this.select(index, bound, bound, false);
+  }
+
+  /** How many datoms match a prefix; the query planner's estimate. */
+  count(index: IndexName, bound: Datom): number {
+    return this.search(index, bound).length;
+  }
+}
+
+/** A database value: the current datoms after one transaction. */
+export class Db extends DbView {
+  constructor(
+    readonly indices: Indices,
+    /** Retracted datoms and their retractions; null when history is off. */
+    readonly temporal: Indices | null,
+    readonly schema: Schema,
+    readonly maxEid: number,
+    readonly maxTx: number,
+    readonly config: DbConfig,
+    readonly meta: DbMeta = EMPTY_META,
+  ) {
+    super();
+  }
+
+  get origin(): Db {
+    return this;
+  }
+
+  tree(index: IndexName): DatomTree {
+    return this.indices[index];
+  }
+
+  select(
+    index: IndexName,
+    from: Datom | undefined,
+    to: Datom | undefined,
+    reverse: boolean,
+  ): Datom[] {
+    return sliceTree(this.indices[index], index, from, to, reverse);
+  }
+
+  override search(index: IndexName, bound: Datom): Datom[] {
+    return this.indices[index].sliceToArray(bound, bound, PREFIX_ORDER[index]);
+  }
+
+  override count(index: IndexName, bound: Datom): number {
+    return countPrefix(this.indices[index], index, bound);
+  }
+
+  withMeta(meta: DbMeta): Db {
+    return new Db(
+      this.indices,
+      this.temporal,
+      this.schema,
+      this.maxEid,
+      this.maxTx,
+      this.config,
+      meta,
+    );
+  }
+}
+
+function sliceTree(
+  tree: DatomTree,
+  index: IndexName,
+  from: Datom | undefined,
+  to: Datom | undefined,
+  reverse: boolean,
+): Datom[] {
+  const cmp = PREFIX_ORDER[index];
+  if (!reverse) return tree.sliceToArray(from, to, cmp);
+  const out: Datom[] = [];
+  for (const d of tree.rslice(from, to, cmp)) out.push(d);
+  return out;
+}
+
+function mergeSorted(a: Datom[], b: Datom[], index: IndexName): Datom[] {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const cmp = FULL_ORDER[index];
+  const out: Datom[] = new Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = cmp(a[i]!, b[j]!) <= 0 ? a[i++]! : b[j++]!;
+  while (i < a.length) out[k++] = a[i++]!;
+  while (j < b.length) out[k++] = b[j++]!;
+  return out;
+}
+
+function temporalOf(db: Db, what: string): Indices {
+  if (db.temporal === null)
+    throw new DatahikeError(
+      'db/no-history',
+      `${what} is only allowed on temporal indexed databases: create the database with keep-history? true.`,
+    );
+  return db.temporal;
+}
+
+function ordered(datoms: Datom[], reverse: boolean): Datom[] {
+  return reverse ? datoms.reverse() : datoms;
+}
+
+/** Every assertion and retraction ever made: `history(db)`. */
+export class HistoricalDb extends DbView {
+  private readonly temporal: Indices;
+
+  constructor(readonly origin: Db) {
+    super();
+    this.temporal = temporalOf(origin, 'history');
+  }
+
+  override get isHistory(): boolean {
+    return true;
+  }
+
+  get schema(): Schema {
+    return this.origin.schema;
+  }
+  get maxEid(): number {
+    return this.origin.maxEid;
+  }
+  get maxTx(): number {
+    return this.origin.maxTx;
+  }
+
+  select(index: IndexName, from?: Datom, to?: Datom, reverse = false): Datom[] {
+    const current = sliceTree(this.origin.indices[index], index, from, to, false);
+    const past = sliceTree(this.temporal[index], index, from, to, false);
+    return ordered(mergeSorted(current, past, index), reverse);
+  }
+}
+
+/** The database as it was right after transaction `t`: `asOf(db, t)`. */
+export class AsOfDb extends DbView {
+  private readonly temporal: Indices;
+
+  constructor(
+    readonly origin: Db,
+    /** A tx id; Dates are converted by the caller. */
+    readonly timePoint: number,
+    readonly timePointDate: Date | undefined = undefined,
+  ) {
+    super();
+    this.temporal = temporalOf(origin, 'as-of');
+  }
+
+  get schema(): Schema {
+    return this.origin.schema;
+  }
+  get maxEid(): number {
+    return this.origin.maxEid;
+  }
+  get maxTx(): number {
+    return Math.min(this.origin.maxTx, this.timePoint);
+  }
+
+  select(index: IndexName, from?: Datom, to?: Datom, reverse = false): Datom[] {
+    const t = this.timePoint;
+    const current = sliceTree(this.origin.indices[index], index, from, to, false).filter(
+      (d) => d.t <= t,
+    );
+    const past = sliceTree(this.temporal[index], index, from, to, false);
+    // Events of one fact are adjacent (tx is the last component of every order): the
+    // fact is visible when its last event up to t is an assertion.
+    const visible: Datom[] = [];
+    let i = 0;
+    while (i < past.length) {
+      const first = past[i]!;
+      let last: Datom | undefined;
+      for (; i < past.length; i++) {
+        const d = past[i]!;
+        if (d.e !== first.e || d.a !== first.a || !equals(d.v, first.v)) break;
+        if (d.tx <= t) last = d;
+      }
+      if (last !== undefined && last.added) visible.push(last);
+    }
+    return ordered(mergeSorted(current, visible, index), reverse);
+  }
+}
+
+/** Only the current datoms added after transaction `t`: `since(db, t)`. */
+export class SinceDb extends DbView {
+  constructor(
+    readonly origin: Db,
+    readonly timePoint: number,
+    readonly timePointDate: Date | undefined = undefined,
+  ) {
+    super();
+    temporalOf(origin, 'since');
+  }
+
+  get schema(): Schema {
+    return this.origin.schema;
+  }
+  get maxEid(): number {
+    return this.origin.maxEid;
+  }
+  get maxTx(): number {
+    return this.origin.maxTx;
+  }
+
+  select(index: IndexName, from?: Datom, to?: Datom, reverse = false): Datom[] {
+    const t = this.timePoint;
+    return sliceTree(this.origin.indices[index], index, from, to, reverse).filter((d) => d.tx > t);
+  }
+}
+
+export type DatomPredicate = (db: DbView, datom: Datom) => boolean;
+
+/** A view that hides the datoms a predicate rejects: `filter(db, pred)`. */
+export class FilteredDb extends DbView {
+  constructor(
+    readonly unfiltered: DbView,
+    readonly pred: DatomPredicate,
+  ) {
+    super();
+  }
+
+  override get isHistory(): boolean {
+    return this.unfiltered.isHistory;
+  }
+  override get isFiltered(): boolean {
+    return true;
+  }
+  get origin(): Db {
+    return this.unfiltered.origin;
+  }
+  get schema(): Schema {
+    return this.unfiltered.schema;
+  }
+  get maxEid(): number {
+    return this.unfiltered.maxEid;
+  }
+  get maxTx(): number {
+    return this.unfiltered.maxTx;
+  }
+
+  select(index: IndexName, from?: Datom, to?: Datom, reverse = false): Datom[] {
+    return this.unfiltered
+      .select(index, from, to, reverse)
+      .filter((d) => this.pred(this.unfiltered, d));
+  }
+}
+
+export function isTxId(n: number): boolean {
+  return n >= TX0;
+}

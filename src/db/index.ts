@@ -1,0 +1,23 @@
+export { DEFAULT_DB_CONFIG, dbFromDatoms, emptyDb, schemaFromDatoms } from './create.js';
+export {
+  AsOfDb,
+  Db,
+  type DbConfig,
+  type DbMeta,
+  DbView,
+  type DatomPredicate,
+  EMPTY_META,
+  FilteredDb,
+  HistoricalDb,
+  isTxId,
+  SinceDb,
+} from './db.js';
+export {
+  componentsBound,
+  countPrefix,
+  type DatomTree,
+  emptyIndices,
+  type Indices,
+  scanPrefix,
+} from './indices.js';
+export { type EntityId, entid, entidStrict } from './lookup.js';

@@ -1,0 +1,1 @@
+export { Entity, entity } from './entity.js';

@@ -1,0 +1,340 @@
+/**
+ * Tx-data forms → a flat list of operations. Entity maps (with nested maps, reverse
+ * references and many-valued attributes) and list forms become `Op`s whose entity may
+ * still be a temporary id; transaction functions are called here and their result
+ * expanded in place.
+ */
+
+import { Datom } from '../index/datom.js';
+import type { DbView } from '../db/db.js';
+import { K, type Schema } from '../schema/index.js';
+import { DatahikeError, isKeyword, type Keyword, keyword, printValue } from '../values/index.js';
+
+/** A temporary id: a user's string or negative number, or one made for a map without `:db/id`. */
+export class TempId {
+  constructor(
+    /** What the user wrote; undefined for generated ones. */
+    readonly key: string | number | undefined,
+  ) {}
+}
+
+export const enum OpKind {
+  Add = 0,
+  Retract = 1,
+  RetractAttr = 2,
+  RetractEntity = 3,
+  Cas = 4,
+}
+
+/** An entity reference before resolution. */
+export type EntityRef = number | TempId | Keyword | readonly [Keyword, unknown];
+
+export interface Op {
+  readonly kind: OpKind;
+  readonly e: EntityRef;
+  readonly a: Keyword;
+  readonly v: unknown;
+  /** `:db/cas` only: the expected old value. */
+  readonly old?: unknown;
+}
+
+export type TxFunction = (db: DbView, ...args: unknown[]) => unknown;
+
+const REVERSE_PREFIX = '_';
+
+/** Names that mean "the transaction entity", in entity or value position. */
+export function isCurrentTx(x: unknown): boolean {
+  return x === K.currentTx || x === 'datomic.tx' || x === 'datahike.tx' || x === ':db/current-tx';
+}
+
+function malformed(message: string, data: Record<string, unknown>): never {
+  throw new DatahikeError('transact/syntax', message, data);
+}
+
+/** A lookup ref is `[attribute, value]` with a keyword attribute. */
+export function isLookupRef(x: unknown): x is readonly [Keyword, unknown] {
+  return Array.isArray(x) && x.length === 2 && isKeyword(x[0]);
+}
+
+const reverseCache = new Map<Keyword, Keyword | null>();
+
+/** `:ns/_attr` → `:ns/attr`, or null when the keyword is not a reverse reference. */
+export function reverseAttr(a: Keyword): Keyword | null {
+  let r = reverseCache.get(a);
+  if (r === undefined) {
+    r = a.name.startsWith(REVERSE_PREFIX)
+      ? keyword(a.ns === null ? a.name.slice(1) : `${a.ns}/${a.name.slice(1)}`)
+      : null;
+    reverseCache.set(a, r);
+  }
+  return r;
+}
+
+export class FormExpander {
+  readonly ops: Op[] = [];
+  /** Tempids by the user's key, in order of first appearance. */
+  readonly tempids = new Map<string | number, TempId>();
+  /** Every tempid, user's or generated, in order of first appearance. */
+  readonly allTemps: TempId[] = [];
+  /** Tempids that appeared in entity position (a tempid only used as a value is an error). */
+  readonly asEntity = new Set<TempId>();
+  private depth = 0;
+
+  constructor(
+    private readonly schema: Schema,
+    private readonly dbBefore: DbView,
+    private readonly txTemp: TempId,
+  ) {}
+
+  tempid(key: string | number): TempId {
+    let t = this.tempids.get(key);
+    if (t === undefined) {
+      t = new TempId(key);
+      this.tempids.set(key, t);
+      this.allTemps.push(t);
+    }
+    return t;
+  }
+
+  private newTemp(): TempId {
+    const t = new TempId(undefined);
+    this.allTemps.push(t);
+    return t;
+  }
+
+  /** An entity position: number, tempid, ident, lookup ref or the current transaction. */
+  entityRef(x: unknown, form: unknown): EntityRef {
+    if (typeof x === 'number') {
+      if (!Number.isInteger(x) || x === 0)
+        malformed(
+          `Entity id ${x} is not valid: use a positive integer, a negative tempid, a string tempid, a lookup ref or an ident.`,
+          { form, entity: x },
+        );
+      return x < 0 ? this.tempid(x) : x;
+    }
+    if (typeof x === 'string') return isCurrentTx(x) ? this.txTemp : this.tempid(x);
+    if (x instanceof TempId) return x;
+    if (isKeyword(x)) return isCurrentTx(x) ? this.txTemp : x;
+    if (typeof x === 'bigint') return this.entityRef(Number(x), form);
+    if (Array.isArray(x)) {
+      if (isLookupRef(x)) return x;
+      throw new DatahikeError(
+        'lookup-ref/malformed',
+        `Malformed lookup ref ${printValue(x)}: expected [attribute value], e.g. [:user/email "a@b.c"].`,
+        { form, lookupRef: x },
+      );
+    }
+    return malformed(`Cannot use ${printValue(x)} as an entity id.`, { form, entity: x });
+  }
+
+  private noteEntity(e: EntityRef): EntityRef {
+    if (e instanceof TempId) this.asEntity.add(e);
+    return e;
+  }
+
+  /** Expands one top-level (or tx-function-produced) form. */
+  form(f: unknown): void {
+    if (f instanceof Map) this.entityMap(f as Map<Keyword, unknown>);
+    else if (Array.isArray(f)) this.listForm(f);
+    else if (f instanceof Datom) {
+      this.ops.push({ kind: f.added ? OpKind.Add : OpKind.Retract, e: f.e, a: f.a, v: f.v });
+    } else
+      malformed(
+        `Bad entity type in tx-data: ${printValue(f)}. Use an entity map or a list form like [:db/add e a v].`,
+        {
+          form: f,
+        },
+      );
+  }
+
+  private listForm(f: readonly unknown[]): void {
+    const op = f[0];
+    if (typeof op === 'function') return this.call(op as TxFunction, f.slice(1), f);
+    if (!isKeyword(op))
+      malformed(`Unknown operation ${printValue(op)} in ${printValue(f)}.`, { form: f });
+    switch (op) {
+      case K.add: {
+        if (f.length !== 4)
+          malformed(`${op} takes an entity, an attribute and a value: ${printValue(f)}.`, {
+            form: f,
+          });
+        const e = this.noteEntity(this.entityRef(f[1], f));
+        const a = this.attribute(f[2], f);
+        const rev = reverseAttr(a);
+        if (rev !== null) {
+          // [:db/add e :_attr v] asserts [v :attr e].
+          this.ops.push({
+            kind: OpKind.Add,
+            e: this.noteEntity(this.entityRef(f[3], f)),
+            a: rev,
+            v: e,
+          });
+          return;
+        }
+        this.ops.push({ kind: OpKind.Add, e, a, v: this.valueRef(f[3], a) });
+        return;
+      }
+      case K.retract: {
+        if (f.length !== 3 && f.length !== 4)
+          malformed(
+            `${op} takes an entity, an attribute and optionally a value: ${printValue(f)}.`,
+            { form: f },
+          );
+        const e = this.entityRef(f[1], f);
+        const a = this.attribute(f[2], f);
+        if (f.length === 3) this.ops.push({ kind: OpKind.RetractAttr, e, a, v: undefined });
+        else this.ops.push({ kind: OpKind.Retract, e, a, v: this.valueRef(f[3], a) });
+        return;
+      }
+      case K.retractAttribute: {
+        this.ops.push({
+          kind: OpKind.RetractAttr,
+          e: this.entityRef(f[1], f),
+          a: this.attribute(f[2], f),
+          v: undefined,
+        });
+        return;
+      }
+      case K.retractEntity:
+      case K.fnRetractEntity: {
+        if (f.length !== 2) malformed(`${op} takes one entity: ${printValue(f)}.`, { form: f });
+        this.ops.push({
+          kind: OpKind.RetractEntity,
+          e: this.entityRef(f[1], f),
+          a: K.dbId,
+          v: undefined,
+        });
+        return;
+      }
+      case K.cas:
+      case K.fnCas: {
+        if (f.length !== 5)
+          malformed(
+            `${op} takes an entity, an attribute, the old value and the new value: ${printValue(f)}.`,
+            { form: f },
+          );
+        const a = this.attribute(f[2], f);
+        this.ops.push({
+          kind: OpKind.Cas,
+          e: this.noteEntity(this.entityRef(f[1], f)),
+          a,
+          old: f[3] === undefined ? null : this.valueRef(f[3], a),
+          v: this.valueRef(f[4], a),
+        });
+        return;
+      }
+      case K.call: {
+        const fn = f[1];
+        if (typeof fn !== 'function')
+          malformed(
+            `:db.fn/call needs a JavaScript function as its first argument, got ${printValue(fn)}.`,
+            { form: f },
+          );
+        return this.call(fn as TxFunction, f.slice(2), f);
+      }
+      default:
+        throw new DatahikeError(
+          'transact/unknown-op',
+          `Unknown operation ${op} in ${printValue(f)}. Use :db/add, :db/retract, :db/retractEntity, :db/cas or :db.fn/call.`,
+          { form: f, op },
+        );
+    }
+  }
+
+  private call(fn: TxFunction, args: unknown[], form: unknown): void {
+    if (++this.depth > 64)
+      malformed('Transaction functions nest more than 64 levels deep.', { form });
+    let result: unknown;
+    try {
+      result = fn(this.dbBefore, ...args);
+    } catch (err) {
+      if (err instanceof DatahikeError) throw err;
+      throw new DatahikeError(
+        'transact/fn-failed',
+        `Transaction function ${fn.name || '(anonymous)'} threw: ${(err as Error)?.message ?? String(err)}`,
+        { form },
+        err,
+      );
+    }
+    if (!Array.isArray(result))
+      malformed(
+        `Transaction function ${fn.name || '(anonymous)'} must return tx-data (an array), got ${printValue(result)}.`,
+        {
+          form,
+        },
+      );
+    for (const g of result) this.form(g);
+    this.depth--;
+  }
+
+  private attribute(a: unknown, form: unknown): Keyword {
+    if (isKeyword(a)) return a;
+    if (typeof a === 'string') return keyword(a);
+    return malformed(`Attribute must be a keyword, got ${printValue(a)} in ${printValue(form)}.`, {
+      form,
+      attribute: a,
+    });
+  }
+
+  /** A value in a ref position may be a tempid; other values pass unchanged. */
+  private valueRef(v: unknown, a: Keyword): unknown {
+    const attr = this.schema.attr(a);
+    if (attr === undefined || !attr.isRef) return v;
+    if (typeof v === 'string') return isCurrentTx(v) ? this.txTemp : this.tempid(v);
+    if (typeof v === 'number' && v < 0) return this.tempid(v);
+    if (isKeyword(v) && isCurrentTx(v)) return this.txTemp;
+    return v;
+  }
+
+  private entityMap(m: Map<Keyword, unknown>): TempId | EntityRef {
+    let id = m.get(K.dbId);
+    const e = this.noteEntity(id === undefined ? this.newTemp() : this.entityRef(id, m));
+    if (id === undefined) id = e;
+    for (const [a, value] of m) {
+      if (a === K.dbId) continue;
+      if (!isKeyword(a))
+        malformed(`Entity map keys must be attributes (keywords), got ${printValue(a)}.`, {
+          form: m,
+        });
+      const rev = reverseAttr(a);
+      if (rev !== null) {
+        const revAttr = this.schema.attr(rev);
+        if (revAttr !== undefined && !revAttr.isRef)
+          malformed(`Reverse attribute ${a} needs ${rev} to be a reference (:db.type/ref).`, {
+            form: m,
+          });
+        for (const v of this.values(value, rev, true)) {
+          const target =
+            v instanceof Map
+              ? this.entityMap(v as Map<Keyword, unknown>)
+              : this.entityRef(this.valueRef(v, rev), m);
+          this.ops.push({ kind: OpKind.Add, e: this.noteEntity(target), a: rev, v: e });
+        }
+        continue;
+      }
+      const attr = this.schema.attr(a);
+      for (const v of this.values(value, a, attr?.many ?? false)) {
+        if (v instanceof Map) {
+          if (attr !== undefined && !attr.isRef)
+            malformed(`Nested entity map under ${a}, which is not a reference attribute.`, {
+              form: m,
+              attribute: a,
+            });
+          this.ops.push({ kind: OpKind.Add, e, a, v: this.entityMap(v as Map<Keyword, unknown>) });
+        } else this.ops.push({ kind: OpKind.Add, e, a, v: this.valueRef(v, a) });
+      }
+    }
+    return e;
+  }
+
+  /** The values a map entry asserts: a collection for many-valued attributes, else one value. */
+  private values(value: unknown, a: Keyword, many: boolean): readonly unknown[] {
+    if (value instanceof Set) return [...value];
+    if (!many || !Array.isArray(value)) return [value];
+    const attr = this.schema.attr(a);
+    // A two-element vector starting with a keyword is a lookup ref, not two values.
+    if (attr?.isRef && isLookupRef(value)) return [value];
+    if (attr?.valueType === 'tuple' && !value.every(Array.isArray)) return [value];
+    return value;
+  }
+}

@@ -1,0 +1,2 @@
+export { type EntityRef, isCurrentTx, isLookupRef, reverseAttr, type TxFunction } from './forms.js';
+export { dbWith, type TransactOptions, type TxReport, transactData } from './transact.js';
