@@ -19,6 +19,7 @@ import {
   AsOfDb,
   componentsBound,
   Db,
+  dbFromDatoms,
   DbView,
   entid,
   FilteredDb,
@@ -151,7 +152,7 @@ function transactArgs(fn: string, arg: unknown): { data: unknown[]; opts: Transa
 }
 
 /** `[e a v tx added]`, a datom, or a datom object → its five fields. */
-function datomRow(row: unknown): [number, Keyword, unknown, number, boolean] {
+function datomRow(fn: string, row: unknown): [number, Keyword, unknown, number, boolean] {
   let fields: unknown[] | undefined;
   if (Array.isArray(row)) fields = row;
   else if (row instanceof Datom) fields = [row.e, row.a, row.v, row.tx, row.added];
@@ -159,7 +160,7 @@ function datomRow(row: unknown): [number, Keyword, unknown, number, boolean] {
     fields = ['e', 'a', 'v', 'tx', 'added'].map((k) => row.get(keyword(k)));
   const [e, a, v, tx, added] = fields ?? [];
   if (typeof e !== 'number' || !isKeyword(a) || typeof tx !== 'number' || v === undefined)
-    argError('loadEntities', `not a datom: ${printValue(row)}; expected [e a v tx added].`);
+    argError(fn, `not a datom: ${printValue(row)}; expected [e a v tx added].`);
   return [e, a, v, tx, added !== false];
 }
 
@@ -226,14 +227,14 @@ export async function loadEntities(
   if (!Array.isArray(rows)) argError('loadEntities', 'expected an array of datoms.');
   const byTx = new Map<number, unknown[][]>();
   for (const row of rows) {
-    const [e, a, v, tx, added] = datomRow(row);
+    const [e, a, v, tx, added] = datomRow('loadEntities', row);
     let group = byTx.get(tx);
     if (group === undefined) byTx.set(tx, (group = []));
     group.push([e, a, v, tx, added !== false]);
   }
   let last: TxReport | undefined;
   const txMap = new Map<number, number>();
-  for (const [oldTx, group] of byTx) {
+  for (const [oldTx, group] of [...byTx].sort((x, y) => x[0] - y[0])) {
     const forms = group.map(([e, a, v, , added]) => {
       const ent = e === oldTx ? K.currentTx : (txMap.get(e as number) ?? e);
       const isRef = c.db().schema.attr(a as Keyword)?.isRef === true;
@@ -353,6 +354,29 @@ export async function withDb(
   return reportOut(
     transactData(d, data, txMeta === undefined ? opts : { txMeta: toInternal(txMeta) }),
   );
+}
+
+/**
+ * A database value holding exactly the given datoms (`[e, a, v, tx]` arrays or datom
+ * objects, schema datoms included), built in one pass: the fast path for imports.
+ * Not connected to any store.
+ */
+export async function initDb(
+  rows: readonly unknown[],
+  cfg: { 'keep-history?'?: boolean; 'schema-flexibility'?: string } = {},
+): Promise<Db> {
+  if (!Array.isArray(rows)) argError('initDb', 'expected an array of datoms.');
+  const list: Datom[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    if (row instanceof Datom) list[i] = row;
+    else {
+      const [e, a, v, tx] = datomRow('initDb', toInternal(Array.isArray(row) && row.length === 4 ? [...row, true] : row));
+      list[i] = new Datom(e, a, v, tx);
+    }
+  }
+  const flex = cfg['schema-flexibility'] === ':read' ? 'read' : 'write';
+  return dbFromDatoms(list, { keepHistory: cfg['keep-history?'] ?? true, schemaFlexibility: flex });
 }
 
 /** The database value after applying tx-data, without committing. */

@@ -178,6 +178,16 @@ export const API: readonly ApiEntry[] = [
     category: 'transaction',
   },
   {
+    name: 'init-db',
+    jsName: 'initDb',
+    args: [['tx'], ['tx', 'config']],
+    returns: 'db',
+    doc: 'A database value holding exactly the given datoms, built in one pass.',
+    remote: false,
+    referentiallyTransparent: true,
+    category: 'transaction',
+  },
+  {
     name: 'as-of',
     jsName: 'asOf',
     args: [['db', 'time-point']],

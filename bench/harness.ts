@@ -1,0 +1,53 @@
+/** Timing and reporting shared by the benchmarks: warm up, sample, take the median. */
+
+export interface Sample {
+  name: string;
+  oursMs: number;
+  peerMs: number;
+}
+
+export interface BenchOptions {
+  warmups: number;
+  samples: number;
+}
+
+export const OPTIONS: BenchOptions = {
+  warmups: Number(process.env.BENCH_WARMUPS ?? 2),
+  samples: Number(process.env.BENCH_SAMPLES ?? 5),
+};
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Progress on the terminal: one line per benchmark, rewritten as samples finish. */
+function progress(text: string): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
+}
+
+export async function time(label: string, fn: () => unknown | Promise<unknown>, opts = OPTIONS): Promise<number> {
+  for (let i = 0; i < opts.warmups; i++) {
+    progress(`${label}: warm-up ${i + 1}/${opts.warmups}`);
+    await fn();
+  }
+  const times: number[] = [];
+  for (let i = 0; i < opts.samples; i++) {
+    progress(`${label}: sample ${i + 1}/${opts.samples}`);
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  progress('');
+  return median(times);
+}
+
+export function report(title: string, peer: string, samples: Sample[]): void {
+  console.log(`\n${title} (median of ${OPTIONS.samples} runs; ratio = ${peer} time / our time, higher is better)`);
+  const w = Math.max(...samples.map((s) => s.name.length), 10);
+  console.log(`${'benchmark'.padEnd(w)}  ${'ours ms'.padStart(10)}  ${`${peer} ms`.padStart(14)}  ${'ratio'.padStart(7)}`);
+  for (const s of samples)
+    console.log(
+      `${s.name.padEnd(w)}  ${s.oursMs.toFixed(1).padStart(10)}  ${s.peerMs.toFixed(1).padStart(14)}  ${(s.peerMs / s.oursMs).toFixed(2).padStart(6)}x`,
+    );
+}

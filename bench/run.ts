@@ -1,0 +1,15 @@
+/**
+ * `npm run bench`: every benchmark, ours against DataScript in the same process and run.
+ * Select with arguments: `npm run bench -- transact memory`.
+ */
+import { runMemoryBenchmark } from './memory.js';
+import { runTransactBenchmarks } from './transact.js';
+
+const suites: Record<string, () => Promise<void>> = {
+  transact: runTransactBenchmarks,
+  memory: runMemoryBenchmark,
+};
+
+const chosen = process.argv.slice(2).filter((a) => a in suites);
+console.log(`datahike-ts benchmarks · node ${process.version} · ${new Date().toISOString()}`);
+for (const name of chosen.length > 0 ? chosen : Object.keys(suites)) await suites[name]!();
