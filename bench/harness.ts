@@ -26,7 +26,11 @@ function progress(text: string): void {
   if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
 }
 
-export async function time(label: string, fn: () => unknown | Promise<unknown>, opts = OPTIONS): Promise<number> {
+export async function time(
+  label: string,
+  fn: () => unknown | Promise<unknown>,
+  opts = OPTIONS,
+): Promise<number> {
   for (let i = 0; i < opts.warmups; i++) {
     progress(`${label}: warm-up ${i + 1}/${opts.warmups}`);
     await fn();
@@ -43,9 +47,13 @@ export async function time(label: string, fn: () => unknown | Promise<unknown>, 
 }
 
 export function report(title: string, peer: string, samples: Sample[]): void {
-  console.log(`\n${title} (median of ${OPTIONS.samples} runs; ratio = ${peer} time / our time, higher is better)`);
+  console.log(
+    `\n${title} (median of ${OPTIONS.samples} runs; ratio = ${peer} time / our time, higher is better)`,
+  );
   const w = Math.max(...samples.map((s) => s.name.length), 10);
-  console.log(`${'benchmark'.padEnd(w)}  ${'ours ms'.padStart(10)}  ${`${peer} ms`.padStart(14)}  ${'ratio'.padStart(7)}`);
+  console.log(
+    `${'benchmark'.padEnd(w)}  ${'ours ms'.padStart(10)}  ${`${peer} ms`.padStart(14)}  ${'ratio'.padStart(7)}`,
+  );
   for (const s of samples)
     console.log(
       `${s.name.padEnd(w)}  ${s.oursMs.toFixed(1).padStart(10)}  ${s.peerMs.toFixed(1).padStart(14)}  ${(s.peerMs / s.oursMs).toFixed(2).padStart(6)}x`,

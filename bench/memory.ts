@@ -44,10 +44,19 @@ export async function runMemoryBenchmark(): Promise<void> {
   let dsDb = ds.empty_db(DS_SCHEMA);
   dsDb = ds.db_with(
     dsDb,
-    ps.map((p) => ({ ':db/id': p.id + EID_OFFSET, name: p.name, 'last-name': p.lastName, sex: `:${p.sex}`, age: p.age, salary: p.salary })),
+    ps.map((p) => ({
+      ':db/id': p.id + EID_OFFSET,
+      name: p.name,
+      'last-name': p.lastName,
+      sex: `:${p.sex}`,
+      age: p.age,
+      salary: p.salary,
+    })),
   );
   const dsBytes = heap() - dsBase;
-  console.log(`\nMemory for ${count} datoms in EAVT, AEVT and AVET (after GC; includes the values themselves)`);
+  console.log(
+    `\nMemory for ${count} datoms in EAVT, AEVT and AVET (after GC; includes the values themselves)`,
+  );
   console.log(`ours:       ${(oursBytes / count).toFixed(1)} bytes per datom`);
   console.log(`DataScript: ${(dsBytes / count).toFixed(1)} bytes per datom`);
   // Keep both alive until measured.

@@ -5,7 +5,19 @@
 
 const NAMES = ['Ivan', 'Petr', 'Sergei', 'Oleg', 'Yuri', 'Dmitry', 'Fedor', 'Denis'];
 const LAST_NAMES = ['Ivanov', 'Petrov', 'Sidorov', 'Kovalev', 'Kuznetsov', 'Voronoi'];
-const ALIASES = ['A. C. Q. W.', 'A. J. Finn', 'A.A. Fair', 'Aapeli', 'Aaron Wolfe', 'Abigail Van Buren', 'Jeanne Phillips', 'Abram Tertz', 'Abu Nuwas', 'Acton Bell', 'Adunis'];
+const ALIASES = [
+  'A. C. Q. W.',
+  'A. J. Finn',
+  'A.A. Fair',
+  'Aapeli',
+  'Aaron Wolfe',
+  'Abigail Van Buren',
+  'Jeanne Phillips',
+  'Abram Tertz',
+  'Abu Nuwas',
+  'Acton Bell',
+  'Adunis',
+];
 
 export interface Person {
   id: number;
@@ -44,13 +56,37 @@ export function people(n: number, seed = 42): Person[] {
 
 /** Our schema for the same data (schema-on-write, as a user would declare it). */
 export const SCHEMA = [
-  { 'db/ident': ':name', 'db/valueType': ':db.type/string', 'db/cardinality': ':db.cardinality/one' },
-  { 'db/ident': ':last-name', 'db/valueType': ':db.type/string', 'db/cardinality': ':db.cardinality/one' },
-  { 'db/ident': ':alias', 'db/valueType': ':db.type/string', 'db/cardinality': ':db.cardinality/many' },
-  { 'db/ident': ':sex', 'db/valueType': ':db.type/keyword', 'db/cardinality': ':db.cardinality/one' },
+  {
+    'db/ident': ':name',
+    'db/valueType': ':db.type/string',
+    'db/cardinality': ':db.cardinality/one',
+  },
+  {
+    'db/ident': ':last-name',
+    'db/valueType': ':db.type/string',
+    'db/cardinality': ':db.cardinality/one',
+  },
+  {
+    'db/ident': ':alias',
+    'db/valueType': ':db.type/string',
+    'db/cardinality': ':db.cardinality/many',
+  },
+  {
+    'db/ident': ':sex',
+    'db/valueType': ':db.type/keyword',
+    'db/cardinality': ':db.cardinality/one',
+  },
   { 'db/ident': ':age', 'db/valueType': ':db.type/long', 'db/cardinality': ':db.cardinality/one' },
-  { 'db/ident': ':salary', 'db/valueType': ':db.type/long', 'db/cardinality': ':db.cardinality/one' },
-  { 'db/ident': ':follows', 'db/valueType': ':db.type/ref', 'db/cardinality': ':db.cardinality/many' },
+  {
+    'db/ident': ':salary',
+    'db/valueType': ':db.type/long',
+    'db/cardinality': ':db.cardinality/one',
+  },
+  {
+    'db/ident': ':follows',
+    'db/valueType': ':db.type/ref',
+    'db/cardinality': ':db.cardinality/many',
+  },
 ];
 
 /** DataScript's schema for the same data. */

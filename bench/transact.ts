@@ -64,12 +64,14 @@ export async function transactBenchmarks(): Promise<Sample[]> {
     oursMs: await time('ours add-1', async () => {
       let db = empty;
       for (const p of ps)
-        for (const a of ATTRS) db = await d.dbWith(db, [[':db/add', p.id + EID_OFFSET, `:${a}`, attrValue(p, a)]]);
+        for (const a of ATTRS)
+          db = await d.dbWith(db, [[':db/add', p.id + EID_OFFSET, `:${a}`, attrValue(p, a)]]);
     }),
     peerMs: await time('datascript add-1', () => {
       let db = dsEmpty;
       for (const p of ps)
-        for (const a of ATTRS) db = ds.db_with(db, [[':db/add', p.id + EID_OFFSET, a, attrValue(p, a)]]);
+        for (const a of ATTRS)
+          db = ds.db_with(db, [[':db/add', p.id + EID_OFFSET, a, attrValue(p, a)]]);
     }),
   });
 

@@ -6,9 +6,9 @@
 
 import { readFileSync } from 'node:fs';
 import {
-  connect as connectDb,
   Connection,
   configToData,
+  connect as connectDb,
   createDatabase as createDb,
   databaseExists as dbExists,
   deleteDatabase as deleteDb,
@@ -19,8 +19,8 @@ import {
   AsOfDb,
   componentsBound,
   Db,
-  dbFromDatoms,
   DbView,
+  dbFromDatoms,
   entid,
   FilteredDb,
   HistoricalDb,
@@ -36,8 +36,8 @@ import {
   isKeyword,
   type Keyword,
   keyword,
-  printValue,
   randomUuid as newUuid,
+  printValue,
   Uuid,
 } from '../values/index.js';
 import { type DatomObject, datomToObject, toExternal, toInternal } from './convert.js';
@@ -253,6 +253,15 @@ export async function loadEntities(
  */
 export async function listen(
   conn: Connection,
+  callback: (report: TransactionReport) => void,
+): Promise<unknown>;
+export async function listen(
+  conn: Connection,
+  key: unknown,
+  callback: (report: TransactionReport) => void,
+): Promise<unknown>;
+export async function listen(
+  conn: Connection,
   keyOrCallback: unknown,
   callback?: (report: TransactionReport) => void,
 ): Promise<unknown> {
@@ -272,14 +281,16 @@ export async function unlisten(conn: Connection, key: unknown): Promise<boolean>
 function timePoint(fn: string, db: DbView, t: unknown): { tx: number; date: Date | undefined } {
   if (t instanceof DbView) return { tx: t.maxTx, date: undefined };
   if (t instanceof Date) {
-    // The last transaction at or before the instant.
-    const found = db.origin.select(
-      'avet',
-      boundDatom(undefined, K.txInstant, t),
-      boundDatom(undefined, K.txInstant),
-      true,
-    );
-    return { tx: found.length > 0 ? found[0]!.e : TX0, date: t };
+    // Transaction ids and instants grow together: the last transaction at or before t.
+    const txs = db.origin.search('aevt', boundDatom(undefined, K.txInstant));
+    let lo = 0;
+    let hi = txs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((txs[mid]!.v as Date).getTime() <= t.getTime()) lo = mid + 1;
+      else hi = mid;
+    }
+    return { tx: lo > 0 ? txs[lo - 1]!.e : TX0, date: t };
   }
   if (typeof t === 'number' && Number.isInteger(t)) {
     if (t < TX0)
@@ -371,7 +382,10 @@ export async function initDb(
     const row = rows[i];
     if (row instanceof Datom) list[i] = row;
     else {
-      const [e, a, v, tx] = datomRow('initDb', toInternal(Array.isArray(row) && row.length === 4 ? [...row, true] : row));
+      const [e, a, v, tx] = datomRow(
+        'initDb',
+        toInternal(Array.isArray(row) && row.length === 4 ? [...row, true] : row),
+      );
       list[i] = new Datom(e, a, v, tx);
     }
   }

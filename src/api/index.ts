@@ -1,4 +1,4 @@
 export { type DatomObject, toExternal, toInternal } from './convert.js';
 export { EntityView } from './entity.js';
 export * from './functions.js';
-export { API, type ApiEntry, apiEntry, type ArgKind } from './specification.js';
+export { API, type ApiEntry, type ArgKind, apiEntry } from './specification.js';

@@ -5,7 +5,7 @@
  * function.
  */
 
-import * as api from './functions.js';
+import type * as api from './functions.js';
 
 /** Argument kinds, the vocabulary shared by the server, client and CLI generators. */
 export type ArgKind =

@@ -233,7 +233,7 @@ export class AsOfDb extends DbView {
         if (d.e !== first.e || d.a !== first.a || !equals(d.v, first.v)) break;
         if (d.tx <= t) last = d;
       }
-      if (last !== undefined && last.added) visible.push(last);
+      if (last?.added) visible.push(last);
     }
     return ordered(mergeSorted(current, visible, index), reverse);
   }

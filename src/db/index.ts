@@ -1,11 +1,11 @@
 export { DEFAULT_DB_CONFIG, dbFromDatoms, emptyDb, schemaFromDatoms } from './create.js';
 export {
   AsOfDb,
+  type DatomPredicate,
   Db,
   type DbConfig,
   type DbMeta,
   DbView,
-  type DatomPredicate,
   EMPTY_META,
   FilteredDb,
   HistoricalDb,

@@ -38,7 +38,7 @@ export const SYSTEM_ATTRIBUTES: ReadonlyMap<Keyword, Attribute> = new Map([
   builtin(K.tupleAttrs, 'tuple', { tupleType: 'keyword' }),
   builtin(K.tupleTypes, 'tuple', { tupleType: 'keyword' }),
   builtin(K.tupleType, 'keyword'),
-  builtin(K.txInstant, 'instant', { index: true }),
+  builtin(K.txInstant, 'instant'),
 ]);
 
 /** The attributes whose datoms define schema. */

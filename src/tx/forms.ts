@@ -5,8 +5,8 @@
  * expanded in place.
  */
 
-import { Datom } from '../index/datom.js';
 import type { DbView } from '../db/db.js';
+import { Datom } from '../index/datom.js';
 import { K, type Schema } from '../schema/index.js';
 import { DatahikeError, isKeyword, type Keyword, keyword, printValue } from '../values/index.js';
 
@@ -18,7 +18,7 @@ export class TempId {
   ) {}
 }
 
-export const enum OpKind {
+export enum OpKind {
   Add = 0,
   Retract = 1,
   RetractAttr = 2,
@@ -149,7 +149,10 @@ export class FormExpander {
 
   private listForm(f: readonly unknown[]): void {
     const op = f[0];
-    if (typeof op === 'function') return this.call(op as TxFunction, f.slice(1), f);
+    if (typeof op === 'function') {
+      this.call(op as TxFunction, f.slice(1), f);
+      return;
+    }
     if (!isKeyword(op))
       malformed(`Unknown operation ${printValue(op)} in ${printValue(f)}.`, { form: f });
     switch (op) {
@@ -230,7 +233,8 @@ export class FormExpander {
             `:db.fn/call needs a JavaScript function as its first argument, got ${printValue(fn)}.`,
             { form: f },
           );
-        return this.call(fn as TxFunction, f.slice(2), f);
+        this.call(fn as TxFunction, f.slice(2), f);
+        return;
       }
       default:
         throw new DatahikeError(

@@ -4,8 +4,8 @@
  * become one entity; the rest get fresh ids in order of first appearance.
  */
 
-import { boundDatom, TX0 } from '../index/datom.js';
 import type { Db } from '../db/db.js';
+import { boundDatom, TX0 } from '../index/datom.js';
 import { type Attribute, checkValue, type Schema } from '../schema/index.js';
 import { DatahikeError, isKeyword, type Keyword, printValue } from '../values/index.js';
 import { type FormExpander, isLookupRef, type Op, OpKind, TempId } from './forms.js';

@@ -40,18 +40,31 @@ export interface TransactOptions {
 
 type Transient = TransientSortedSet<Datom>;
 
-interface TransientIndices {
-  eavt: Transient;
-  aevt: Transient;
-  avet: Transient;
-}
+/** Transient copies of one set of trees, each made the first time the transaction touches it. */
+class TransientIndices {
+  private e: Transient | undefined;
+  private ae: Transient | undefined;
+  private av: Transient | undefined;
 
-function transients(ix: Indices): TransientIndices {
-  return { eavt: ix.eavt.asTransient(), aevt: ix.aevt.asTransient(), avet: ix.avet.asTransient() };
-}
+  constructor(private readonly base: Indices) {}
 
-function persistents(t: TransientIndices): Indices {
-  return { eavt: t.eavt.persistent(), aevt: t.aevt.persistent(), avet: t.avet.persistent() };
+  get eavt(): Transient {
+    return (this.e ??= this.base.eavt.asTransient());
+  }
+  get aevt(): Transient {
+    return (this.ae ??= this.base.aevt.asTransient());
+  }
+  get avet(): Transient {
+    return (this.av ??= this.base.avet.asTransient());
+  }
+
+  persistent(): Indices {
+    return {
+      eavt: this.e?.persistent() ?? this.base.eavt,
+      aevt: this.ae?.persistent() ?? this.base.aevt,
+      avet: this.av?.persistent() ?? this.base.avet,
+    };
+  }
 }
 
 function scan(t: TransientIndices, index: IndexName, bound: Datom): Datom[] {
@@ -75,8 +88,8 @@ class TxState {
     readonly tx: number,
     private readonly tempids: ReadonlyMap<TempId, number>,
   ) {
-    this.current = transients(before.indices);
-    this.temporal = before.temporal === null ? null : transients(before.temporal);
+    this.current = new TransientIndices(before.indices);
+    this.temporal = before.temporal === null ? null : new TransientIndices(before.temporal);
   }
 
   // ---- resolution -------------------------------------------------------------------
@@ -390,8 +403,8 @@ class TxState {
 
   finish(): Db {
     return new Db(
-      persistents(this.current),
-      this.temporal === null ? null : persistents(this.temporal),
+      this.current.persistent(),
+      this.temporal === null ? null : this.temporal.persistent(),
       this.schema,
       this.maxEid,
       this.tx,

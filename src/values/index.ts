@@ -1,3 +1,5 @@
+export { printValue } from './describe.js';
+export { DatahikeError, isDatahikeError } from './error.js';
 export {
   compareKeywords,
   isKeyword,
@@ -20,5 +22,3 @@ export {
   TaggedValue,
   Uuid,
 } from './scalars.js';
-export { DatahikeError, isDatahikeError } from './error.js';
-export { printValue } from './describe.js';

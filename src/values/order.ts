@@ -5,10 +5,10 @@
  * agree with the order: compare(a, b) === 0 exactly when equals(a, b).
  */
 
-import { compareKeywords, Keyword, stringHash, Sym } from './keyword.js';
+import { compareKeywords, Keyword, Sym, stringHash } from './keyword.js';
 import { BigDec, Char, compareBigDec, Uuid } from './scalars.js';
 
-export const enum Rank {
+export enum Rank {
   Nil = 0,
   Boolean = 1,
   Number = 2,
@@ -159,7 +159,7 @@ export function equals(a: unknown, b: unknown): boolean {
   const ta = typeof a;
   if (ta === 'string' || ta === 'boolean' || ta === 'undefined') return false;
   if (ta === 'number' && typeof b === 'number') return Number.isNaN(a) && Number.isNaN(b);
-  if (a === null || b === null) return a == b;
+  if (a === null || b === null) return (a ?? null) === (b ?? null);
   return compareValues(a, b) === 0;
 }
 

@@ -47,15 +47,22 @@ describe('databases and connections', () => {
     expect(await eav(await d.db(conn), ':aevt', ':name')).toEqual([[1, ':name', 'seed']]);
     await d.release(conn);
     await expect(
-      d.connect({ store: { backend: ':memory', id: 'api-initial' }, 'schema-flexibility': ':write' }),
+      d.connect({
+        store: { backend: ':memory', id: 'api-initial' },
+        'schema-flexibility': ':write',
+      }),
     ).rejects.toMatchObject({ code: 'config/mismatch' });
   });
 
   it('rejects unknown config keys and bad values', async () => {
-    await expect(d.createDatabase({ store: { backend: ':memory' }, 'keep-histroy?': true })).rejects.toMatchObject({
+    await expect(
+      d.createDatabase({ store: { backend: ':memory' }, 'keep-histroy?': true }),
+    ).rejects.toMatchObject({
       code: 'config/invalid',
     });
-    await expect(d.createDatabase({ store: { backend: ':memory' }, 'schema-flexibility': ':loose' })).rejects.toMatchObject({
+    await expect(
+      d.createDatabase({ store: { backend: ':memory' }, 'schema-flexibility': ':loose' }),
+    ).rejects.toMatchObject({
       code: 'config/invalid',
     });
   });
@@ -109,7 +116,9 @@ describe('index access', () => {
 
   it('resolves lookup refs in entity and reference value positions', async () => {
     const { db, ids } = await people();
-    expect(await eav(db, ':eavt', [':person/email', 'ann@x'], ':person/name')).toEqual([[ids.a, ':person/name', 'Ann']]);
+    expect(await eav(db, ':eavt', [':person/email', 'ann@x'], ':person/name')).toEqual([
+      [ids.a, ':person/name', 'Ann'],
+    ]);
     expect(await eav(db, ':avet', ':person/friend', [':person/email', 'ann@x'])).toEqual([
       [ids.b, ':person/friend', ids.a],
     ]);
@@ -162,12 +171,20 @@ describe('index access', () => {
 
   it('loads exported datoms keeping entity ids and instants', async () => {
     const { db } = await people();
-    const exported = (await d.datoms(await d.history(db), ':eavt')).map((x) => [x.e, x.a, x.v, x.tx, x.added]);
+    const exported = (await d.datoms(await d.history(db), ':eavt')).map((x) => [
+      x.e,
+      x.a,
+      x.v,
+      x.tx,
+      x.added,
+    ]);
     const conn = await freshConn(PERSON_SCHEMA.map((a) => a));
     const schemaEids = new Set((await d.datoms(await d.db(conn), ':eavt')).map((x) => x.e));
     const data = exported.filter(([e]) => !schemaEids.has(e as number));
     await d.loadEntities(conn, data);
     const copy = await d.db(conn);
-    expect(await eav(copy, ':aevt', ':person/name')).toEqual(await eav(db, ':aevt', ':person/name'));
+    expect(await eav(copy, ':aevt', ':person/name')).toEqual(
+      await eav(db, ':aevt', ':person/name'),
+    );
   });
 });

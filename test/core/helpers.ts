@@ -7,26 +7,42 @@ export async function freshConn(
   schema: unknown[] = [],
   opts: Record<string, unknown> = {},
 ): Promise<d.Connection> {
-  const cfg = await d.createDatabase({ store: { backend: ':memory', id: `test-${process.pid}-${++n}` }, ...opts });
+  const cfg = await d.createDatabase({
+    store: { backend: ':memory', id: `test-${process.pid}-${++n}` },
+    ...opts,
+  });
   const conn = await d.connect(cfg);
   if (schema.length > 0) await d.transact(conn, schema);
   return conn;
 }
 
 /** `[e, a, v]` triples of an index, sorted as the index is. */
-export async function eav(db: d.DbView, index = ':eavt', ...components: unknown[]): Promise<unknown[][]> {
+export async function eav(
+  db: d.DbView,
+  index = ':eavt',
+  ...components: unknown[]
+): Promise<unknown[][]> {
   return (await d.datoms(db, index, ...components)).map((x) => [x.e, x.a, x.v]);
 }
 
 export const PERSON_SCHEMA = [
-  { 'db/ident': ':person/name', 'db/valueType': ':db.type/string', 'db/cardinality': ':db.cardinality/one' },
+  {
+    'db/ident': ':person/name',
+    'db/valueType': ':db.type/string',
+    'db/cardinality': ':db.cardinality/one',
+  },
   {
     'db/ident': ':person/email',
     'db/valueType': ':db.type/string',
     'db/cardinality': ':db.cardinality/one',
     'db/unique': ':db.unique/identity',
   },
-  { 'db/ident': ':person/age', 'db/valueType': ':db.type/long', 'db/cardinality': ':db.cardinality/one', 'db/index': true },
+  {
+    'db/ident': ':person/age',
+    'db/valueType': ':db.type/long',
+    'db/cardinality': ':db.cardinality/one',
+    'db/index': true,
+  },
   {
     'db/ident': ':person/nick',
     'db/valueType': ':db.type/string',
@@ -38,13 +54,25 @@ export const PERSON_SCHEMA = [
     'db/cardinality': ':db.cardinality/one',
     'db/unique': ':db.unique/value',
   },
-  { 'db/ident': ':person/friend', 'db/valueType': ':db.type/ref', 'db/cardinality': ':db.cardinality/many' },
-  { 'db/ident': ':person/spouse', 'db/valueType': ':db.type/ref', 'db/cardinality': ':db.cardinality/one' },
+  {
+    'db/ident': ':person/friend',
+    'db/valueType': ':db.type/ref',
+    'db/cardinality': ':db.cardinality/many',
+  },
+  {
+    'db/ident': ':person/spouse',
+    'db/valueType': ':db.type/ref',
+    'db/cardinality': ':db.cardinality/one',
+  },
   {
     'db/ident': ':person/address',
     'db/valueType': ':db.type/ref',
     'db/cardinality': ':db.cardinality/one',
     'db/isComponent': true,
   },
-  { 'db/ident': ':address/city', 'db/valueType': ':db.type/string', 'db/cardinality': ':db.cardinality/one' },
+  {
+    'db/ident': ':address/city',
+    'db/valueType': ':db.type/string',
+    'db/cardinality': ':db.cardinality/one',
+  },
 ];

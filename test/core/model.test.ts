@@ -9,10 +9,28 @@ import * as d from '../../src/index.js';
 import { freshConn } from './helpers.js';
 
 const SCHEMA = [
-  { 'db/ident': ':m/name', 'db/valueType': ':db.type/string', 'db/cardinality': ':db.cardinality/one' },
-  { 'db/ident': ':m/tag', 'db/valueType': ':db.type/string', 'db/cardinality': ':db.cardinality/many' },
-  { 'db/ident': ':m/n', 'db/valueType': ':db.type/long', 'db/cardinality': ':db.cardinality/one', 'db/index': true },
-  { 'db/ident': ':m/uid', 'db/valueType': ':db.type/string', 'db/cardinality': ':db.cardinality/one', 'db/unique': ':db.unique/identity' },
+  {
+    'db/ident': ':m/name',
+    'db/valueType': ':db.type/string',
+    'db/cardinality': ':db.cardinality/one',
+  },
+  {
+    'db/ident': ':m/tag',
+    'db/valueType': ':db.type/string',
+    'db/cardinality': ':db.cardinality/many',
+  },
+  {
+    'db/ident': ':m/n',
+    'db/valueType': ':db.type/long',
+    'db/cardinality': ':db.cardinality/one',
+    'db/index': true,
+  },
+  {
+    'db/ident': ':m/uid',
+    'db/valueType': ':db.type/string',
+    'db/cardinality': ':db.cardinality/one',
+    'db/unique': ':db.unique/identity',
+  },
   { 'db/ident': ':m/ref', 'db/valueType': ':db.type/ref', 'db/cardinality': ':db.cardinality/one' },
 ];
 const MANY = new Set([':m/tag']);
@@ -21,11 +39,13 @@ const ATTRS = [':m/name', ':m/tag', ':m/n', ':m/uid', ':m/ref'];
 
 type Model = Map<number, Map<string, unknown[]>>;
 
-const clone = (m: Model): Model => new Map([...m].map(([e, av]) => [e, new Map([...av].map(([a, vs]) => [a, [...vs]]))]));
+const clone = (m: Model): Model =>
+  new Map([...m].map(([e, av]) => [e, new Map([...av].map(([a, vs]) => [a, [...vs]]))]));
 
 function modelDatoms(m: Model): string[] {
   const out: string[] = [];
-  for (const [e, av] of m) for (const [a, vs] of av) for (const v of vs) out.push(JSON.stringify([e, a, v]));
+  for (const [e, av] of m)
+    for (const [a, vs] of av) for (const v of vs) out.push(JSON.stringify([e, a, v]));
   return out.sort();
 }
 
@@ -88,7 +108,11 @@ type Op =
 const ENTITIES = 6;
 
 const valueFor = (a: string) =>
-  a === ':m/n' ? fc.integer({ min: 0, max: 5 }) : a === ':m/ref' ? fc.integer({ min: 0, max: ENTITIES - 1 }) : fc.constantFrom('a', 'b', 'c');
+  a === ':m/n'
+    ? fc.integer({ min: 0, max: 5 })
+    : a === ':m/ref'
+      ? fc.integer({ min: 0, max: ENTITIES - 1 })
+      : fc.constantFrom('a', 'b', 'c');
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc
@@ -97,7 +121,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc
     .record({ e: fc.integer({ min: 0, max: ENTITIES - 1 }), a: fc.constantFrom(...ATTRS) })
     .chain(({ e, a }) => valueFor(a).map((v) => ({ kind: 'retract' as const, e, a, v }))),
-  fc.record({ kind: fc.constant('retractEntity' as const), e: fc.integer({ min: 0, max: ENTITIES - 1 }) }),
+  fc.record({
+    kind: fc.constant('retractEntity' as const),
+    e: fc.integer({ min: 0, max: ENTITIES - 1 }),
+  }),
   fc.record({
     kind: fc.constant('cas' as const),
     e: fc.integer({ min: 0, max: ENTITIES - 1 }),
@@ -129,47 +156,64 @@ async function userDatoms(db: d.DbView, index: string): Promise<string[]> {
 describe('transactions against a naive model', () => {
   it('keeps the indices consistent with each other, the model and history', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.array(opArb, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 12 }), async (txs) => {
-        const conn = await freshConn(SCHEMA);
-        // Fixed entity ids, made to exist by the first transaction.
-        const first = await d.transact(
-          conn,
-          Array.from({ length: ENTITIES }, (_, i) => ({ 'db/id': `e${i}`, 'm/name': `init${i}` })),
-        );
-        const ids = Array.from({ length: ENTITIES }, (_, i) => first.tempids[`e${i}`]!);
-        let model: Model = new Map(ids.map((e, i) => [e, new Map([[':m/name', [`init${i}`]]])]));
-        const snapshots: [number, string[]][] = [[first.tempids['db/current-tx']!, modelDatoms(model)]];
-        for (const tx of txs) {
-          const next = clone(model);
-          let modelOk = true;
-          try {
-            for (const op of tx) apply(next, op, ids);
-          } catch {
-            modelOk = false;
-          }
-          const before = await d.db(conn);
-          const result = await d.transact(conn, tx.map((op) => toForm(op, ids))).then(
-            (r) => r,
-            (err: unknown) => err,
+      fc.asyncProperty(
+        fc.array(fc.array(opArb, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 12 }),
+        async (txs) => {
+          const conn = await freshConn(SCHEMA);
+          // Fixed entity ids, made to exist by the first transaction.
+          const first = await d.transact(
+            conn,
+            Array.from({ length: ENTITIES }, (_, i) => ({
+              'db/id': `e${i}`,
+              'm/name': `init${i}`,
+            })),
           );
-          if (modelOk) {
-            expect(result).not.toBeInstanceOf(Error);
-            model = next;
-            snapshots.push([(result as d.TransactionReport).tempids['db/current-tx']!, modelDatoms(model)]);
-          } else {
-            expect(result).toBeInstanceOf(d.DatahikeError);
-            expect(await d.db(conn)).toBe(before);
+          const ids = Array.from({ length: ENTITIES }, (_, i) => first.tempids[`e${i}`]!);
+          let model: Model = new Map(ids.map((e, i) => [e, new Map([[':m/name', [`init${i}`]]])]));
+          const snapshots: [number, string[]][] = [
+            [first.tempids['db/current-tx']!, modelDatoms(model)],
+          ];
+          for (const tx of txs) {
+            const next = clone(model);
+            let modelOk = true;
+            try {
+              for (const op of tx) apply(next, op, ids);
+            } catch {
+              modelOk = false;
+            }
+            const before = await d.db(conn);
+            const result = await d
+              .transact(
+                conn,
+                tx.map((op) => toForm(op, ids)),
+              )
+              .then(
+                (r) => r,
+                (err: unknown) => err,
+              );
+            if (modelOk) {
+              expect(result).not.toBeInstanceOf(Error);
+              model = next;
+              snapshots.push([
+                (result as d.TransactionReport).tempids['db/current-tx']!,
+                modelDatoms(model),
+              ]);
+            } else {
+              expect(result).toBeInstanceOf(d.DatahikeError);
+              expect(await d.db(conn)).toBe(before);
+            }
+            const db = await d.db(conn);
+            const expected = modelDatoms(model);
+            expect(await userDatoms(db, ':eavt')).toEqual(expected);
+            expect(await userDatoms(db, ':aevt')).toEqual(expected);
+            const indexed = expected.filter((x) => INDEXED.has(JSON.parse(x)[1]));
+            expect(await userDatoms(db, ':avet')).toEqual(indexed);
           }
           const db = await d.db(conn);
-          const expected = modelDatoms(model);
-          expect(await userDatoms(db, ':eavt')).toEqual(expected);
-          expect(await userDatoms(db, ':aevt')).toEqual(expected);
-          const indexed = expected.filter((x) => INDEXED.has(JSON.parse(x)[1]));
-          expect(await userDatoms(db, ':avet')).toEqual(indexed);
-        }
-        const db = await d.db(conn);
-        for (const [t, state] of snapshots) expect(await userDatoms(await d.asOf(db, t), ':eavt')).toEqual(state);
-      }),
+          for (const [t, state] of snapshots)
+            expect(await userDatoms(await d.asOf(db, t), ':eavt')).toEqual(state);
+        },
+      ),
       { numRuns: 150 },
     );
   });

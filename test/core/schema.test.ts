@@ -29,11 +29,17 @@ describe('schema', () => {
 
   it('requires valueType and cardinality under schema-on-write and checks their values', async () => {
     const conn = await freshConn();
-    await expect(d.transact(conn, [{ 'db/ident': ':x', 'db/valueType': ':db.type/string' }])).rejects.toMatchObject({
+    await expect(
+      d.transact(conn, [{ 'db/ident': ':x', 'db/valueType': ':db.type/string' }]),
+    ).rejects.toMatchObject({
       code: 'schema/invalid',
     });
-    await expect(d.transact(conn, [attr(':x', ':db.type/strung')])).rejects.toMatchObject({ code: 'schema/invalid' });
-    await expect(d.transact(conn, [attr(':x', ':db.type/string', { 'db/isComponent': true })])).rejects.toMatchObject({
+    await expect(d.transact(conn, [attr(':x', ':db.type/strung')])).rejects.toMatchObject({
+      code: 'schema/invalid',
+    });
+    await expect(
+      d.transact(conn, [attr(':x', ':db.type/string', { 'db/isComponent': true })]),
+    ).rejects.toMatchObject({
       code: 'schema/invalid',
     });
     await expect(
@@ -50,17 +56,25 @@ describe('schema', () => {
       [':db.type/boolean', false, 0],
       [':db.type/keyword', ':a/b', 'plain'],
       [':db.type/instant', new Date(0), 0],
-      [':db.type/uuid', await d.uuid('550e8400-e29b-41d4-a716-446655440000'), '550e8400-e29b-41d4-a716-446655440000'],
+      [
+        ':db.type/uuid',
+        await d.uuid('550e8400-e29b-41d4-a716-446655440000'),
+        '550e8400-e29b-41d4-a716-446655440000',
+      ],
       [':db.type/bigint', 12345678901234567890n, 'x'],
       [':db.type/bytes', new Uint8Array([1, 2]), [1, 2]],
     ];
     const conn = await freshConn(types.map(([t], i) => attr(`:a${i}`, t)));
     for (const [i, [, good, bad]] of types.entries()) {
       await d.transact(conn, [{ [`a${i}`]: good }]);
-      await expect(d.transact(conn, [{ [`a${i}`]: bad }])).rejects.toMatchObject({ code: 'transact/wrong-type' });
+      await expect(d.transact(conn, [{ [`a${i}`]: bad }])).rejects.toMatchObject({
+        code: 'transact/wrong-type',
+      });
     }
     const db = await d.db(conn);
-    const values = await Promise.all(types.map(async (_, i) => (await d.datoms(db, ':aevt', `:a${i}`))[0]?.v));
+    const values = await Promise.all(
+      types.map(async (_, i) => (await d.datoms(db, ':aevt', `:a${i}`))[0]?.v),
+    );
     expect(values[5]).toBe(':a/b');
     expect(values[7]).toBe('550e8400-e29b-41d4-a716-446655440000');
     expect(values[8]).toBe(12345678901234567890n);
@@ -86,7 +100,10 @@ describe('schema', () => {
   });
 
   it('rejects adding uniqueness over duplicate values and accepts it over distinct ones', async () => {
-    const conn = await freshConn([attr(':code', ':db.type/string'), attr(':other', ':db.type/string')]);
+    const conn = await freshConn([
+      attr(':code', ':db.type/string'),
+      attr(':other', ':db.type/string'),
+    ]);
     await d.transact(conn, [{ code: 'a' }, { code: 'a' }, { other: 'x' }, { other: 'y' }]);
     await expect(
       d.transact(conn, [{ 'db/ident': ':code', 'db/unique': ':db.unique/value' }]),
@@ -120,8 +137,12 @@ describe('tuples', () => {
       attr(':pair', ':db.type/tuple', { 'db/tupleTypes': [':db.type/string', ':db.type/long'] }),
     ]);
     await d.transact(conn, [{ point: [1, 2, 3], pair: ['a', 1] }]);
-    await expect(d.transact(conn, [{ point: [1, 'x'] }])).rejects.toMatchObject({ code: 'transact/wrong-type' });
-    await expect(d.transact(conn, [{ pair: ['a', 1, 2] }])).rejects.toMatchObject({ code: 'transact/wrong-type' });
+    await expect(d.transact(conn, [{ point: [1, 'x'] }])).rejects.toMatchObject({
+      code: 'transact/wrong-type',
+    });
+    await expect(d.transact(conn, [{ pair: ['a', 1, 2] }])).rejects.toMatchObject({
+      code: 'transact/wrong-type',
+    });
     const db = await d.db(conn);
     expect((await d.datoms(db, ':aevt', ':pair'))[0]?.v).toEqual(['a', 1]);
   });
@@ -130,7 +151,10 @@ describe('tuples', () => {
     const conn = await freshConn([
       attr(':first', ':db.type/string'),
       attr(':last', ':db.type/string'),
-      attr(':first+last', ':db.type/tuple', { 'db/tupleAttrs': [':first', ':last'], 'db/unique': ':db.unique/value' }),
+      attr(':first+last', ':db.type/tuple', {
+        'db/tupleAttrs': [':first', ':last'],
+        'db/unique': ':db.unique/value',
+      }),
     ]);
     const { tempids } = await d.transact(conn, [{ 'db/id': 'x', first: 'Ada', last: 'Lovelace' }]);
     let db = await d.db(conn);
@@ -141,7 +165,9 @@ describe('tuples', () => {
     await d.transact(conn, [[':db/add', tempids.x, ':last', 'King']]);
     db = await d.db(conn);
     expect((await d.entity(db, [':first+last', ['Ada', 'King']]))?.id).toBe(tempids.x);
-    await expect(d.transact(conn, [{ first: 'Ada', last: 'King' }])).rejects.toMatchObject({ code: 'transact/unique' });
+    await expect(d.transact(conn, [{ first: 'Ada', last: 'King' }])).rejects.toMatchObject({
+      code: 'transact/unique',
+    });
     await expect(d.transact(conn, [{ 'first+last': ['a', 'b'] }])).rejects.toMatchObject({
       code: 'transact/composite-tuple',
     });

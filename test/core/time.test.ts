@@ -18,12 +18,12 @@ describe('time travel', () => {
     const { conn, e, t1, t2, t3, t4 } = await timeline();
     const db = await d.db(conn);
     expect(await eav(await d.asOf(db, t1), ':eavt', e)).toEqual([
-      [e, ':person/name', 'v1'],
       [e, ':person/age', 1],
+      [e, ':person/name', 'v1'],
     ]);
     expect(await eav(await d.asOf(db, t2), ':eavt', e)).toEqual([
-      [e, ':person/name', 'v2'],
       [e, ':person/age', 1],
+      [e, ':person/name', 'v2'],
     ]);
     expect(await eav(await d.asOf(db, t3), ':eavt', e)).toEqual([[e, ':person/name', 'v2']]);
     expect(await eav(await d.asOf(db, t4), ':eavt', e)).toEqual([[e, ':person/name', 'v1']]);
@@ -32,13 +32,29 @@ describe('time travel', () => {
     expect(asOf1[0]?.tx).toBe(t1);
   });
 
-  it('asOf accepts a Date and a database value', async () => {
-    const { conn, e, r1, t2 } = await timeline();
+  it('asOf accepts a Date (the last transaction at or before it) and a database value', async () => {
+    const conn = await freshConn(PERSON_SCHEMA);
+    const day = (n: number) => new Date(Date.UTC(2020, 0, n));
+    const at = async (n: number, name: string) =>
+      (
+        await d.transact(conn, [
+          { 'person/email': 'x@y', 'person/name': name },
+          [':db/add', ':db/current-tx', ':db/txInstant', day(n)],
+        ])
+      ).tempids['db/current-tx']!;
+    const t1 = await at(1, 'first');
+    await at(10, 'second');
     const db = await d.db(conn);
-    const instant = (r1['tx-meta'] as Record<string, Date>)['db/txInstant']!;
-    expect((await d.datoms(await d.asOf(db, instant), ':eavt', e)).length).toBeGreaterThanOrEqual(2);
-    const at2 = await d.asOf(db, t2);
-    expect(await eav(await d.asOf(db, at2), ':eavt', e, ':person/name')).toEqual([[e, ':person/name', 'v2']]);
+    const name = async (view: d.DbView) =>
+      (await d.entity(view, [':person/email', 'x@y']))?.get(':person/name');
+    expect(await name(await d.asOf(db, day(1)))).toBe('first');
+    expect(await name(await d.asOf(db, day(5)))).toBe('first');
+    expect(await name(await d.asOf(db, day(10)))).toBe('second');
+    expect(
+      await d.entity(await d.asOf(db, new Date(Date.UTC(2019, 0, 1))), [':person/email', 'x@y']),
+    ).toBeNull();
+    const pinned = await d.asOf(db, t1);
+    expect(await name(await d.asOf(db, pinned))).toBe('first');
   });
 
   it('since keeps only datoms added after the time point', async () => {
@@ -52,13 +68,13 @@ describe('time travel', () => {
     const h = await d.history(await d.db(conn));
     const events = (await d.datoms(h, ':eavt', e)).map((x) => [x.a, x.v, x.tx, x.added]);
     expect(events).toEqual([
+      [':person/age', 1, t1, true],
+      [':person/age', 1, t3, false],
       [':person/name', 'v1', t1, true],
       [':person/name', 'v1', t2, false],
       [':person/name', 'v1', t4, true],
       [':person/name', 'v2', t2, true],
       [':person/name', 'v2', t4, false],
-      [':person/age', 1, t1, true],
-      [':person/age', 1, t3, false],
     ]);
   });
 

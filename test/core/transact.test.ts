@@ -7,7 +7,9 @@ const TX0 = 536870912;
 describe('transact: forms', () => {
   it('adds an entity map and reports datoms, tempids and tx-meta', async () => {
     const conn = await freshConn(PERSON_SCHEMA);
-    const r = await d.transact(conn, [{ 'db/id': 'alice', 'person/name': 'Alice', 'person/age': 30 }]);
+    const r = await d.transact(conn, [
+      { 'db/id': 'alice', 'person/name': 'Alice', 'person/age': 30 },
+    ]);
     const alice = r.tempids.alice!;
     expect(alice).toBeGreaterThan(0);
     const tx = r.tempids['db/current-tx']!;
@@ -36,17 +38,26 @@ describe('transact: forms', () => {
     ]);
     expect(r.tempids['-1']).toBeDefined();
     expect(r.tempids.carol).toBeDefined();
-    const r2 = await d.transact(conn, '[{:db/id "dan" :person/name "Dan" :person/friend [-7]} [:db/add -7 :person/name "Eve"]]');
+    const r2 = await d.transact(
+      conn,
+      '[{:db/id "dan" :person/name "Dan" :person/friend [-7]} [:db/add -7 :person/name "Eve"]]',
+    );
     const db = await d.db(conn);
-    expect(await eav(db, ':eavt', r2.tempids.dan, ':person/friend')).toEqual([[r2.tempids.dan, ':person/friend', r2.tempids['-7']]]);
+    expect(await eav(db, ':eavt', r2.tempids.dan, ':person/friend')).toEqual([
+      [r2.tempids.dan, ':person/friend', r2.tempids['-7']],
+    ]);
     expect((await d.entity(db, r.tempids['-1']))?.get(':person/friend')).toHaveLength(1);
   });
 
   it('replaces cardinality-one values, accumulates cardinality-many and elides redundant assertions', async () => {
     const conn = await freshConn(PERSON_SCHEMA);
-    const { tempids } = await d.transact(conn, [{ 'db/id': 'x', 'person/name': 'A', 'person/nick': ['a', 'b'] }]);
+    const { tempids } = await d.transact(conn, [
+      { 'db/id': 'x', 'person/name': 'A', 'person/nick': ['a', 'b'] },
+    ]);
     const e = tempids.x!;
-    const r = await d.transact(conn, [{ 'db/id': e, 'person/name': 'B', 'person/nick': ['b', 'c'] }]);
+    const r = await d.transact(conn, [
+      { 'db/id': e, 'person/name': 'B', 'person/nick': ['b', 'c'] },
+    ]);
     const changes = r['tx-data'].filter((x) => x.e === e).map((x) => [x.a, x.v, x.added]);
     expect(changes).toEqual([
       [':person/name', 'A', false],
@@ -66,7 +77,9 @@ describe('transact: forms', () => {
 
   it('retracts values, whole attributes, and treats missing facts as no-ops', async () => {
     const conn = await freshConn(PERSON_SCHEMA);
-    const { tempids } = await d.transact(conn, [{ 'db/id': 'x', 'person/name': 'A', 'person/nick': ['a', 'b', 'c'] }]);
+    const { tempids } = await d.transact(conn, [
+      { 'db/id': 'x', 'person/name': 'A', 'person/nick': ['a', 'b', 'c'] },
+    ]);
     const e = tempids.x!;
     await d.transact(conn, [[':db/retract', e, ':person/nick', 'a']]);
     expect(await eav(await d.db(conn), ':eavt', e, ':person/nick')).toEqual([
@@ -85,7 +98,11 @@ describe('transact: forms', () => {
       { 'person/email': 'a@x', 'person/name': 'A' },
       { 'person/email': 'b@x', 'person/name': 'B' },
       { 'db/ident': ':color/red' },
-      { 'db/ident': ':person/color', 'db/valueType': ':db.type/ref', 'db/cardinality': ':db.cardinality/one' },
+      {
+        'db/ident': ':person/color',
+        'db/valueType': ':db.type/ref',
+        'db/cardinality': ':db.cardinality/one',
+      },
     ]);
     await d.transact(conn, [
       [':db/add', [':person/email', 'a@x'], ':person/friend', [':person/email', 'b@x']],
@@ -96,7 +113,7 @@ describe('transact: forms', () => {
     const friends = a?.get(':person/friend') as d.EntityView[];
     expect(friends.map((f) => f.get(':person/name'))).toEqual(['B']);
     const b = await d.entity(db, [':person/email', 'b@x']);
-    expect((b?.get(':person/color') as d.EntityView).get(':db/ident')).toBe(':color/red');
+    expect((b!.get(':person/color') as d.EntityView).get(':db/ident')).toBe(':color/red');
     expect(b?.get(':person/age')).toBe(40);
   });
 
@@ -114,7 +131,9 @@ describe('transact: forms', () => {
     const db = await d.db(conn);
     const p = (await d.entity(db, r.tempids.p))!;
     expect((p.get(':person/address') as d.EntityView).get(':address/city')).toBe('Berlin');
-    expect((p.get(':person/friend') as d.EntityView[]).map((f) => f.get(':person/name')).sort()).toEqual(['F1', 'F2']);
+    expect(
+      (p.get(':person/friend') as d.EntityView[]).map((f) => f.get(':person/name')).sort(),
+    ).toEqual(['F1', 'F2']);
     const spouses = p.get(':person/_spouse') as d.EntityView[];
     expect(spouses.map((s) => s.get(':person/name'))).toEqual(['S']);
     const json = p.toJSON();
@@ -124,7 +143,11 @@ describe('transact: forms', () => {
   it('retractEntity removes the entity, its components and references to it', async () => {
     const conn = await freshConn(PERSON_SCHEMA);
     const r = await d.transact(conn, [
-      { 'db/id': 'p', 'person/name': 'P', 'person/address': { 'db/id': 'addr', 'address/city': 'Oslo' } },
+      {
+        'db/id': 'p',
+        'person/name': 'P',
+        'person/address': { 'db/id': 'addr', 'address/city': 'Oslo' },
+      },
       { 'db/id': 'q', 'person/name': 'Q', 'person/friend': ['p'] },
     ]);
     const { p, q, addr } = r.tempids as Record<string, number>;
@@ -153,7 +176,7 @@ describe('transact: forms', () => {
   it('runs JavaScript transaction functions with :db.fn/call', async () => {
     const conn = await freshConn(PERSON_SCHEMA);
     const { tempids } = await d.transact(conn, [{ 'db/id': 'x', 'person/age': 41 }]);
-    const inc = (db: d.DbView, e: number) => [[':db/add', e, ':person/age', 42]];
+    const inc = (_db: d.DbView, e: number) => [[':db/add', e, ':person/age', 42]];
     await d.transact(conn, [[':db.fn/call', inc, tempids.x]]);
     expect((await d.entity(await d.db(conn), tempids.x))?.get(':person/age')).toBe(42);
   });
@@ -161,7 +184,11 @@ describe('transact: forms', () => {
   it('puts tx metadata on the transaction entity', async () => {
     const conn = await freshConn([
       ...PERSON_SCHEMA,
-      { 'db/ident': ':tx/source', 'db/valueType': ':db.type/string', 'db/cardinality': ':db.cardinality/one' },
+      {
+        'db/ident': ':tx/source',
+        'db/valueType': ':db.type/string',
+        'db/cardinality': ':db.cardinality/one',
+      },
     ]);
     const r1 = await d.transact(conn, [
       { 'person/name': 'A' },
@@ -169,12 +196,17 @@ describe('transact: forms', () => {
     ]);
     const tx1 = r1.tempids['db/current-tx']!;
     expect((await d.entity(await d.db(conn), tx1))?.get(':tx/source')).toBe('import');
-    const r2 = await d.transact(conn, { 'tx-data': [{ 'person/name': 'B' }], 'tx-meta': { 'tx/source': 'api' } });
+    const r2 = await d.transact(conn, {
+      'tx-data': [{ 'person/name': 'B' }],
+      'tx-meta': { 'tx/source': 'api' },
+    });
     const tx2 = r2.tempids['db/current-tx']!;
     expect((await d.entity(await d.db(conn), tx2))?.get(':tx/source')).toBe('api');
     expect((r2['tx-meta'] as Record<string, unknown>)['tx/source']).toBe('api');
     const r3 = await d.transact(conn, [[':db/add', ':db/current-tx', ':tx/source', 'list']]);
-    expect((await d.entity(await d.db(conn), r3.tempids['db/current-tx'])!)?.get(':tx/source')).toBe('list');
+    expect(
+      (await d.entity(await d.db(conn), r3.tempids['db/current-tx'])!)?.get(':tx/source'),
+    ).toBe('list');
   });
 });
 
@@ -183,12 +215,14 @@ describe('transact: upserts and uniqueness', () => {
     const conn = await freshConn(PERSON_SCHEMA);
     const r1 = await d.transact(conn, [{ 'person/email': 'a@x', 'person/name': 'A' }]);
     const e = r1['tx-data'].find((x) => x.a === ':person/email')!.e;
-    const r2 = await d.transact(conn, [{ 'db/id': 'again', 'person/email': 'a@x', 'person/age': 5 }]);
+    const r2 = await d.transact(conn, [
+      { 'db/id': 'again', 'person/email': 'a@x', 'person/age': 5 },
+    ]);
     expect(r2.tempids.again).toBe(e);
     expect(await eav(await d.db(conn), ':eavt', e)).toEqual([
-      [e, ':person/name', 'A'],
-      [e, ':person/email', 'a@x'],
       [e, ':person/age', 5],
+      [e, ':person/email', 'a@x'],
+      [e, ':person/name', 'A'],
     ]);
   });
 
@@ -199,16 +233,25 @@ describe('transact: upserts and uniqueness', () => {
       { 'db/id': 'two', 'person/email': 'n@x', 'person/age': 3 },
     ]);
     expect(r.tempids.one).toBe(r.tempids.two);
-    expect(await eav(await d.db(conn), ':avet', ':person/email', 'n@x')).toEqual([[r.tempids.one, ':person/email', 'n@x']]);
+    expect(await eav(await d.db(conn), ':avet', ':person/email', 'n@x')).toEqual([
+      [r.tempids.one, ':person/email', 'n@x'],
+    ]);
   });
 
   it('rejects a tempid that upserts to two different entities', async () => {
     const conn = await freshConn([
       ...PERSON_SCHEMA,
-      { 'db/ident': ':person/handle', 'db/valueType': ':db.type/string', 'db/cardinality': ':db.cardinality/one', 'db/unique': ':db.unique/identity' },
+      {
+        'db/ident': ':person/handle',
+        'db/valueType': ':db.type/string',
+        'db/cardinality': ':db.cardinality/one',
+        'db/unique': ':db.unique/identity',
+      },
     ]);
     await d.transact(conn, [{ 'person/email': 'a@x' }, { 'person/handle': 'b' }]);
-    await expect(d.transact(conn, [{ 'person/email': 'a@x', 'person/handle': 'b' }])).rejects.toMatchObject({
+    await expect(
+      d.transact(conn, [{ 'person/email': 'a@x', 'person/handle': 'b' }]),
+    ).rejects.toMatchObject({
       code: 'transact/upsert-conflict',
     });
   });
@@ -217,7 +260,9 @@ describe('transact: upserts and uniqueness', () => {
     const conn = await freshConn(PERSON_SCHEMA);
     await d.transact(conn, [{ 'person/ssn': '123', 'person/name': 'A' }]);
     const before = await d.db(conn);
-    const err = await d.transact(conn, [{ 'person/ssn': '123', 'person/name': 'B' }]).catch((e) => e);
+    const err = await d
+      .transact(conn, [{ 'person/ssn': '123', 'person/name': 'B' }])
+      .catch((e) => e);
     expect(err).toBeInstanceOf(d.DatahikeError);
     expect(err.code).toBe('transact/unique');
     expect(err.data.value).toBe('123');
@@ -238,7 +283,9 @@ describe('transact: bad input', () => {
 
   it('rejects unknown attributes under schema-on-write, accepts them under schema-on-read', async () => {
     const conn = await freshConn();
-    await expect(d.transact(conn, [{ whatever: 1 }])).rejects.toMatchObject({ code: 'transact/schema' });
+    await expect(d.transact(conn, [{ whatever: 1 }])).rejects.toMatchObject({
+      code: 'transact/schema',
+    });
     const loose = await freshConn([], { 'schema-flexibility': ':read' });
     const r = await d.transact(loose, [{ whatever: 1, tags: ['a', 'b'] }]);
     expect(r['tx-data'].filter((x) => x.a !== ':db/txInstant').map((x) => [x.a, x.v])).toEqual([
@@ -249,23 +296,39 @@ describe('transact: bad input', () => {
 
   it('reports malformed lookup refs, missing lookup refs, unknown tempids and released connections', async () => {
     const conn = await freshConn(PERSON_SCHEMA);
-    await expect(d.transact(conn, [[':db/add', [':person/email'], ':person/name', 'x']])).rejects.toMatchObject({
+    await expect(
+      d.transact(conn, [[':db/add', [':person/email'], ':person/name', 'x']]),
+    ).rejects.toMatchObject({
       code: 'lookup-ref/malformed',
     });
-    await expect(d.transact(conn, [[':db/add', [':person/email', 'nobody'], ':person/name', 'x']])).rejects.toMatchObject({
+    await expect(
+      d.transact(conn, [[':db/add', [':person/email', 'nobody'], ':person/name', 'x']]),
+    ).rejects.toMatchObject({
       code: 'lookup-ref/not-found',
     });
-    await expect(d.transact(conn, [[':db/add', [':person/name', 'x'], ':person/age', 1]])).rejects.toMatchObject({
+    await expect(
+      d.transact(conn, [[':db/add', [':person/name', 'x'], ':person/age', 1]]),
+    ).rejects.toMatchObject({
       code: 'lookup-ref/not-unique',
     });
-    await expect(d.transact(conn, [{ 'person/name': 'x', 'person/friend': ['ghost'] }])).rejects.toMatchObject({
+    await expect(
+      d.transact(conn, [{ 'person/name': 'x', 'person/friend': ['ghost'] }]),
+    ).rejects.toMatchObject({
       code: 'transact/unknown-tempid',
     });
-    await expect(d.transact(conn, '[{:person/name "x"')).rejects.toMatchObject({ code: 'edn/parse' });
-    await expect(d.transact(conn, [[':db/frobnicate', 1]])).rejects.toMatchObject({ code: 'transact/unknown-op' });
-    await expect(d.transact(conn, [{ 'person/name': null }])).rejects.toMatchObject({ code: 'transact/nil-value' });
+    await expect(d.transact(conn, '[{:person/name "x"')).rejects.toMatchObject({
+      code: 'edn/parse',
+    });
+    await expect(d.transact(conn, [[':db/frobnicate', 1]])).rejects.toMatchObject({
+      code: 'transact/unknown-op',
+    });
+    await expect(d.transact(conn, [{ 'person/name': null }])).rejects.toMatchObject({
+      code: 'transact/nil-value',
+    });
     await d.release(conn);
-    await expect(d.transact(conn, [{ 'person/name': 'x' }])).rejects.toMatchObject({ code: 'connection/released' });
+    await expect(d.transact(conn, [{ 'person/name': 'x' }])).rejects.toMatchObject({
+      code: 'connection/released',
+    });
     await expect(d.db(conn)).rejects.toMatchObject({ code: 'connection/released' });
   });
 
@@ -274,7 +337,11 @@ describe('transact: bad input', () => {
     await d.transact(conn, [{ 'person/email': 'a@x', 'person/name': 'A', 'person/nick': ['n'] }]);
     const before = await d.db(conn);
     const snapshot = async (db: d.DbView) =>
-      JSON.stringify([await d.datoms(db, ':eavt'), await d.datoms(db, ':aevt'), await d.datoms(db, ':avet')]);
+      JSON.stringify([
+        await d.datoms(db, ':eavt'),
+        await d.datoms(db, ':aevt'),
+        await d.datoms(db, ':avet'),
+      ]);
     const s0 = await snapshot(before);
     await expect(
       d.transact(conn, [
