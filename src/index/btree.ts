@@ -29,7 +29,7 @@ export class Node<K> {
     public children: (Node<K> | undefined)[] | undefined,
     /** Branch only: number of keys under each child. */
     public counts: number[] | undefined,
-    /** Branch only: the address of each child that has been written. */
+    /** Branch only: the address of each child that has been written; absent while none has. */
     public addresses: (string | undefined)[] | undefined,
     /** Keys in this subtree. */
     public total: number,
@@ -60,7 +60,7 @@ function branch<K>(
   keys: K[],
   children: (Node<K> | undefined)[],
   counts: number[],
-  addresses: (string | undefined)[],
+  addresses: (string | undefined)[] | undefined,
   edit: Edit | null,
 ): Node<K> {
   let total = 0;
@@ -107,7 +107,7 @@ class Ctx<K> {
   child(n: Node<K>, i: number): Node<K> {
     const c = n.children![i];
     if (c !== undefined) return c;
-    const address = n.addresses![i];
+    const address = n.addresses?.[i];
     if (address === undefined || this.source === undefined)
       throw new Error('B+-tree: a child has neither a node nor a loadable address');
     return this.source.get(address);
@@ -126,10 +126,27 @@ function own<K>(n: Node<K>, edit: Edit | null): Node<K> {
         n.keys.slice(),
         n.children.slice(),
         n.counts!.slice(),
-        n.addresses!.slice(),
+        n.addresses?.slice(),
         n.total,
         edit,
       );
+}
+
+/** A copy of `xs` with `x` inserted at `i`, in one pass. */
+function inserted<T>(xs: readonly T[], i: number, x: T): T[] {
+  const out = new Array<T>(xs.length + 1);
+  for (let j = 0; j < i; j++) out[j] = xs[j]!;
+  out[i] = x;
+  for (let j = i; j < xs.length; j++) out[j + 1] = xs[j]!;
+  return out;
+}
+
+/** A copy of `xs` without the element at `i`, in one pass. */
+function removed<T>(xs: readonly T[], i: number): T[] {
+  const out = new Array<T>(xs.length - 1);
+  for (let j = 0; j < i; j++) out[j] = xs[j]!;
+  for (let j = i + 1; j < xs.length; j++) out[j - 1] = xs[j]!;
+  return out;
 }
 
 function splitNode<K>(n: Node<K>, edit: Edit | null): Node<K> {
@@ -143,7 +160,7 @@ function splitNode<K>(n: Node<K>, edit: Edit | null): Node<K> {
     rightKeys,
     n.children.splice(half),
     n.counts!.splice(half),
-    n.addresses!.splice(half),
+    n.addresses?.splice(half),
     edit,
   );
   n.total -= right.total;
@@ -156,10 +173,13 @@ function insert<K>(ctx: Ctx<K>, n: Node<K>, k: K, edit: Edit | null): Node<K> | 
   if (n.children === undefined) {
     const i = lowerBound(n.keys, k, cmp);
     if (i < n.keys.length && cmp(n.keys[i]!, k) === 0) return null;
-    const m = own(n, edit);
-    m.keys.splice(i, 0, k);
-    m.total++;
-    m.address = undefined;
+    let m: Node<K>;
+    if (edit !== null && n.edit === edit) {
+      m = n;
+      m.keys.splice(i, 0, k);
+      m.total++;
+      m.address = undefined;
+    } else m = leaf(inserted(n.keys, i, k), edit);
     splitOff = m.keys.length > ctx.branching ? splitNode(m, edit) : null;
     return m;
   }
@@ -172,7 +192,7 @@ function insert<K>(ctx: Ctx<K>, n: Node<K>, k: K, edit: Edit | null): Node<K> | 
   const m = own(n, edit);
   m.address = undefined;
   m.children![i] = updated;
-  m.addresses![i] = undefined;
+  if (m.addresses !== undefined) m.addresses[i] = undefined;
   m.total++;
   if (sibling === null) {
     m.keys[i] = lastKey(updated);
@@ -182,7 +202,7 @@ function insert<K>(ctx: Ctx<K>, n: Node<K>, k: K, edit: Edit | null): Node<K> | 
   }
   m.keys.splice(i, 1, lastKey(updated), lastKey(sibling));
   m.children!.splice(i + 1, 0, sibling);
-  m.addresses!.splice(i + 1, 0, undefined);
+  m.addresses?.splice(i + 1, 0, undefined);
   m.counts!.splice(i, 1, updated.total, sibling.total);
   splitOff = m.keys.length > ctx.branching ? splitNode(m, edit) : null;
   return m;
@@ -195,11 +215,13 @@ function remove<K>(ctx: Ctx<K>, n: Node<K>, k: K, edit: Edit | null): Node<K> | 
   if (i === n.keys.length) return null;
   if (n.children === undefined) {
     if (cmp(n.keys[i]!, k) !== 0) return null;
-    const m = own(n, edit);
-    m.keys.splice(i, 1);
-    m.total--;
-    m.address = undefined;
-    return m;
+    if (edit !== null && n.edit === edit) {
+      n.keys.splice(i, 1);
+      n.total--;
+      n.address = undefined;
+      return n;
+    }
+    return leaf(removed(n.keys, i), edit);
   }
   const updated = remove(ctx, ctx.child(n, i), k, edit);
   if (updated === null) return null;
@@ -214,10 +236,8 @@ function remove<K>(ctx: Ctx<K>, n: Node<K>, k: K, edit: Edit | null): Node<K> | 
   // Underfull: merge with a neighbour, or borrow from it when both are too big to merge.
   const j = i + 1 < m.keys.length ? i + 1 : i - 1;
   const [lo, hi] = j > i ? [i, j] : [j, i];
-  const left = lo === i ? updated : own(ctx.child(m, lo), edit);
-  const right = hi === i ? updated : own(ctx.child(m, hi), edit);
-  const l = own(left, edit);
-  const r = own(right, edit);
+  const l = lo === i ? updated : own(ctx.child(m, lo), edit);
+  const r = hi === i ? updated : own(ctx.child(m, hi), edit);
   l.address = undefined;
   r.address = undefined;
   if (l.keys.length + r.keys.length <= ctx.branching) {
@@ -225,13 +245,13 @@ function remove<K>(ctx: Ctx<K>, n: Node<K>, k: K, edit: Edit | null): Node<K> | 
     if (l.children !== undefined) {
       l.children.push(...r.children!);
       l.counts!.push(...r.counts!);
-      l.addresses!.push(...r.addresses!);
+      mergeAddresses(l, r);
     }
     l.total += r.total;
     m.keys.splice(hi, 1);
     m.children!.splice(hi, 1);
     m.counts!.splice(hi, 1);
-    m.addresses!.splice(hi, 1);
+    m.addresses?.splice(hi, 1);
     setChild(m, lo, l);
     return m;
   }
@@ -244,7 +264,12 @@ function remove<K>(ctx: Ctx<K>, n: Node<K>, k: K, edit: Edit | null): Node<K> | 
       r.children!.unshift(...l.children.splice(leftSize));
       const movedCounts = l.counts!.splice(leftSize);
       r.counts!.unshift(...movedCounts);
-      r.addresses!.unshift(...l.addresses!.splice(leftSize));
+      if (l.addresses !== undefined || r.addresses !== undefined) {
+        const moved = (l.addresses ??= new Array(l.keys.length + movedCounts.length)).splice(
+          leftSize,
+        );
+        (r.addresses ??= new Array(r.keys.length - movedCounts.length)).unshift(...moved);
+      }
       const c = movedCounts.reduce((a, b) => a + b, 0);
       l.total -= c;
       r.total += c;
@@ -259,7 +284,10 @@ function remove<K>(ctx: Ctx<K>, n: Node<K>, k: K, edit: Edit | null): Node<K> | 
       l.children.push(...r.children!.splice(0, moved));
       const movedCounts = r.counts!.splice(0, moved);
       l.counts!.push(...movedCounts);
-      l.addresses!.push(...r.addresses!.splice(0, moved));
+      if (l.addresses !== undefined || r.addresses !== undefined) {
+        const taken = (r.addresses ??= new Array(r.keys.length + moved)).splice(0, moved);
+        (l.addresses ??= new Array(l.keys.length - moved)).push(...taken);
+      }
       const c = movedCounts.reduce((a, b) => a + b, 0);
       l.total += c;
       r.total -= c;
@@ -273,9 +301,16 @@ function remove<K>(ctx: Ctx<K>, n: Node<K>, k: K, edit: Edit | null): Node<K> | 
   return m;
 }
 
+function mergeAddresses<K>(l: Node<K>, r: Node<K>): void {
+  if (l.addresses === undefined && r.addresses === undefined) return;
+  const la = l.addresses ?? new Array(l.children!.length - r.children!.length);
+  la.push(...(r.addresses ?? new Array(r.children!.length)));
+  l.addresses = la;
+}
+
 function setChild<K>(m: Node<K>, i: number, c: Node<K>): void {
   m.children![i] = c;
-  m.addresses![i] = c.address;
+  if (m.addresses !== undefined) m.addresses[i] = c.address;
   m.keys[i] = lastKey(c);
   m.counts![i] = c.total;
 }
@@ -364,7 +399,7 @@ function buildLevel<K>(nodes: Node<K>[], branching: number): Node<K>[] {
         slice.map(lastKey),
         slice,
         slice.map((c) => c.total),
-        slice.map(() => undefined),
+        undefined,
         null,
       ),
     );
@@ -429,9 +464,11 @@ export class SortedSet<K> {
     return new SortedSet(root, cmp, opts.branching ?? DEFAULT_BRANCHING, opts.source);
   }
 
+  private context: Ctx<K> | undefined;
+
   /** @internal */
   ctx(): Ctx<K> {
-    return new Ctx(this.cmp, this.branching, this.source);
+    return (this.context ??= new Ctx(this.cmp, this.branching, this.source));
   }
 
   get size(): number {
@@ -523,7 +560,7 @@ function insertRoot<K>(ctx: Ctx<K>, root: Node<K>, k: K, edit: Edit | null): Nod
     [lastKey(updated), lastKey(sibling)],
     [updated, sibling],
     [updated.total, sibling.total],
-    [undefined, undefined],
+    undefined,
     edit,
   );
 }
