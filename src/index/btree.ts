@@ -27,7 +27,10 @@ export class Node<K> {
     public keys: K[],
     /** Branch only: the children, or undefined for a child that must be loaded by address. */
     public children: (Node<K> | undefined)[] | undefined,
-    /** Branch only: number of keys under each child. */
+    /**
+     * Branch only: number of keys under each child. Absent while every child is in
+     * memory (a child knows its own total); present on nodes loaded from a store.
+     */
     public counts: number[] | undefined,
     /** Branch only: the address of each child that has been written; absent while none has. */
     public addresses: (string | undefined)[] | undefined,
@@ -59,13 +62,26 @@ function leaf<K>(keys: K[], edit: Edit | null): Node<K> {
 function branch<K>(
   keys: K[],
   children: (Node<K> | undefined)[],
-  counts: number[],
+  counts: number[] | undefined,
   addresses: (string | undefined)[] | undefined,
   edit: Edit | null,
 ): Node<K> {
   let total = 0;
-  for (let i = 0; i < counts.length; i++) total += counts[i]!;
+  if (counts !== undefined) for (let i = 0; i < counts.length; i++) total += counts[i]!;
+  else for (let i = 0; i < children.length; i++) total += children[i]!.total;
   return new Node(keys, children, counts, addresses, total, edit);
+}
+
+/** Keys under child i. */
+function countOf<K>(n: Node<K>, i: number): number {
+  return n.counts !== undefined ? n.counts[i]! : n.children![i]!.total;
+}
+
+/** Gives a branch explicit counts and addresses arrays, for rebalancing. */
+function materialize<K>(n: Node<K>): void {
+  if (n.children === undefined) return;
+  n.counts ??= n.children.map((c) => c!.total);
+  n.addresses ??= new Array(n.children.length).fill(undefined);
 }
 
 /** First index whose key is >= k. */
@@ -125,7 +141,7 @@ function own<K>(n: Node<K>, edit: Edit | null): Node<K> {
     : new Node(
         n.keys.slice(),
         n.children.slice(),
-        n.counts!.slice(),
+        n.counts?.slice(),
         n.addresses?.slice(),
         n.total,
         edit,
@@ -159,7 +175,7 @@ function splitNode<K>(n: Node<K>, edit: Edit | null): Node<K> {
   const right = branch(
     rightKeys,
     n.children.splice(half),
-    n.counts!.splice(half),
+    n.counts?.splice(half),
     n.addresses?.splice(half),
     edit,
   );
@@ -196,14 +212,14 @@ function insert<K>(ctx: Ctx<K>, n: Node<K>, k: K, edit: Edit | null): Node<K> | 
   m.total++;
   if (sibling === null) {
     m.keys[i] = lastKey(updated);
-    m.counts![i] = updated.total;
+    if (m.counts !== undefined) m.counts[i] = updated.total;
     splitOff = null;
     return m;
   }
   m.keys.splice(i, 1, lastKey(updated), lastKey(sibling));
   m.children!.splice(i + 1, 0, sibling);
   m.addresses?.splice(i + 1, 0, undefined);
-  m.counts!.splice(i, 1, updated.total, sibling.total);
+  m.counts?.splice(i, 1, updated.total, sibling.total);
   splitOff = m.keys.length > ctx.branching ? splitNode(m, edit) : null;
   return m;
 }
@@ -240,79 +256,53 @@ function remove<K>(ctx: Ctx<K>, n: Node<K>, k: K, edit: Edit | null): Node<K> | 
   const r = hi === i ? updated : own(ctx.child(m, hi), edit);
   l.address = undefined;
   r.address = undefined;
+  materialize(l);
+  materialize(r);
   if (l.keys.length + r.keys.length <= ctx.branching) {
     l.keys.push(...r.keys);
     if (l.children !== undefined) {
       l.children.push(...r.children!);
       l.counts!.push(...r.counts!);
-      mergeAddresses(l, r);
+      l.addresses!.push(...r.addresses!);
     }
     l.total += r.total;
     m.keys.splice(hi, 1);
     m.children!.splice(hi, 1);
-    m.counts!.splice(hi, 1);
+    m.counts?.splice(hi, 1);
     m.addresses?.splice(hi, 1);
     setChild(m, lo, l);
     return m;
   }
-  const all = l.keys.length + r.keys.length;
-  const leftSize = all >>> 1;
+  const leftSize = (l.keys.length + r.keys.length) >>> 1;
   if (l.keys.length > leftSize) {
-    const moved = l.keys.length - leftSize;
     r.keys.unshift(...l.keys.splice(leftSize));
     if (l.children !== undefined) {
       r.children!.unshift(...l.children.splice(leftSize));
-      const movedCounts = l.counts!.splice(leftSize);
-      r.counts!.unshift(...movedCounts);
-      if (l.addresses !== undefined || r.addresses !== undefined) {
-        const moved = (l.addresses ??= new Array(l.keys.length + movedCounts.length)).splice(
-          leftSize,
-        );
-        (r.addresses ??= new Array(r.keys.length - movedCounts.length)).unshift(...moved);
-      }
-      const c = movedCounts.reduce((a, b) => a + b, 0);
-      l.total -= c;
-      r.total += c;
-    } else {
-      l.total -= moved;
-      r.total += moved;
+      r.counts!.unshift(...l.counts!.splice(leftSize));
+      r.addresses!.unshift(...l.addresses!.splice(leftSize));
     }
   } else {
     const moved = leftSize - l.keys.length;
     l.keys.push(...r.keys.splice(0, moved));
     if (l.children !== undefined) {
       l.children.push(...r.children!.splice(0, moved));
-      const movedCounts = r.counts!.splice(0, moved);
-      l.counts!.push(...movedCounts);
-      if (l.addresses !== undefined || r.addresses !== undefined) {
-        const taken = (r.addresses ??= new Array(r.keys.length + moved)).splice(0, moved);
-        (l.addresses ??= new Array(l.keys.length - moved)).push(...taken);
-      }
-      const c = movedCounts.reduce((a, b) => a + b, 0);
-      l.total += c;
-      r.total -= c;
-    } else {
-      l.total += moved;
-      r.total -= moved;
+      l.counts!.push(...r.counts!.splice(0, moved));
+      l.addresses!.push(...r.addresses!.splice(0, moved));
     }
   }
+  const all = l.total + r.total;
+  l.total = l.children === undefined ? l.keys.length : l.counts!.reduce((a, b) => a + b, 0);
+  r.total = all - l.total;
   setChild(m, lo, l);
   setChild(m, hi, r);
   return m;
-}
-
-function mergeAddresses<K>(l: Node<K>, r: Node<K>): void {
-  if (l.addresses === undefined && r.addresses === undefined) return;
-  const la = l.addresses ?? new Array(l.children!.length - r.children!.length);
-  la.push(...(r.addresses ?? new Array(r.children!.length)));
-  l.addresses = la;
 }
 
 function setChild<K>(m: Node<K>, i: number, c: Node<K>): void {
   m.children![i] = c;
   if (m.addresses !== undefined) m.addresses[i] = c.address;
   m.keys[i] = lastKey(c);
-  m.counts![i] = c.total;
+  if (m.counts !== undefined) m.counts[i] = c.total;
 }
 
 /** Number of keys k with cmp(k, bound) < 0 (or <= 0 when `inclusive`). */
@@ -328,7 +318,7 @@ function rank<K>(
     const i = inclusive ? upperBound(n.keys, bound, cmp) : lowerBound(n.keys, bound, cmp);
     if (n.children === undefined) return r + i;
     if (i === n.keys.length) return r + n.total;
-    for (let j = 0; j < i; j++) r += n.counts![j]!;
+    for (let j = 0; j < i; j++) r += countOf(n, j);
     n = ctx.child(n, i);
   }
 }
@@ -394,15 +384,7 @@ function buildLevel<K>(nodes: Node<K>[], branching: number): Node<K>[] {
     const size = Math.floor((nodes.length - start) / (groups - g));
     const slice = nodes.slice(start, start + size);
     start += size;
-    out.push(
-      branch(
-        slice.map(lastKey),
-        slice,
-        slice.map((c) => c.total),
-        undefined,
-        null,
-      ),
-    );
+    out.push(branch(slice.map(lastKey), slice, undefined, undefined, null));
   }
   return out;
 }
@@ -559,7 +541,7 @@ function insertRoot<K>(ctx: Ctx<K>, root: Node<K>, k: K, edit: Edit | null): Nod
   return branch(
     [lastKey(updated), lastKey(sibling)],
     [updated, sibling],
-    [updated.total, sibling.total],
+    undefined,
     undefined,
     edit,
   );

@@ -136,7 +136,12 @@ export async function withLoadedNodes<K, T>(cache: NodeCache<K>, fn: () => T): P
 /** The stored form of a node whose children all have addresses. */
 export function nodeToData<K>(n: Node<K>): NodeData<K> {
   if (n.children === undefined) return { leaf: true, keys: n.keys };
-  return { leaf: false, keys: n.keys, counts: n.counts!, addresses: n.addresses as string[] };
+  return {
+    leaf: false,
+    keys: n.keys,
+    counts: n.counts ?? n.children!.map((c) => c!.total),
+    addresses: n.addresses as string[],
+  };
 }
 
 /**
@@ -156,15 +161,16 @@ export function flushTree<K>(
       stored.address = write(nodeToData(stored));
       return cache.remember(stored.address, stored);
     }
-    const addresses = n.addresses!.slice();
+    const addresses = n.addresses?.slice() ?? new Array<string | undefined>(n.children.length);
     for (let i = 0; i < n.children.length; i++) {
       const c = n.children[i];
       if (c !== undefined) addresses[i] = flushNode(c).address;
     }
+    const counts = n.counts ?? n.children.map((c) => c!.total);
     const stored = new Node(
       n.keys,
       new Array(addresses.length).fill(undefined),
-      n.counts,
+      counts,
       addresses,
       n.total,
       null,
