@@ -104,12 +104,25 @@ export async function transactBenchmarks(): Promise<Sample[]> {
   });
 
   const eids = ps.map((p) => p.id + EID_OFFSET);
+  const retractAll = async (from: d.Db) => {
+    let db = from;
+    for (const e of eids) db = await d.dbWith(db, [[':db/retractEntity', e]]);
+  };
+  const fullNoHistory = await d.dbWith(
+    await d.dbWith(await d.initDb([], { 'keep-history?': false }), SCHEMA),
+    ourPeople,
+  );
+  samples.push({
+    name: 'retract-5, history off',
+    oursMs: await time('ours retract-5 (history off)', () => retractAll(fullNoHistory)),
+    peerMs: await time('datascript retract-5', () => {
+      let db = dsFull;
+      for (const e of eids) db = ds.db_with(db, [[':db.fn/retractEntity', e]]);
+    }),
+  });
   samples.push({
     name: 'retract-5 (1 entity per tx)',
-    oursMs: await time('ours retract-5', async () => {
-      let db = full;
-      for (const e of eids) db = await d.dbWith(db, [[':db/retractEntity', e]]);
-    }),
+    oursMs: await time('ours retract-5', () => retractAll(full)),
     peerMs: await time('datascript retract-5', () => {
       let db = dsFull;
       for (const e of eids) db = ds.db_with(db, [[':db.fn/retractEntity', e]]);

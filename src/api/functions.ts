@@ -40,7 +40,7 @@ import {
   printValue,
   Uuid,
 } from '../values/index.js';
-import { type DatomObject, datomToObject, toExternal, toInternal } from './convert.js';
+import { type DatomObject, datomToObject, stringIn, toExternal, toInternal } from './convert.js';
 import { EntityView } from './entity.js';
 
 /** A database configuration: `{ store: { backend: ':memory', id: 'x' }, 'keep-history?': true }` or EDN. */
@@ -66,7 +66,7 @@ export interface TransactionReport {
   'tx-meta': Record<string, unknown> | unknown;
 }
 
-export type { Connection, DatomObject, DbView, EntityView };
+export type { Connection, DatomObject, Db, DbView, EntityView };
 
 /** Keywords of the API's own argument and result maps. */
 const A = {
@@ -149,6 +149,23 @@ function transactArgs(fn: string, arg: unknown): { data: unknown[]; opts: Transa
     }
   }
   return { data: txData(fn, arg), opts: {} };
+}
+
+/** A public datom (`{e, a, v, tx}` object, `[e a v tx]` array or Datom) → a Datom, for initDb. */
+function datomIn(row: unknown): Datom {
+  if (row instanceof Datom) return row;
+  if (row !== null && typeof row === 'object' && !Array.isArray(row) && 'e' in row && 'a' in row) {
+    // Datom objects as `datoms` returns them: convert the fields, not a whole map.
+    const o = row as DatomObject;
+    const a = typeof o.a === 'string' ? stringIn(o.a) : o.a;
+    if (typeof o.e === 'number' && isKeyword(a) && typeof o.tx === 'number')
+      return new Datom(o.e, a, toInternal(o.v), o.added === false ? -o.tx : o.tx);
+  }
+  const [e, a, v, tx, added] = datomRow(
+    'initDb',
+    toInternal(Array.isArray(row) && row.length === 4 ? [...row, true] : row),
+  );
+  return new Datom(e, a, v, added ? tx : -tx);
 }
 
 /** `[e a v tx added]`, a datom, or a datom object → its five fields. */
@@ -378,17 +395,7 @@ export async function initDb(
 ): Promise<Db> {
   if (!Array.isArray(rows)) argError('initDb', 'expected an array of datoms.');
   const list: Datom[] = new Array(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i];
-    if (row instanceof Datom) list[i] = row;
-    else {
-      const [e, a, v, tx] = datomRow(
-        'initDb',
-        toInternal(Array.isArray(row) && row.length === 4 ? [...row, true] : row),
-      );
-      list[i] = new Datom(e, a, v, tx);
-    }
-  }
+  for (let i = 0; i < rows.length; i++) list[i] = datomIn(rows[i]);
   const flex = cfg['schema-flexibility'] === ':read' ? 'read' : 'write';
   return dbFromDatoms(list, { keepHistory: cfg['keep-history?'] ?? true, schemaFlexibility: flex });
 }

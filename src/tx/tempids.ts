@@ -69,6 +69,7 @@ export function resolveTempids(
   txTemp: TempId,
   tx: number,
 ): ResolvedTempids {
+  if (expander.allTemps.length === 0) return { ids: new Map([[txTemp, tx]]), maxEid: db.maxEid };
   const uf = new UnionFind();
   const bound = new Map<TempId, number>();
   const bind = (t: TempId, eid: number, op: Op) => {

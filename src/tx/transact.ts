@@ -204,10 +204,14 @@ class TxState {
     const retraction = new Datom(d.e, d.a, d.v, -this.tx);
     // A fact asserted and retracted within this transaction never existed outside it.
     if (this.temporal !== null && !attr.noHistory && d.t !== this.tx) {
-      for (const x of [d, retraction]) {
-        this.temporal.eavt.add(x);
-        this.temporal.aevt.add(x);
-        if (attr.inAvet) this.temporal.avet.add(x);
+      const t = this.temporal;
+      t.eavt.add(d);
+      t.eavt.add(retraction);
+      t.aevt.add(d);
+      t.aevt.add(retraction);
+      if (attr.inAvet) {
+        t.avet.add(d);
+        t.avet.add(retraction);
       }
     }
     this.txData.push(retraction);
@@ -288,6 +292,7 @@ class TxState {
 
   /** Recomputes the composite tuples of the entities this transaction touched. */
   updateComposites(): void {
+    if (this.dirtyComposites.size === 0) return;
     for (const [e, composites] of this.dirtyComposites) {
       for (const c of composites) {
         const tuple = c.tupleAttrs!.map((a) => {
@@ -307,6 +312,7 @@ class TxState {
 
   /** Turns the changed schema entities into attribute definitions, checking existing data. */
   applySchema(): void {
+    if (this.pendingSchema.size === 0) return;
     const pending = [...this.pendingSchema];
     this.pendingSchema.clear();
     this.pendingIdents.clear();
