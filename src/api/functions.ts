@@ -552,8 +552,9 @@ export async function metrics(database: DbView): Promise<Record<string, unknown>
   ]);
   const temporal = d.origin.temporal;
   if (temporal !== null) {
-    out.set(A.temporalCount, temporal.eavt.size);
-    out.set(A.temporalAvetCount, temporal.avet.size);
+    // Each history record is an assertion and its retraction: two datoms of history(db).
+    out.set(A.temporalCount, temporal.eavt.size * 2);
+    out.set(A.temporalAvetCount, temporal.avet.size * 2);
   }
   return toExternal(out) as Record<string, unknown>;
 }

@@ -5,9 +5,16 @@
  * work on any of them.
  */
 
-import { type Datom, FULL_ORDER, type IndexName, PREFIX_ORDER, TX0 } from '../index/datom.js';
+import {
+  Datom,
+  FULL_ORDER,
+  type IndexName,
+  PREFIX_ORDER,
+  type RetractedDatom,
+  TX0,
+} from '../index/datom.js';
 import type { Schema } from '../schema/index.js';
-import { DatahikeError, equals, type Uuid } from '../values/index.js';
+import { DatahikeError, type Uuid } from '../values/index.js';
 import { countPrefix, type DatomTree, type Indices } from './indices.js';
 
 /** What a database was created with; stored with every commit. */
@@ -186,7 +193,17 @@ export class HistoricalDb extends DbView {
 
   select(index: IndexName, from?: Datom, to?: Datom, reverse = false): Datom[] {
     const current = sliceTree(this.origin.indices[index], index, from, to, false);
-    const past = sliceTree(this.temporal[index], index, from, to, false);
+    const records = sliceTree(this.temporal[index], index, from, to, false) as RetractedDatom[];
+    // Each record is two events, assertion then retraction; within one fact they stay in order.
+    let past: Datom[] = [];
+    for (const r of records)
+      past.push(new Datom(r.e, r.a, r.v, r.t), new Datom(r.e, r.a, r.v, -r.retractedAt));
+    if (from?.t !== undefined || to?.t !== undefined) {
+      const cmp = PREFIX_ORDER[index];
+      past = past.filter(
+        (d) => (from === undefined || cmp(d, from) >= 0) && (to === undefined || cmp(d, to) <= 0),
+      );
+    }
     return ordered(mergeSorted(current, past, index), reverse);
   }
 }
@@ -220,21 +237,10 @@ export class AsOfDb extends DbView {
     const current = sliceTree(this.origin.indices[index], index, from, to, false).filter(
       (d) => d.t <= t,
     );
-    const past = sliceTree(this.temporal[index], index, from, to, false);
-    // Events of one fact are adjacent (tx is the last component of every order): the
-    // fact is visible when its last event up to t is an assertion.
+    const records = sliceTree(this.temporal[index], index, from, to, false) as RetractedDatom[];
     const visible: Datom[] = [];
-    let i = 0;
-    while (i < past.length) {
-      const first = past[i]!;
-      let last: Datom | undefined;
-      for (; i < past.length; i++) {
-        const d = past[i]!;
-        if (d.e !== first.e || d.a !== first.a || !equals(d.v, first.v)) break;
-        if (d.tx <= t) last = d;
-      }
-      if (last?.added) visible.push(last);
-    }
+    for (const r of records)
+      if (r.t <= t && r.retractedAt > t) visible.push(new Datom(r.e, r.a, r.v, r.t));
     return ordered(mergeSorted(current, visible, index), reverse);
   }
 }

@@ -28,6 +28,23 @@ export class Datom {
   }
 }
 
+/**
+ * A fact that is no longer current, as the history indices hold it: asserted in
+ * transaction `t` and retracted in `retractedAt`. One record stands for both events, so
+ * a retraction costs one entry per history index, not two.
+ */
+export class RetractedDatom extends Datom {
+  constructor(
+    e: number,
+    a: Keyword,
+    v: unknown,
+    t: number,
+    readonly retractedAt: number,
+  ) {
+    super(e, a, v, t);
+  }
+}
+
 export function datom(e: number, a: Keyword, v: unknown, tx: number = TX0, added = true): Datom {
   return new Datom(e, a, v, added ? tx : -tx);
 }

@@ -7,7 +7,14 @@
 import { Db } from '../db/db.js';
 import type { Indices } from '../db/indices.js';
 import type { TransientSortedSet } from '../index/btree-api.js';
-import { boundDatom, Datom, type IndexName, PREFIX_ORDER, TX0 } from '../index/datom.js';
+import {
+  boundDatom,
+  Datom,
+  type IndexName,
+  PREFIX_ORDER,
+  RetractedDatom,
+  TX0,
+} from '../index/datom.js';
 import {
   type Attribute,
   attributeFromProps,
@@ -204,15 +211,10 @@ class TxState {
     const retraction = new Datom(d.e, d.a, d.v, -this.tx);
     // A fact asserted and retracted within this transaction never existed outside it.
     if (this.temporal !== null && !attr.noHistory && d.t !== this.tx) {
-      const t = this.temporal;
-      t.eavt.add(d);
-      t.eavt.add(retraction);
-      t.aevt.add(d);
-      t.aevt.add(retraction);
-      if (attr.inAvet) {
-        t.avet.add(d);
-        t.avet.add(retraction);
-      }
+      const past = new RetractedDatom(d.e, d.a, d.v, d.t, this.tx);
+      this.temporal.eavt.add(past);
+      this.temporal.aevt.add(past);
+      if (attr.inAvet) this.temporal.avet.add(past);
     }
     this.txData.push(retraction);
     this.noteChange(d.e, attr);
