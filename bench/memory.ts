@@ -20,13 +20,13 @@ function heap(): number {
   return process.memoryUsage().heapUsed;
 }
 
-export async function runMemoryBenchmark(): Promise<void> {
+async function measure(indexed: boolean): Promise<void> {
   const ps = people(ENTITIES, 7);
-  const rows = (attrs: (p: (typeof ps)[number]) => unknown[][]) => ps.flatMap(attrs);
+  const schema = SCHEMA.map((a) => (indexed ? { ...a, 'db/index': true } : a));
   const base = heap();
   const ours = await d.initDb([
-    ...SCHEMA.flatMap((s, i) => Object.entries(s).map(([k, v]) => [i + 1, `:${k}`, v, 536870913])),
-    ...rows((p) =>
+    ...schema.flatMap((s, i) => Object.entries(s).map(([k, v]) => [i + 1, `:${k}`, v, 536870913])),
+    ...ps.flatMap((p) =>
       (
         [
           ['name', p.name],
@@ -40,10 +40,14 @@ export async function runMemoryBenchmark(): Promise<void> {
   ]);
   const oursBytes = heap() - base;
   const count = (await d.datoms(ours, ':eavt')).length;
+  const avet = (await d.datoms(ours, ':avet')).length;
+  const dsSchema: Record<string, object> = { ...DS_SCHEMA };
+  if (indexed)
+    for (const a of ['name', 'last-name', 'sex', 'age', 'salary'])
+      dsSchema[a] = { ':db/index': true };
   const dsBase = heap();
-  let dsDb = ds.empty_db(DS_SCHEMA);
-  dsDb = ds.db_with(
-    dsDb,
+  const dsDb = ds.db_with(
+    ds.empty_db(dsSchema),
     ps.map((p) => ({
       ':db/id': p.id + EID_OFFSET,
       name: p.name,
@@ -55,10 +59,17 @@ export async function runMemoryBenchmark(): Promise<void> {
   );
   const dsBytes = heap() - dsBase;
   console.log(
-    `\nMemory for ${count} datoms in EAVT, AEVT and AVET (after GC; includes the values themselves)`,
+    `\n${count} datoms in EAVT and AEVT, ${avet} of them in AVET${indexed ? ' (every attribute :db/index)' : ''}; heap after GC, values included`,
   );
   console.log(`ours:       ${(oursBytes / count).toFixed(1)} bytes per datom`);
-  console.log(`DataScript: ${(dsBytes / count).toFixed(1)} bytes per datom`);
-  // Keep both alive until measured.
-  if (ours.maxEid < 0 || !dsDb) console.log('');
+  console.log(
+    `DataScript: ${(dsBytes / count).toFixed(1)} bytes per datom  (ratio ${(dsBytes / oursBytes).toFixed(2)}x)`,
+  );
+  // Both must stay alive until measured.
+  if (ours.maxEid < 0 || ds.datoms(dsDb, ':eavt').length < 0) console.log('');
+}
+
+export async function runMemoryBenchmark(): Promise<void> {
+  await measure(false);
+  await measure(true);
 }
