@@ -30,7 +30,7 @@ function isPlainObject(x: object): boolean {
 
 /** A JS string → keyword or string, by Datahike's colon rule. */
 export function stringIn(s: string): unknown {
-  if (s.charCodeAt(0) === 58 /* : */ && s.length > 1) return keyword(s.slice(1));
+  if (s.charCodeAt(0) === 58 /* : */ && s.length > 1) return keyword(s);
   if (s.charCodeAt(0) === 92 /* \ */ && s.charCodeAt(1) === 58) return s.slice(1);
   return s;
 }

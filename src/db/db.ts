@@ -135,10 +135,7 @@ function sliceTree(
   reverse: boolean,
 ): Datom[] {
   const cmp = PREFIX_ORDER[index];
-  if (!reverse) return tree.sliceToArray(from, to, cmp);
-  const out: Datom[] = [];
-  for (const d of tree.rslice(from, to, cmp)) out.push(d);
-  return out;
+  return reverse ? tree.rsliceToArray(from, to, cmp) : tree.sliceToArray(from, to, cmp);
 }
 
 function mergeSorted(a: Datom[], b: Datom[], index: IndexName): Datom[] {

@@ -4,6 +4,7 @@ export {
   Node,
   SortedSet,
   type SortedSetOptions,
+  type Summaries,
   TransientSortedSet,
 } from './btree.js';
 export {

@@ -4,12 +4,16 @@
  * - Persistent: `add`/`remove` copy the path they change and share the rest.
  * - Transient: inside one transaction nodes created by it are changed in place (an edit
  *   token marks them), so a batch of changes copies each touched node once.
- * - Counted: branches keep the size of every subtree, so counting a range costs O(log n).
+ * - Counted: every node knows how many keys it holds, so counting a range costs O(log n).
  * - Addressed: a node may carry the address it was written under; a branch reaches a
  *   flushed child through the tree's node source by address, so a stored tree is loaded
  *   lazily and only new nodes are ever written (see node-source.ts).
  *
- * One node class for leaves and branches keeps property access monomorphic.
+ * A branch built in memory holds only its children: each child knows its largest key
+ * and its size, so copying a branch copies one array. A branch loaded from a store,
+ * whose children may not be in memory, also carries their largest keys, counts and
+ * addresses ("summaries"). One node class for leaves and branches keeps property access
+ * monomorphic.
  */
 
 import type { NodeSource } from './node-source.js';
@@ -21,33 +25,74 @@ interface Edit {
   live: boolean;
 }
 
+/** What a branch knows about children that may not be in memory. */
+export interface Summaries<K> {
+  /** The largest key under each child. */
+  keys: K[];
+  /** The number of keys under each child. */
+  counts: number[];
+  /** The address of each child that has been written. */
+  addresses: (string | undefined)[];
+}
+
 export class Node<K> {
   constructor(
-    /** Leaf: the keys. Branch: the largest key of each child. */
-    public keys: K[],
+    /** Leaf only: the keys. */
+    public keys: K[] | undefined,
     /** Branch only: the children, or undefined for a child that must be loaded by address. */
     public children: (Node<K> | undefined)[] | undefined,
-    /**
-     * Branch only: number of keys under each child. Absent while every child is in
-     * memory (a child knows its own total); present on nodes loaded from a store.
-     */
-    public counts: number[] | undefined,
-    /** Branch only: the address of each child that has been written; absent while none has. */
-    public addresses: (string | undefined)[] | undefined,
+    /** Branch only, and only when some child may not be in memory. */
+    public summaries: Summaries<K> | undefined,
     /** Keys in this subtree. */
     public total: number,
     public edit: Edit | null,
     /** Where this node was written, once it has been. */
     public address: string | undefined = undefined,
-  ) {}
+    /** The largest key in this subtree (kept by `refresh`). */
+    public max: K | undefined = undefined,
+  ) {
+    this.refresh();
+  }
+
+  /** Recomputes the largest key after the node's entries changed. */
+  refresh(): void {
+    if (this.children === undefined) this.max = this.keys![this.keys!.length - 1];
+    else {
+      const last = this.children.length - 1;
+      this.max =
+        this.summaries !== undefined ? this.summaries.keys[last] : this.children[last]?.max;
+    }
+  }
 
   get isLeaf(): boolean {
     return this.children === undefined;
   }
+
+  /** Entries: keys of a leaf, children of a branch. */
+  get size(): number {
+    return this.children === undefined ? this.keys!.length : this.children.length;
+  }
+
+  /** The largest key under child i of a branch. */
+  maxKey(i: number): K {
+    const s = this.summaries;
+    return s !== undefined ? s.keys[i]! : this.children![i]!.max!;
+  }
+
+  /** The largest key in this subtree. */
+  lastKey(): K {
+    return this.max!;
+  }
+
+  /** Keys under child i of a branch. */
+  countOf(i: number): number {
+    const s = this.summaries;
+    return s !== undefined ? s.counts[i]! : this.children![i]!.total;
+  }
 }
 
 export interface SortedSetOptions<K> {
-  /** Maximum keys per node. */
+  /** Maximum entries per node. */
   branching?: number;
   /** Where children known only by address are loaded from. */
   source?: NodeSource<K>;
@@ -56,35 +101,17 @@ export interface SortedSetOptions<K> {
 export const DEFAULT_BRANCHING = 64;
 
 function leaf<K>(keys: K[], edit: Edit | null): Node<K> {
-  return new Node(keys, undefined, undefined, undefined, keys.length, edit);
+  return new Node(keys, undefined, undefined, keys.length, edit);
 }
 
-function branch<K>(
-  keys: K[],
-  children: (Node<K> | undefined)[],
-  counts: number[] | undefined,
-  addresses: (string | undefined)[] | undefined,
-  edit: Edit | null,
-): Node<K> {
+/** A branch over children that are all in memory. */
+function branch<K>(children: Node<K>[], edit: Edit | null): Node<K> {
   let total = 0;
-  if (counts !== undefined) for (let i = 0; i < counts.length; i++) total += counts[i]!;
-  else for (let i = 0; i < children.length; i++) total += children[i]!.total;
-  return new Node(keys, children, counts, addresses, total, edit);
+  for (let i = 0; i < children.length; i++) total += children[i]!.total;
+  return new Node<K>(undefined, children, undefined, total, edit);
 }
 
-/** Keys under child i. */
-function countOf<K>(n: Node<K>, i: number): number {
-  return n.counts !== undefined ? n.counts[i]! : n.children![i]!.total;
-}
-
-/** Gives a branch explicit counts and addresses arrays, for rebalancing. */
-function materialize<K>(n: Node<K>): void {
-  if (n.children === undefined) return;
-  n.counts ??= n.children.map((c) => c!.total);
-  n.addresses ??= new Array(n.children.length).fill(undefined);
-}
-
-/** First index whose key is >= k. */
+/** First index whose key is >= k (leaf). */
 function lowerBound<K>(keys: K[], k: K, cmp: Comparator<K>): number {
   let lo = 0;
   let hi = keys.length;
@@ -96,7 +123,7 @@ function lowerBound<K>(keys: K[], k: K, cmp: Comparator<K>): number {
   return lo;
 }
 
-/** First index whose key is > k. */
+/** First index whose key is > k (leaf). */
 function upperBound<K>(keys: K[], k: K, cmp: Comparator<K>): number {
   let lo = 0;
   let hi = keys.length;
@@ -108,8 +135,17 @@ function upperBound<K>(keys: K[], k: K, cmp: Comparator<K>): number {
   return lo;
 }
 
-function lastKey<K>(n: Node<K>): K {
-  return n.keys[n.keys.length - 1]!;
+/** First child whose largest key is >= k (or > k when `upper`); n.size when none is. */
+function childBound<K>(n: Node<K>, k: K, cmp: Comparator<K>, upper: boolean): number {
+  let lo = 0;
+  let hi = n.children!.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = cmp(n.maxKey(mid), k);
+    if (c < 0 || (upper && c === 0)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** The tree-wide context an operation needs. */
@@ -123,7 +159,7 @@ class Ctx<K> {
   child(n: Node<K>, i: number): Node<K> {
     const c = n.children![i];
     if (c !== undefined) return c;
-    const address = n.addresses?.[i];
+    const address = n.summaries?.addresses[i];
     if (address === undefined || this.source === undefined)
       throw new Error('B+-tree: a child has neither a node nor a loadable address');
     return this.source.get(address);
@@ -133,19 +169,28 @@ class Ctx<K> {
 // A node a recursive insert split off, handed to the caller (saves an allocation per level).
 let splitOff: Node<unknown> | null = null;
 
+function copySummaries<K>(s: Summaries<K> | undefined): Summaries<K> | undefined {
+  return s === undefined
+    ? undefined
+    : { keys: s.keys.slice(), counts: s.counts.slice(), addresses: s.addresses.slice() };
+}
+
 /** A node that may be changed in place in this session, copying it first if needed. */
 function own<K>(n: Node<K>, edit: Edit | null): Node<K> {
   if (edit !== null && n.edit === edit) return n;
   return n.children === undefined
-    ? new Node(n.keys.slice(), undefined, undefined, undefined, n.total, edit)
-    : new Node(
-        n.keys.slice(),
-        n.children.slice(),
-        n.counts?.slice(),
-        n.addresses?.slice(),
-        n.total,
-        edit,
-      );
+    ? new Node(n.keys!.slice(), undefined, undefined, n.total, edit)
+    : new Node<K>(undefined, n.children.slice(), copySummaries(n.summaries), n.total, edit);
+}
+
+/** Gives a branch explicit summaries (for rebalancing a branch with stored neighbours). */
+function summarize<K>(n: Node<K>): void {
+  if (n.children === undefined || n.summaries !== undefined) return;
+  n.summaries = {
+    keys: n.children.map((c) => c!.lastKey()),
+    counts: n.children.map((c) => c!.total),
+    addresses: n.children.map((c) => c!.address),
+  };
 }
 
 /** A copy of `xs` with `x` inserted at `i`, in one pass. */
@@ -166,143 +211,187 @@ function removed<T>(xs: readonly T[], i: number): T[] {
 }
 
 function splitNode<K>(n: Node<K>, edit: Edit | null): Node<K> {
-  const half = n.keys.length >>> 1;
-  const rightKeys = n.keys.splice(half);
   if (n.children === undefined) {
-    n.total = n.keys.length;
+    const rightKeys = n.keys!.splice(n.keys!.length >>> 1);
+    n.total = n.keys!.length;
+    n.refresh();
     return leaf(rightKeys, edit);
   }
-  const right = branch(
-    rightKeys,
+  const half = n.children.length >>> 1;
+  const s = n.summaries;
+  const right = new Node<K>(
+    undefined,
     n.children.splice(half),
-    n.counts?.splice(half),
-    n.addresses?.splice(half),
+    s === undefined
+      ? undefined
+      : {
+          keys: s.keys.splice(half),
+          counts: s.counts.splice(half),
+          addresses: s.addresses.splice(half),
+        },
+    0,
     edit,
   );
+  for (let i = 0; i < right.children!.length; i++) right.total += right.countOf(i);
   n.total -= right.total;
+  n.refresh();
   return right;
+}
+
+/** Points child slot i of an owned branch at an in-memory node. */
+function setChild<K>(m: Node<K>, i: number, c: Node<K>): void {
+  m.children![i] = c;
+  const s = m.summaries;
+  if (s !== undefined) {
+    s.keys[i] = c.lastKey();
+    s.counts[i] = c.total;
+    s.addresses[i] = c.address;
+  }
+  if (i === m.children!.length - 1) m.max = c.max;
 }
 
 /** Inserts k; returns the new node, or null when k was already there. Sets `splitOff`. */
 function insert<K>(ctx: Ctx<K>, n: Node<K>, k: K, edit: Edit | null): Node<K> | null {
   const cmp = ctx.cmp;
   if (n.children === undefined) {
-    const i = lowerBound(n.keys, k, cmp);
-    if (i < n.keys.length && cmp(n.keys[i]!, k) === 0) return null;
+    const keys = n.keys!;
+    const i = lowerBound(keys, k, cmp);
+    if (i < keys.length && cmp(keys[i]!, k) === 0) return null;
     let m: Node<K>;
     if (edit !== null && n.edit === edit) {
       m = n;
-      m.keys.splice(i, 0, k);
+      keys.splice(i, 0, k);
       m.total++;
       m.address = undefined;
-    } else m = leaf(inserted(n.keys, i, k), edit);
-    splitOff = m.keys.length > ctx.branching ? splitNode(m, edit) : null;
+      m.refresh();
+    } else m = leaf(inserted(keys, i, k), edit);
+    splitOff = m.keys!.length > ctx.branching ? splitNode(m, edit) : null;
     return m;
   }
-  let i = lowerBound(n.keys, k, cmp);
-  if (i === n.keys.length) i--;
-  const child = ctx.child(n, i);
-  const updated = insert(ctx, child, k, edit);
+  let i = childBound(n, k, cmp, false);
+  if (i === n.children.length) i--;
+  const updated = insert(ctx, ctx.child(n, i), k, edit);
   if (updated === null) return null;
   const sibling = splitOff as Node<K> | null;
   const m = own(n, edit);
   m.address = undefined;
-  m.children![i] = updated;
-  if (m.addresses !== undefined) m.addresses[i] = undefined;
   m.total++;
+  setChild(m, i, updated);
   if (sibling === null) {
-    m.keys[i] = lastKey(updated);
-    if (m.counts !== undefined) m.counts[i] = updated.total;
     splitOff = null;
     return m;
   }
-  m.keys.splice(i, 1, lastKey(updated), lastKey(sibling));
   m.children!.splice(i + 1, 0, sibling);
-  m.addresses?.splice(i + 1, 0, undefined);
-  m.counts?.splice(i, 1, updated.total, sibling.total);
-  splitOff = m.keys.length > ctx.branching ? splitNode(m, edit) : null;
+  const s = m.summaries;
+  if (s !== undefined) {
+    s.keys.splice(i + 1, 0, sibling.lastKey());
+    s.counts.splice(i + 1, 0, sibling.total);
+    s.addresses.splice(i + 1, 0, undefined);
+  }
+  m.refresh();
+  splitOff = m.children!.length > ctx.branching ? splitNode(m, edit) : null;
   return m;
+}
+
+function removeChild<K>(m: Node<K>, i: number): void {
+  m.children!.splice(i, 1);
+  const s = m.summaries;
+  if (s !== undefined) {
+    s.keys.splice(i, 1);
+    s.counts.splice(i, 1);
+    s.addresses.splice(i, 1);
+  }
+  m.refresh();
 }
 
 /** Removes k; returns the new node (possibly underfull), or null when k was absent. */
 function remove<K>(ctx: Ctx<K>, n: Node<K>, k: K, edit: Edit | null): Node<K> | null {
   const cmp = ctx.cmp;
-  const i = lowerBound(n.keys, k, cmp);
-  if (i === n.keys.length) return null;
   if (n.children === undefined) {
-    if (cmp(n.keys[i]!, k) !== 0) return null;
+    const keys = n.keys!;
+    const i = lowerBound(keys, k, cmp);
+    if (i === keys.length || cmp(keys[i]!, k) !== 0) return null;
     if (edit !== null && n.edit === edit) {
-      n.keys.splice(i, 1);
+      keys.splice(i, 1);
       n.total--;
       n.address = undefined;
+      n.refresh();
       return n;
     }
-    return leaf(removed(n.keys, i), edit);
+    return leaf(removed(keys, i), edit);
   }
+  const i = childBound(n, k, cmp, false);
+  if (i === n.children.length) return null;
   const updated = remove(ctx, ctx.child(n, i), k, edit);
   if (updated === null) return null;
   const m = own(n, edit);
   m.address = undefined;
   m.total--;
   const min = ctx.branching >>> 1;
-  if (updated.keys.length >= min || m.keys.length === 1) {
+  if (updated.size >= min || m.children!.length === 1) {
     setChild(m, i, updated);
     return m;
   }
   // Underfull: merge with a neighbour, or borrow from it when both are too big to merge.
-  const j = i + 1 < m.keys.length ? i + 1 : i - 1;
-  const [lo, hi] = j > i ? [i, j] : [j, i];
+  const j = i + 1 < m.children!.length ? i + 1 : i - 1;
+  const lo = Math.min(i, j);
+  const hi = Math.max(i, j);
   const l = lo === i ? updated : own(ctx.child(m, lo), edit);
   const r = hi === i ? updated : own(ctx.child(m, hi), edit);
   l.address = undefined;
   r.address = undefined;
-  materialize(l);
-  materialize(r);
-  if (l.keys.length + r.keys.length <= ctx.branching) {
-    l.keys.push(...r.keys);
-    if (l.children !== undefined) {
-      l.children.push(...r.children!);
-      l.counts!.push(...r.counts!);
-      l.addresses!.push(...r.addresses!);
-    }
-    l.total += r.total;
-    m.keys.splice(hi, 1);
-    m.children!.splice(hi, 1);
-    m.counts?.splice(hi, 1);
-    m.addresses?.splice(hi, 1);
+  if (l.children !== undefined && (l.summaries !== undefined || r.summaries !== undefined)) {
+    summarize(l);
+    summarize(r);
+  }
+  const all = l.total + r.total;
+  if (l.size + r.size <= ctx.branching) {
+    moveEntries(r, l, 0, r.size, true);
+    l.refresh();
+    l.total = all;
+    removeChild(m, hi);
     setChild(m, lo, l);
     return m;
   }
-  const leftSize = (l.keys.length + r.keys.length) >>> 1;
-  if (l.keys.length > leftSize) {
-    r.keys.unshift(...l.keys.splice(leftSize));
-    if (l.children !== undefined) {
-      r.children!.unshift(...l.children.splice(leftSize));
-      r.counts!.unshift(...l.counts!.splice(leftSize));
-      r.addresses!.unshift(...l.addresses!.splice(leftSize));
-    }
-  } else {
-    const moved = leftSize - l.keys.length;
-    l.keys.push(...r.keys.splice(0, moved));
-    if (l.children !== undefined) {
-      l.children.push(...r.children!.splice(0, moved));
-      l.counts!.push(...r.counts!.splice(0, moved));
-      l.addresses!.push(...r.addresses!.splice(0, moved));
-    }
-  }
-  const all = l.total + r.total;
-  l.total = l.children === undefined ? l.keys.length : l.counts!.reduce((a, b) => a + b, 0);
+  const leftSize = (l.size + r.size) >>> 1;
+  if (l.size > leftSize) moveEntries(l, r, leftSize, l.size - leftSize, false);
+  else moveEntries(r, l, 0, leftSize - l.size, true);
+  l.total = 0;
+  if (l.children === undefined) l.total = l.keys!.length;
+  else for (let x = 0; x < l.children.length; x++) l.total += l.countOf(x);
   r.total = all - l.total;
+  l.refresh();
+  r.refresh();
   setChild(m, lo, l);
   setChild(m, hi, r);
   return m;
 }
 
-function setChild<K>(m: Node<K>, i: number, c: Node<K>): void {
-  m.children![i] = c;
-  if (m.addresses !== undefined) m.addresses[i] = c.address;
-  m.keys[i] = lastKey(c);
-  if (m.counts !== undefined) m.counts[i] = c.total;
+/** Moves `count` entries of `from` starting at `at` to the end (or the start) of `to`. */
+function moveEntries<K>(
+  from: Node<K>,
+  to: Node<K>,
+  at: number,
+  count: number,
+  toEnd: boolean,
+): void {
+  const put = <T>(src: T[], dst: T[]) => {
+    const moved = src.splice(at, count);
+    if (toEnd) dst.push(...moved);
+    else dst.unshift(...moved);
+  };
+  if (from.children === undefined) {
+    put(from.keys!, to.keys!);
+    return;
+  }
+  put(from.children, to.children!);
+  const fs = from.summaries;
+  const ts = to.summaries;
+  if (fs !== undefined && ts !== undefined) {
+    put(fs.keys, ts.keys);
+    put(fs.counts, ts.counts);
+    put(fs.addresses, ts.addresses);
+  }
 }
 
 /** Number of keys k with cmp(k, bound) < 0 (or <= 0 when `inclusive`). */
@@ -315,10 +404,11 @@ function rank<K>(
 ): number {
   let r = 0;
   while (true) {
-    const i = inclusive ? upperBound(n.keys, bound, cmp) : lowerBound(n.keys, bound, cmp);
-    if (n.children === undefined) return r + i;
-    if (i === n.keys.length) return r + n.total;
-    for (let j = 0; j < i; j++) r += countOf(n, j);
+    if (n.children === undefined)
+      return r + (inclusive ? upperBound(n.keys!, bound, cmp) : lowerBound(n.keys!, bound, cmp));
+    const i = childBound(n, bound, cmp, inclusive);
+    if (i === n.children.length) return r + n.total;
+    for (let j = 0; j < i; j++) r += n.countOf(j);
     n = ctx.child(n, i);
   }
 }
@@ -332,19 +422,19 @@ function collect<K>(
   cmp: Comparator<K>,
   out: K[],
 ): boolean {
-  const keys = n.keys;
-  let i = from === undefined ? 0 : lowerBound(keys, from, cmp);
   if (n.children === undefined) {
-    for (; i < keys.length; i++) {
+    const keys = n.keys!;
+    for (let i = from === undefined ? 0 : lowerBound(keys, from, cmp); i < keys.length; i++) {
       const k = keys[i]!;
       if (to !== undefined && cmp(k, to) > 0) return false;
       out.push(k);
     }
     return true;
   }
-  for (; i < keys.length; i++) {
+  const size = n.children.length;
+  for (let i = from === undefined ? 0 : childBound(n, from, cmp, false); i < size; i++) {
     if (!collect(ctx, ctx.child(n, i), from, to, cmp, out)) return false;
-    if (to !== undefined && cmp(keys[i]!, to) > 0) return false;
+    if (to !== undefined && cmp(n.maxKey(i), to) > 0) return false;
   }
   return true;
 }
@@ -358,39 +448,47 @@ function collectReverse<K>(
   cmp: Comparator<K>,
   out: K[],
 ): boolean {
-  const keys = n.keys;
   if (n.children === undefined) {
-    let i = from === undefined ? keys.length - 1 : upperBound(keys, from, cmp) - 1;
-    for (; i >= 0; i--) {
+    const keys = n.keys!;
+    for (
+      let i = from === undefined ? keys.length - 1 : upperBound(keys, from, cmp) - 1;
+      i >= 0;
+      i--
+    ) {
       const k = keys[i]!;
       if (to !== undefined && cmp(k, to) < 0) return false;
       out.push(k);
     }
     return true;
   }
-  let i =
-    from === undefined ? keys.length - 1 : Math.min(upperBound(keys, from, cmp), keys.length - 1);
-  for (; i >= 0; i--) {
+  const last = n.children.length - 1;
+  for (
+    let i = from === undefined ? last : Math.min(childBound(n, from, cmp, true), last);
+    i >= 0;
+    i--
+  ) {
     if (!collectReverse(ctx, ctx.child(n, i), from, to, cmp, out)) return false;
   }
   return true;
 }
 
-function buildLevel<K>(nodes: Node<K>[], branching: number): Node<K>[] {
-  const groups = Math.ceil(nodes.length / branching);
-  const out: Node<K>[] = [];
+/** Splits `items` into `ceil(n / b)` groups of nearly equal size (each at least b/2). */
+function groups<T>(items: readonly T[], b: number): T[][] {
+  const count = Math.ceil(items.length / b);
+  const out: T[][] = [];
   let start = 0;
-  for (let g = 0; g < groups; g++) {
-    const size = Math.floor((nodes.length - start) / (groups - g));
-    const slice = nodes.slice(start, start + size);
+  for (let g = 0; g < count; g++) {
+    const size = Math.floor((items.length - start) / (count - g));
+    out.push(items.slice(start, start + size));
     start += size;
-    out.push(branch(slice.map(lastKey), slice, undefined, undefined, null));
   }
   return out;
 }
 
 /** An immutable sorted set of unique keys. */
 export class SortedSet<K> {
+  private context: Ctx<K> | undefined;
+
   /** @internal */
   constructor(
     readonly root: Node<K>,
@@ -411,15 +509,8 @@ export class SortedSet<K> {
   ): SortedSet<K> {
     const b = opts.branching ?? DEFAULT_BRANCHING;
     if (keys.length <= b) return new SortedSet(leaf(keys.slice(), null), cmp, b, opts.source);
-    const leaves = Math.ceil(keys.length / b);
-    let level: Node<K>[] = [];
-    let start = 0;
-    for (let g = 0; g < leaves; g++) {
-      const size = Math.floor((keys.length - start) / (leaves - g));
-      level.push(leaf(keys.slice(start, start + size), null));
-      start += size;
-    }
-    while (level.length > 1) level = buildLevel(level, b);
+    let level: Node<K>[] = groups(keys, b).map((ks) => leaf(ks, null));
+    while (level.length > 1) level = groups(level, b).map((cs) => branch(cs, null));
     return new SortedSet(level[0]!, cmp, b, opts.source);
   }
 
@@ -437,7 +528,7 @@ export class SortedSet<K> {
     return SortedSet.fromSorted(cmp, sorted, opts);
   }
 
-  /** Opens a stored tree by the address of its root. */
+  /** A tree over a root node (one loaded from a store, say). */
   static fromRoot<K>(
     cmp: Comparator<K>,
     root: Node<K>,
@@ -445,8 +536,6 @@ export class SortedSet<K> {
   ): SortedSet<K> {
     return new SortedSet(root, cmp, opts.branching ?? DEFAULT_BRANCHING, opts.source);
   }
-
-  private context: Ctx<K> | undefined;
 
   /** @internal */
   ctx(): Ctx<K> {
@@ -494,24 +583,12 @@ export class SortedSet<K> {
     return out;
   }
 
-  slice(from?: K, to?: K, cmp?: Comparator<K>): K[] {
-    return this.sliceToArray(from, to, cmp);
-  }
-
-  rslice(from?: K, to?: K, cmp?: Comparator<K>): K[] {
-    return this.rsliceToArray(from, to, cmp);
-  }
-
   /** How many keys lie in [from, to]. O(log n). */
   count(from?: K, to?: K, cmp: Comparator<K> = this.cmp): number {
     const ctx = this.ctx();
     const hi = to === undefined ? this.size : rank(ctx, this.root, to, cmp, true);
     const lo = from === undefined ? 0 : rank(ctx, this.root, from, cmp, false);
     return Math.max(0, hi - lo);
-  }
-
-  first(): K | undefined {
-    return this.sliceToArray(undefined, undefined)[0];
   }
 
   [Symbol.iterator](): Iterator<K> {
@@ -524,12 +601,14 @@ export class SortedSet<K> {
 }
 
 function findIn<K>(ctx: Ctx<K>, n: Node<K>, k: K): K | undefined {
-  while (true) {
-    const i = lowerBound(n.keys, k, ctx.cmp);
-    if (i === n.keys.length) return undefined;
-    if (n.children === undefined) return ctx.cmp(n.keys[i]!, k) === 0 ? n.keys[i] : undefined;
+  while (n.children !== undefined) {
+    const i = childBound(n, k, ctx.cmp, false);
+    if (i === n.children.length) return undefined;
     n = ctx.child(n, i);
   }
+  const keys = n.keys!;
+  const i = lowerBound(keys, k, ctx.cmp);
+  return i < keys.length && ctx.cmp(keys[i]!, k) === 0 ? keys[i] : undefined;
 }
 
 function insertRoot<K>(ctx: Ctx<K>, root: Node<K>, k: K, edit: Edit | null): Node<K> | null {
@@ -537,20 +616,13 @@ function insertRoot<K>(ctx: Ctx<K>, root: Node<K>, k: K, edit: Edit | null): Nod
   if (updated === null) return null;
   const sibling = splitOff as Node<K> | null;
   splitOff = null;
-  if (sibling === null) return updated;
-  return branch(
-    [lastKey(updated), lastKey(sibling)],
-    [updated, sibling],
-    undefined,
-    undefined,
-    edit,
-  );
+  return sibling === null ? updated : branch([updated, sibling], edit);
 }
 
 function removeRoot<K>(ctx: Ctx<K>, root: Node<K>, k: K, edit: Edit | null): Node<K> | null {
   let updated = remove(ctx, root, k, edit);
   if (updated === null) return null;
-  while (updated.children !== undefined && updated.keys.length === 1)
+  while (updated.children !== undefined && updated.children.length === 1)
     updated = ctx.child(updated, 0);
   return updated;
 }
@@ -561,18 +633,21 @@ function removeRoot<K>(ctx: Ctx<K>, root: Node<K>, k: K, edit: Edit | null): Nod
  */
 export class TransientSortedSet<K> {
   private readonly edit: Edit = { live: true };
+  private readonly context: Ctx<K>;
 
   constructor(
     private root: Node<K>,
     readonly cmp: Comparator<K>,
     readonly branching: number,
     readonly source: NodeSource<K> | undefined,
-  ) {}
+  ) {
+    this.context = new Ctx(cmp, branching, source);
+  }
 
   private ctx(): Ctx<K> {
     if (!this.edit.live)
       throw new Error('This transient sorted set has been made persistent already');
-    return new Ctx(this.cmp, this.branching, this.source);
+    return this.context;
   }
 
   get size(): number {

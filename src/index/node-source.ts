@@ -35,22 +35,13 @@ export class NodeNotLoadedError extends Error {
 
 export function nodeFromData<K>(data: NodeData<K>, address: string): Node<K> {
   if (data.leaf)
-    return new Node(
-      data.keys.slice(),
-      undefined,
-      undefined,
-      undefined,
-      data.keys.length,
-      null,
-      address,
-    );
+    return new Node(data.keys.slice(), undefined, undefined, data.keys.length, null, address);
   let total = 0;
   for (const c of data.counts) total += c;
-  return new Node(
-    data.keys.slice(),
+  return new Node<K>(
+    undefined,
     new Array(data.addresses.length).fill(undefined),
-    data.counts.slice(),
-    data.addresses.slice(),
+    { keys: data.keys.slice(), counts: data.counts.slice(), addresses: data.addresses.slice() },
     total,
     null,
     address,
@@ -133,15 +124,24 @@ export async function withLoadedNodes<K, T>(cache: NodeCache<K>, fn: () => T): P
   }
 }
 
-/** The stored form of a node whose children all have addresses. */
-export function nodeToData<K>(n: Node<K>): NodeData<K> {
-  if (n.children === undefined) return { leaf: true, keys: n.keys };
-  return {
-    leaf: false,
-    keys: n.keys,
-    counts: n.counts ?? n.children!.map((c) => c!.total),
-    addresses: n.addresses as string[],
-  };
+/** The stored form of a node, its children named by `addressOf(i)`. */
+export function nodeToData<K>(
+  n: Node<K>,
+  addressOf: (i: number) => string | undefined = (i) =>
+    n.children![i]?.address ?? n.summaries?.addresses[i],
+): NodeData<K> {
+  if (n.children === undefined) return { leaf: true, keys: n.keys! };
+  const keys: K[] = [];
+  const counts: number[] = [];
+  const addresses: string[] = [];
+  for (let i = 0; i < n.children.length; i++) {
+    keys.push(n.maxKey(i));
+    counts.push(n.countOf(i));
+    const a = addressOf(i);
+    if (a === undefined) throw new Error('nodeToData: a child has not been written');
+    addresses.push(a);
+  }
+  return { leaf: false, keys, counts, addresses };
 }
 
 /**
@@ -156,27 +156,10 @@ export function flushTree<K>(
 ): SortedSet<K> {
   const flushNode = (n: Node<K>): Node<K> => {
     if (n.address !== undefined) return n;
-    if (n.children === undefined) {
-      const stored = new Node(n.keys, undefined, undefined, undefined, n.total, null);
-      stored.address = write(nodeToData(stored));
-      return cache.remember(stored.address, stored);
-    }
-    const addresses = n.addresses?.slice() ?? new Array<string | undefined>(n.children.length);
-    for (let i = 0; i < n.children.length; i++) {
-      const c = n.children[i];
-      if (c !== undefined) addresses[i] = flushNode(c).address;
-    }
-    const counts = n.counts ?? n.children.map((c) => c!.total);
-    const stored = new Node(
-      n.keys,
-      new Array(addresses.length).fill(undefined),
-      counts,
-      addresses,
-      n.total,
-      null,
-    );
-    stored.address = write(nodeToData(stored));
-    return cache.remember(stored.address, stored);
+    const written = n.children?.map((c) => (c === undefined ? undefined : flushNode(c).address));
+    const data = nodeToData(n, (i) => written![i] ?? n.summaries?.addresses[i]);
+    const address = write(data);
+    return cache.remember(address, nodeFromData(data, address));
   };
   return SortedSet.fromRoot(tree.cmp, flushNode(tree.root), {
     branching: tree.branching,
@@ -196,7 +179,7 @@ export async function reachableAddresses<K>(
     if (seen.has(a)) continue;
     seen.add(a);
     const n = await withLoadedNodes(cache, () => cache.get(a));
-    if (n.addresses !== undefined) for (const c of n.addresses) if (c !== undefined) stack.push(c);
+    for (const c of n.summaries?.addresses ?? []) if (c !== undefined) stack.push(c);
   }
   return seen;
 }

@@ -61,6 +61,8 @@ export class Sym {
 }
 
 const keywords = new Map<string, Keyword>();
+/** Keywords by their text with and without the leading colon. */
+const keywordsByText = new Map<string, Keyword>();
 const symbols = new Map<string, Sym>();
 
 /**
@@ -68,12 +70,19 @@ const symbols = new Map<string, Sym>();
  * and a name as two arguments.
  */
 export function keyword(nameOrFqn: string, name?: string): Keyword {
+  if (name === undefined) {
+    // Fast path: the text as given, colon or not, without slicing a new string.
+    const known = keywordsByText.get(nameOrFqn);
+    if (known !== undefined) return known;
+  }
   let fqn = name === undefined ? nameOrFqn : `${nameOrFqn}/${name}`;
   if (fqn.charCodeAt(0) === 58 /* : */) fqn = fqn.slice(1);
   let kw = keywords.get(fqn);
   if (kw === undefined) {
     kw = new Keyword(fqn);
     keywords.set(fqn, kw);
+    keywordsByText.set(fqn, kw);
+    keywordsByText.set(`:${fqn}`, kw);
   }
   return kw;
 }

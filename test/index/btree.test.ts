@@ -25,26 +25,26 @@ function model(ops: [boolean, number][]): number[] {
 /** Structural invariants: sorted keys, node sizes, max keys and counts. */
 function check<K>(tree: SortedSet<K>, c: (a: K, b: K) => number): void {
   const b = tree.branching;
-  const walk = (n: Node<K>, isRoot: boolean): number => {
-    if (!isRoot) expect(n.keys.length).toBeGreaterThanOrEqual(b >>> 1);
-    expect(n.keys.length).toBeLessThanOrEqual(b);
-    for (let i = 1; i < n.keys.length; i++) expect(c(n.keys[i - 1]!, n.keys[i]!)).toBeLessThan(0);
+  const walk = (n: Node<K>, isRoot: boolean): K[] => {
+    if (!isRoot) expect(n.size).toBeGreaterThanOrEqual(b >>> 1);
+    expect(n.size).toBeLessThanOrEqual(b);
     if (n.children === undefined) {
-      expect(n.total).toBe(n.keys.length);
-      return n.total;
+      expect(n.total).toBe(n.keys!.length);
+      return n.keys!;
     }
-    let total = 0;
+    const keys: K[] = [];
     n.children.forEach((child, i) => {
-      const node = child ?? tree.source!.get(n.addresses![i]!);
-      const t = walk(node, false);
-      if (n.counts !== undefined) expect(n.counts[i]).toBe(t);
-      expect(c(node.keys[node.keys.length - 1]!, n.keys[i]!)).toBe(0);
-      total += t;
+      const node = child ?? tree.source!.get(n.summaries!.addresses[i]!);
+      const sub = walk(node, false);
+      expect(n.countOf(i)).toBe(sub.length);
+      expect(c(sub[sub.length - 1]!, n.maxKey(i))).toBe(0);
+      keys.push(...sub);
     });
-    expect(n.total).toBe(total);
-    return total;
+    expect(n.total).toBe(keys.length);
+    return keys;
   };
-  walk(tree.root, true);
+  const all = walk(tree.root, true);
+  for (let i = 1; i < all.length; i++) expect(c(all[i - 1]!, all[i]!)).toBeLessThan(0);
 }
 
 const opsArb = fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 300 })), {
