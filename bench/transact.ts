@@ -10,21 +10,10 @@ import { DS_SCHEMA, EID_OFFSET, type Person, people, SCHEMA } from './people.js'
 
 const N = Number(process.env.BENCH_PEOPLE ?? 20000);
 
-function ourEntity(p: Person): Record<string, unknown> {
+/** A person as tx-data; DataScript's JavaScript API wants ':db/id' where ours takes 'db/id'. */
+function entity(p: Person, idKey: string): Record<string, unknown> {
   return {
-    'db/id': p.id + EID_OFFSET,
-    name: p.name,
-    'last-name': p.lastName,
-    alias: p.alias,
-    sex: `:${p.sex}`,
-    age: p.age,
-    salary: p.salary,
-  };
-}
-
-function dsEntity(p: Person): Record<string, unknown> {
-  return {
-    ':db/id': p.id + EID_OFFSET,
+    [idKey]: p.id + EID_OFFSET,
     name: p.name,
     'last-name': p.lastName,
     alias: p.alias,
@@ -55,8 +44,8 @@ export async function transactBenchmarks(): Promise<Sample[]> {
   const ps = people(N);
   const empty = await d.dbWith(await d.initDb([]), SCHEMA);
   const dsEmpty = ds.empty_db(DS_SCHEMA);
-  const ourPeople = ps.map(ourEntity);
-  const dsPeople = ps.map(dsEntity);
+  const ourPeople = ps.map((p) => entity(p, 'db/id'));
+  const dsPeople = ps.map((p) => entity(p, ':db/id'));
   const samples: Sample[] = [];
 
   samples.push({

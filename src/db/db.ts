@@ -165,17 +165,16 @@ function ordered(datoms: Datom[], reverse: boolean): Datom[] {
   return reverse ? datoms.reverse() : datoms;
 }
 
-/** Every assertion and retraction ever made: `history(db)`. */
-export class HistoricalDb extends DbView {
-  private readonly temporal: Indices;
+/** A view in time of one current database: its schema and history indices. */
+abstract class TimeView extends DbView {
+  protected readonly temporal: Indices;
 
-  constructor(readonly origin: Db) {
+  constructor(
+    readonly origin: Db,
+    what: string,
+  ) {
     super();
-    this.temporal = temporalOf(origin, 'history');
-  }
-
-  override get isHistory(): boolean {
-    return true;
+    this.temporal = temporalOf(origin, what);
   }
 
   get schema(): Schema {
@@ -186,6 +185,17 @@ export class HistoricalDb extends DbView {
   }
   get maxTx(): number {
     return this.origin.maxTx;
+  }
+}
+
+/** Every assertion and retraction ever made: `history(db)`. */
+export class HistoricalDb extends TimeView {
+  constructor(origin: Db) {
+    super(origin, 'history');
+  }
+
+  override get isHistory(): boolean {
+    return true;
   }
 
   select(index: IndexName, from?: Datom, to?: Datom, reverse = false): Datom[] {
@@ -206,26 +216,17 @@ export class HistoricalDb extends DbView {
 }
 
 /** The database as it was right after transaction `t`: `asOf(db, t)`. */
-export class AsOfDb extends DbView {
-  private readonly temporal: Indices;
-
+export class AsOfDb extends TimeView {
   constructor(
-    readonly origin: Db,
+    origin: Db,
     /** A tx id; Dates are converted by the caller. */
     readonly timePoint: number,
     readonly timePointDate: Date | undefined = undefined,
   ) {
-    super();
-    this.temporal = temporalOf(origin, 'as-of');
+    super(origin, 'as-of');
   }
 
-  get schema(): Schema {
-    return this.origin.schema;
-  }
-  get maxEid(): number {
-    return this.origin.maxEid;
-  }
-  get maxTx(): number {
+  override get maxTx(): number {
     return Math.min(this.origin.maxTx, this.timePoint);
   }
 
@@ -243,24 +244,13 @@ export class AsOfDb extends DbView {
 }
 
 /** Only the current datoms added after transaction `t`: `since(db, t)`. */
-export class SinceDb extends DbView {
+export class SinceDb extends TimeView {
   constructor(
-    readonly origin: Db,
+    origin: Db,
     readonly timePoint: number,
     readonly timePointDate: Date | undefined = undefined,
   ) {
-    super();
-    temporalOf(origin, 'since');
-  }
-
-  get schema(): Schema {
-    return this.origin.schema;
-  }
-  get maxEid(): number {
-    return this.origin.maxEid;
-  }
-  get maxTx(): number {
-    return this.origin.maxTx;
+    super(origin, 'since');
   }
 
   select(index: IndexName, from?: Datom, to?: Datom, reverse = false): Datom[] {

@@ -10,24 +10,31 @@ function splitName(fqn: string): [string | null, string] {
   return [fqn.slice(0, slash), fqn.slice(slash + 1)];
 }
 
-export class Keyword {
+/** What keywords and symbols share: an optional namespace, a name and a cached hash. */
+abstract class Named {
   readonly ns: string | null;
   readonly name: string;
-  /** Namespace and name without the leading colon: `person/name`. */
+  /** Namespace and name: `person/name`. */
   readonly fqn: string;
-  /** Precomputed so that hashing a keyword costs nothing. */
+  /** Precomputed so that hashing costs nothing. */
   readonly hash: number;
 
-  /** @internal use {@link keyword}; keywords are interned. */
-  constructor(fqn: string) {
+  constructor(fqn: string, salt: number) {
     const [ns, name] = splitName(fqn);
     this.ns = ns;
     this.name = name;
     this.fqn = fqn;
-    this.hash = stringHash(fqn);
+    this.hash = stringHash(fqn) ^ salt;
+  }
+}
+
+export class Keyword extends Named {
+  /** @internal use {@link keyword}; keywords are interned. */
+  constructor(fqn: string) {
+    super(fqn, 0);
   }
 
-  toString(): string {
+  override toString(): string {
     return `:${this.fqn}`;
   }
 
@@ -36,22 +43,13 @@ export class Keyword {
   }
 }
 
-export class Sym {
-  readonly ns: string | null;
-  readonly name: string;
-  readonly fqn: string;
-  readonly hash: number;
-
+export class Sym extends Named {
   /** @internal use {@link sym}; symbols are interned. */
   constructor(fqn: string) {
-    const [ns, name] = splitName(fqn);
-    this.ns = ns;
-    this.name = name;
-    this.fqn = fqn;
-    this.hash = stringHash(fqn) ^ 0x5bd1e995;
+    super(fqn, 0x5bd1e995);
   }
 
-  toString(): string {
+  override toString(): string {
     return this.fqn;
   }
 
