@@ -122,6 +122,13 @@ export function normaliseConfig(input: unknown): DatabaseConfig {
         { key: k },
       );
   }
+  if (m.get(kw('attribute-refs?')) === true)
+    bad(
+      ':attribute-refs? true is not supported: datoms hold attribute keywords. Leave it out or set it to false.',
+      {
+        'attribute-refs?': true,
+      },
+    );
   const kh = m.has(KEY.keepHistory) ? m.get(KEY.keepHistory) : m.get(KEY.keepHistoryTypo);
   const sf = m.get(KEY.schemaFlexibility);
   const sfName =
