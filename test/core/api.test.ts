@@ -65,6 +65,9 @@ describe('databases and connections', () => {
     ).rejects.toMatchObject({
       code: 'config/invalid',
     });
+    await expect(
+      d.createDatabase({ store: { backend: ':memory' }, 'attribute-refs?': true }),
+    ).rejects.toMatchObject({ code: 'config/invalid' });
   });
 
   it('delivers reports to listeners until unlisten', async () => {
