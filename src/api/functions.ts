@@ -29,6 +29,7 @@ import {
 import { parseEdn } from '../edn/index.js';
 import { boundDatom, Datom, type IndexName, TX0 } from '../index/datom.js';
 import { entity as entityOf } from '../pull/index.js';
+import { explainQuery, type QueryOptions, runQuery } from '../query/index.js';
 import { K } from '../schema/index.js';
 import { type TransactOptions, type TxReport, transactData } from '../tx/index.js';
 import {
@@ -557,6 +558,80 @@ export async function metrics(database: DbView): Promise<Record<string, unknown>
     out.set(A.temporalAvetCount, temporal.avet.size * 2);
   }
   return toExternal(out) as Record<string, unknown>;
+}
+
+// ---- queries ----------------------------------------------------------------------
+
+/** A query: EDN text, data (`[':find', '?e', ':where', ['?e', ':name', '?n']]`) or map form. */
+export type QueryInput = string | readonly unknown[] | Record<string, unknown>;
+
+/** `q({ query, args, limit, offset, timeout })` as Datahike takes it. */
+export interface QueryArgs {
+  query: QueryInput;
+  args?: readonly unknown[];
+  limit?: number;
+  offset?: number;
+  /** Milliseconds; the query stops with a `query/timeout` error after it. */
+  timeout?: number;
+}
+
+function queryCall(
+  fn: string,
+  args: unknown[],
+): { query: unknown; inputs: unknown[]; opts: QueryOptions } {
+  const first = args[0];
+  if (
+    first !== null &&
+    typeof first === 'object' &&
+    !Array.isArray(first) &&
+    !(first instanceof Map) &&
+    'query' in first
+  ) {
+    const o = first as unknown as QueryArgs;
+    const num = (k: 'limit' | 'offset' | 'timeout') => {
+      const v = o[k];
+      if (v !== undefined && (typeof v !== 'number' || v < 0))
+        argError(fn, `${k} must be a non-negative number.`);
+      return v;
+    };
+    return {
+      query: queryForm(o.query),
+      inputs: (o.args ?? []).map(toInternal),
+      opts: { limit: num('limit'), offset: num('offset'), timeout: num('timeout') },
+    };
+  }
+  if (first === undefined) argError(fn, 'expected a query.');
+  return { query: queryForm(first), inputs: args.slice(1).map(toInternal), opts: {} };
+}
+
+/** Query text stays text (parsed and cached by the engine); data is converted. */
+function queryForm(q: unknown): unknown {
+  return typeof q === 'string' ? q : toInternal(q);
+}
+
+/**
+ * Runs a Datalog query: `q('[:find ?n :where [?e :name ?n]]', db)` or
+ * `q({ query, args: [db], limit, offset, timeout })`. Relations come back as arrays of arrays.
+ */
+export async function q(query: QueryInput | QueryArgs, ...inputs: unknown[]): Promise<unknown> {
+  const { query: form, inputs: ins, opts } = queryCall('q', [query, ...inputs]);
+  return toExternal(runQuery(form, ins, opts).result);
+}
+
+/** Runs a query and returns its result with the plan: rows and time per clause. */
+export async function queryStats(
+  query: QueryInput | QueryArgs,
+  ...inputs: unknown[]
+): Promise<Record<string, unknown>> {
+  const { query: form, inputs: ins, opts } = queryCall('queryStats', [query, ...inputs]);
+  const { result, plan } = runQuery(form, ins, { ...opts, stats: true });
+  return { result: toExternal(result), plan };
+}
+
+/** The plan of a query: clauses in the order the planner runs them, with estimates and rows. */
+export async function explain(query: QueryInput, ...inputs: unknown[]): Promise<string> {
+  const { query: form, inputs: ins } = queryCall('explain', [query, ...inputs]);
+  return explainQuery(form, ins);
 }
 
 // ---- small helpers ----------------------------------------------------------------

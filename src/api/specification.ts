@@ -20,6 +20,7 @@ export type ArgKind =
   | 'eid'
   | 'entity'
   | 'index-range'
+  | 'query'
   | 'fn'
   | 'key'
   | 'boolean'
@@ -43,6 +44,7 @@ export interface ApiEntry {
     | 'database'
     | 'connection'
     | 'transaction'
+    | 'query'
     | 'time'
     | 'index'
     | 'entity'
@@ -51,6 +53,39 @@ export interface ApiEntry {
 }
 
 export const API: readonly ApiEntry[] = [
+  {
+    name: 'q',
+    jsName: 'q',
+    args: [['query']],
+    variadic: 'any',
+    returns: 'any',
+    doc: 'Runs a Datalog query.',
+    remote: true,
+    referentiallyTransparent: true,
+    category: 'query',
+  },
+  {
+    name: 'query-stats',
+    jsName: 'queryStats',
+    args: [['query']],
+    variadic: 'any',
+    returns: 'map',
+    doc: 'Runs a query and returns its result with per-clause statistics.',
+    remote: true,
+    referentiallyTransparent: true,
+    category: 'query',
+  },
+  {
+    name: 'explain',
+    jsName: 'explain',
+    args: [['query']],
+    variadic: 'any',
+    returns: 'string',
+    doc: 'The plan of a query.',
+    remote: false,
+    referentiallyTransparent: true,
+    category: 'query',
+  },
   {
     name: 'database-exists?',
     jsName: 'databaseExists',

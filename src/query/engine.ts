@@ -1,0 +1,875 @@
+/**
+ * Executing the :where clauses of a parsed query. The state is a list of relations with
+ * disjoint variables; each clause joins into it. A greedy planner picks the next clause:
+ * filters (predicates, functions, not) as soon as their variables are bound, otherwise the
+ * pattern, or/rule with the fewest expected results that joins what is already bound, so
+ * that no cartesian product is built where a join exists. A pattern joined to a small
+ * bound relation is looked up per row through the index; against a large one the pattern
+ * is scanned once and hash-joined.
+ */
+
+import { type DbView, entid } from '../db/index.js';
+import { boundDatom, type Datom } from '../index/datom.js';
+import { DatahikeError, isKeyword, type Keyword, printValue } from '../values/index.js';
+import { BUILTINS } from './builtins.js';
+import type { Binding, Clause, FnRef, RuleBranch, Term } from './parse.js';
+import { clauseVars } from './parse.js';
+import { antiJoin, colsOf, join, keyOfRow, project, type Relation, union } from './relation.js';
+
+export interface PlanStep {
+  readonly clause: string;
+  readonly estimate: number | null;
+  rows: number;
+  ms: number;
+}
+
+export interface QueryContext {
+  readonly sources: ReadonlyMap<string, unknown>;
+  readonly rules: ReadonlyMap<string, RuleBranch[]>;
+  readonly deadline: number;
+  /** Filled when statistics or a plan are asked for. */
+  readonly plan: PlanStep[] | null;
+  readonly tables: Map<string, RuleTable>;
+}
+
+type State = Relation[];
+
+function fail(code: string, message: string, data: Record<string, unknown> = {}): never {
+  throw new DatahikeError(code, message, data);
+}
+
+function checkDeadline(ctx: QueryContext): void {
+  if (Date.now() > ctx.deadline)
+    fail('query/timeout', 'Query timed out: it ran longer than its timeout.', {});
+}
+
+function isDb(x: unknown): x is DbView {
+  return x !== null && typeof x === 'object' && 'search' in x && 'schema' in x;
+}
+
+function source(ctx: QueryContext, name: string): unknown {
+  if (!ctx.sources.has(name))
+    fail('query/unknown-source', `Unknown source ${name}: bind it in :in.`, { source: name });
+  return ctx.sources.get(name);
+}
+
+function boundVars(state: State): Set<string> {
+  const out = new Set<string>();
+  for (const r of state) for (const v of r.vars) out.add(v);
+  return out;
+}
+
+/** Joins every relation that mentions one of `vars` into one; returns it and the rest. */
+function gather(state: State, vars: ReadonlySet<string>): [Relation | null, State] {
+  let joined: Relation | null = null;
+  const rest: State = [];
+  for (const r of state) {
+    if (r.vars.some((v) => vars.has(v))) joined = joined === null ? r : join(joined, r);
+    else rest.push(r);
+  }
+  return [joined, rest];
+}
+
+// ---- data patterns ----------------------------------------------------------------------
+
+/** Datoms matching resolved components (undefined = any). */
+function scan(db: DbView, e: unknown, a: unknown, v: unknown, tx: unknown): Datom[] {
+  let out: Datom[];
+  if (e !== undefined) {
+    out = db.search('eavt', boundDatom(e as number, a as Keyword, a === undefined ? undefined : v));
+    if (a === undefined && v !== undefined) out = out.filter((d) => valueEquals(d.v, v));
+  } else if (a !== undefined) {
+    if (v !== undefined && db.schema.attr(a as Keyword)?.inAvet)
+      out = db.search('avet', boundDatom(undefined, a as Keyword, v));
+    else {
+      out = db.search('aevt', boundDatom(undefined, a as Keyword));
+      if (v !== undefined) out = out.filter((d) => valueEquals(d.v, v));
+    }
+  } else {
+    out = db.search('eavt', boundDatom());
+    if (v !== undefined) out = out.filter((d) => valueEquals(d.v, v));
+  }
+  if (tx !== undefined) out = out.filter((d) => d.tx === tx);
+  return out;
+}
+
+function valueEquals(x: unknown, y: unknown): boolean {
+  return x === y || keyOfRow([x], [0]) === keyOfRow([y], [0]);
+}
+
+const NOTHING = Symbol('nothing');
+
+/** A constant in entity position: ids, idents and lookup refs resolve; unknown ones match nothing. */
+function entityConst(db: DbView, x: unknown): unknown {
+  if (typeof x === 'number') return x;
+  if (isKeyword(x) || Array.isArray(x)) return entid(db, x) ?? NOTHING;
+  return NOTHING;
+}
+
+/** A constant in value position: for reference attributes idents and lookup refs resolve. */
+function valueConst(db: DbView, a: unknown, x: unknown): unknown {
+  if (isKeyword(a) && db.schema.attr(a)?.isRef && (isKeyword(x) || Array.isArray(x)))
+    return entid(db, x) ?? NOTHING;
+  return x;
+}
+
+interface PatternShape {
+  /** Constant (resolved) per position, or undefined. */
+  consts: unknown[];
+  /** Variable name per position, or undefined. */
+  vars: (string | undefined)[];
+  /** Distinct variables in position order. */
+  outVars: string[];
+}
+
+function shapeOf(db: DbView | null, terms: readonly Term[]): PatternShape | null {
+  const consts: unknown[] = [];
+  const vars: (string | undefined)[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t = terms[i];
+    if (t === undefined || t.kind === 'blank') {
+      consts.push(undefined);
+      vars.push(undefined);
+    } else if (t.kind === 'var') {
+      consts.push(undefined);
+      vars.push(t.name);
+    } else {
+      const value = t.kind === 'src' ? t.name : t.value;
+      let c = value;
+      if (db !== null) {
+        if (i === 0) c = entityConst(db, value);
+        else if (i === 2)
+          c = valueConst(db, terms[1]?.kind === 'const' ? terms[1].value : undefined, value);
+        if (i === 1 && typeof value === 'string') c = NOTHING;
+      }
+      if (c === NOTHING) return null;
+      consts.push(c);
+      vars.push(undefined);
+    }
+  }
+  const outVars: string[] = [];
+  for (const v of vars) if (v !== undefined && !outVars.includes(v)) outVars.push(v);
+  return { consts, vars, outVars };
+}
+
+function datomField(d: Datom, i: number): unknown {
+  switch (i) {
+    case 0:
+      return d.e;
+    case 1:
+      return d.a;
+    case 2:
+      return d.v;
+    case 3:
+      return d.tx;
+    default:
+      return d.added;
+  }
+}
+
+/** Rows over `shape.outVars` for the datoms (or tuples) that fit the shape. */
+function rowsOf(
+  items: readonly (Datom | readonly unknown[])[],
+  shape: PatternShape,
+  fixed: readonly unknown[],
+): unknown[][] {
+  const rows: unknown[][] = [];
+  const { vars, consts, outVars } = shape;
+  const positions = outVars.map((v) => vars.indexOf(v));
+  const n = outVars.length;
+  outer: for (const it of items) {
+    const get = Array.isArray(it)
+      ? (i: number) => (it as unknown[])[i]
+      : (i: number) => datomField(it as Datom, i);
+    for (let i = 0; i < 5; i++) {
+      const c = consts[i];
+      if (c !== undefined && !valueEquals(get(i), c)) continue outer;
+      const fv = fixed[i];
+      if (fv !== undefined && !valueEquals(get(i), fv)) continue outer;
+    }
+    const row = new Array(n);
+    for (let j = 0; j < n; j++) row[j] = get(positions[j]!);
+    // The same variable twice must see the same value.
+    for (let i = 0; i < 5; i++) {
+      const v = vars[i];
+      if (
+        v !== undefined &&
+        positions[outVars.indexOf(v)] !== i &&
+        !valueEquals(get(i), row[outVars.indexOf(v)])
+      )
+        continue outer;
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** Matches a pattern against a source, with some positions fixed to values. */
+function matchPattern(src: unknown, shape: PatternShape, fixed: unknown[]): unknown[][] {
+  if (isDb(src)) {
+    const c = (i: number) => (fixed[i] !== undefined ? fixed[i] : shape.consts[i]);
+    const e = c(0);
+    const a = c(1);
+    if (a !== undefined && !isKeyword(a)) return [];
+    if (e !== undefined && typeof e !== 'number') return [];
+    return rowsOf(scan(src, e, a, c(2), c(3)), shape, fixed);
+  }
+  if (Array.isArray(src) || src instanceof Set)
+    return rowsOf([...src] as unknown[][], shape, fixed);
+  return fail(
+    'query/bad-source',
+    `A source must be a database or a collection of tuples, got ${printValue(src)}.`,
+    {},
+  );
+}
+
+/** Expected result size of a pattern alone (its constants only). */
+function estimatePattern(src: unknown, terms: readonly Term[]): number {
+  if (!isDb(src)) return Array.isArray(src) ? src.length : 1000;
+  const shape = shapeOf(src, terms);
+  if (shape === null) return 0;
+  const [e, a, v] = shape.consts;
+  if (e !== undefined)
+    return src.count(
+      'eavt',
+      boundDatom(e as number, a as Keyword, a === undefined ? undefined : v),
+    );
+  if (a !== undefined) {
+    if (v !== undefined && src.schema.attr(a as Keyword)?.inAvet)
+      return src.count('avet', boundDatom(undefined, a as Keyword, v));
+    const all = src.count('aevt', boundDatom(undefined, a as Keyword));
+    return v === undefined ? all : Math.max(1, all >>> 3);
+  }
+  return src.count('eavt', boundDatom());
+}
+
+function applyPattern(
+  ctx: QueryContext,
+  state: State,
+  c: Extract<Clause, { kind: 'pattern' }>,
+): State {
+  const src = source(ctx, c.src);
+  const shape = shapeOf(isDb(src) ? src : null, c.terms);
+  if (shape === null) return [{ vars: [], rows: [] }];
+  const bound = boundVars(state);
+  const shared = shape.outVars.filter((v) => bound.has(v));
+  if (shared.length === 0)
+    return [...state, { vars: shape.outVars, rows: matchPattern(src, shape, []) }];
+  const [rel, rest] = gather(state, new Set(shared));
+  const r = rel!;
+  // Per-row lookups pay when the bound side is small and the pattern is indexable by it.
+  const eBound = shape.vars[0] !== undefined && bound.has(shape.vars[0]);
+  const avBound =
+    isDb(src) &&
+    shape.vars[2] !== undefined &&
+    bound.has(shape.vars[2]) &&
+    isKeyword(shape.consts[1]) &&
+    src.schema.attr(shape.consts[1] as Keyword)?.inAvet === true;
+  if (isDb(src) && (eBound || avBound) && r.rows.length * 8 < estimatePattern(src, c.terms) + 64) {
+    const sharedCols = colsOf(r, shared);
+    const newVars = shape.outVars.filter((v) => !bound.has(v));
+    const newIdx = newVars.map((v) => shape.outVars.indexOf(v));
+    const rows: unknown[][] = [];
+    const fixed = new Array<unknown>(5);
+    for (const row of r.rows) {
+      fixed.fill(undefined);
+      for (let j = 0; j < shared.length; j++) {
+        const v = shared[j]!;
+        for (let i = 0; i < 5; i++) if (shape.vars[i] === v) fixed[i] = row[sharedCols[j]!];
+      }
+      for (const m of matchPattern(src, shape, fixed)) {
+        const out = row.slice();
+        for (const i of newIdx) out.push(m[i]);
+        rows.push(out);
+      }
+    }
+    return [...rest, { vars: [...r.vars, ...newVars], rows }];
+  }
+  return [...rest, join(r, { vars: shape.outVars, rows: matchPattern(src, shape, []) })];
+}
+
+// ---- functions and predicates ----------------------------------------------------------
+
+function resolveFn(
+  ctx: QueryContext,
+  ref: FnRef,
+  row: readonly unknown[] | null,
+  rel: Relation | null,
+): (...a: unknown[]) => unknown {
+  if (ref.kind === 'var') {
+    const col = rel?.vars.indexOf(ref.name) ?? -1;
+    const f = col >= 0 && row !== null ? row[col] : ctx.sources.get(ref.name);
+    if (typeof f !== 'function')
+      fail('query/unknown-function', `${ref.name} is not bound to a function.`, {
+        function: ref.name,
+      });
+    return f as (...a: unknown[]) => unknown;
+  }
+  const builtin = BUILTINS.get(ref.name) ?? BUILTINS.get(ref.name.replace(/^clojure\.core\//, ''));
+  if (builtin !== undefined) return builtin;
+  const db = dbFunction(ctx, ref.name);
+  if (db !== undefined) return db;
+  return fail(
+    'query/unknown-function',
+    `Unknown function ${ref.name}: use a built-in, or pass a JavaScript function as an input and call it through its variable.`,
+    { function: ref.name },
+  );
+}
+
+function dbFunction(ctx: QueryContext, name: string): ((...a: unknown[]) => unknown) | undefined {
+  const values = (db: unknown, e: unknown, a: unknown) => {
+    if (!isDb(db)) fail('query/bad-source', `${name} needs a database as its first argument.`, {});
+    const eid = entityConst(db, e);
+    return eid === NOTHING ? [] : scan(db, eid, a, undefined, undefined).map((d) => d.v);
+  };
+  switch (name) {
+    case 'get-else':
+      return (db, e, a, dflt) => {
+        if (dflt === null || dflt === undefined)
+          fail('query/invalid', 'get-else needs a non-nil default.', {});
+        if (isDb(db) && db.schema.attr(a as Keyword)?.many)
+          fail(
+            'query/invalid',
+            `get-else needs a cardinality-one attribute, ${printValue(a)} is many.`,
+            {},
+          );
+        const vs = values(db, e, a);
+        return vs.length > 0 ? vs[0] : dflt;
+      };
+    case 'get-some':
+      return (db, e, ...attrs) => {
+        for (const a of attrs) {
+          const vs = values(db, e, a);
+          if (vs.length > 0) return [a, vs[0]];
+        }
+        return null;
+      };
+    case 'missing?':
+      return (db, e, a) => values(db, e, a).length === 0;
+    case 'ground':
+      return (x) => x;
+    default:
+      return undefined;
+  }
+  void ctx;
+}
+
+function argValue(
+  ctx: QueryContext,
+  t: Term,
+  row: readonly unknown[],
+  rel: Relation | null,
+  clause: string,
+): unknown {
+  switch (t.kind) {
+    case 'const':
+      return t.value;
+    case 'src':
+      return source(ctx, t.name);
+    case 'blank':
+      return fail('query/invalid', `_ cannot be a function argument in ${clause}.`, {});
+    case 'var': {
+      const col = rel?.vars.indexOf(t.name) ?? -1;
+      if (col >= 0) return row[col];
+      if (ctx.sources.has(t.name)) return ctx.sources.get(t.name);
+      return fail(
+        'query/insufficient-binding',
+        `Insufficient bindings: ${t.name} is not bound in ${clause}.`,
+        { variable: t.name, clause },
+      );
+    }
+  }
+}
+
+function callArgs(
+  ctx: QueryContext,
+  args: readonly Term[],
+  row: readonly unknown[],
+  rel: Relation | null,
+  clause: string,
+): unknown[] {
+  return args.map((t) => argValue(ctx, t, row, rel, clause));
+}
+
+function inputVars(ctx: QueryContext, c: { fn: FnRef; args: readonly Term[] }): Set<string> {
+  const out = new Set<string>();
+  for (const t of c.args) if (t.kind === 'var' && !ctx.sources.has(t.name)) out.add(t.name);
+  if (c.fn.kind === 'var' && !ctx.sources.has(c.fn.name)) out.add(c.fn.name);
+  return out;
+}
+
+function invoke(f: (...a: unknown[]) => unknown, args: unknown[], clause: string): unknown {
+  try {
+    return f(...args);
+  } catch (err) {
+    if (err instanceof DatahikeError) throw err;
+    return fail(
+      'query/function-failed',
+      `${clause} threw: ${(err as Error)?.message ?? String(err)}`,
+      { clause },
+    );
+  }
+}
+
+function truthy(x: unknown): boolean {
+  return x !== false && x !== null && x !== undefined;
+}
+
+function applyPred(ctx: QueryContext, state: State, c: Extract<Clause, { kind: 'pred' }>): State {
+  const [rel, rest] = gather(state, inputVars(ctx, c));
+  if (rel === null) {
+    const ok = truthy(
+      invoke(resolveFn(ctx, c.fn, null, null), callArgs(ctx, c.args, [], null, c.text), c.text),
+    );
+    return ok ? state : [...state, { vars: [], rows: [] }];
+  }
+  const fixedFn = c.fn.kind === 'name' ? resolveFn(ctx, c.fn, null, null) : null;
+  const rows = rel.rows.filter((row) =>
+    truthy(
+      invoke(
+        fixedFn ?? resolveFn(ctx, c.fn, row, rel),
+        callArgs(ctx, c.args, row, rel, c.text),
+        c.text,
+      ),
+    ),
+  );
+  return [...rest, { vars: rel.vars, rows }];
+}
+
+export function bindingVars(b: Binding): string[] {
+  switch (b.kind) {
+    case 'scalar':
+      return [b.name];
+    case 'blank':
+      return [];
+    case 'coll':
+      return bindingVars(b.item);
+    default:
+      return b.items.flatMap(bindingVars);
+  }
+}
+
+/** Rows over bindingVars(b) that a value binds to (none when it is nil or does not fit). */
+export function bindValue(b: Binding, value: unknown): unknown[][] {
+  if (value === null || value === undefined) return [];
+  switch (b.kind) {
+    case 'scalar':
+      return [[value]];
+    case 'blank':
+      return [[]];
+    case 'tuple': {
+      const xs = value instanceof Set ? [...value] : value;
+      if (!Array.isArray(xs) || xs.length < b.items.length) return [];
+      let rows: unknown[][] = [[]];
+      b.items.forEach((item, i) => {
+        const sub = bindValue(item, xs[i]);
+        rows = rows.flatMap((r) => sub.map((s) => [...r, ...s]));
+      });
+      return rows;
+    }
+    case 'coll':
+    case 'rel': {
+      const xs = value instanceof Set ? [...value] : value;
+      if (!Array.isArray(xs)) return [];
+      const item: Binding = b.kind === 'coll' ? b.item : { kind: 'tuple', items: b.items };
+      return xs.flatMap((x) => bindValue(item, x));
+    }
+  }
+}
+
+function applyFn(ctx: QueryContext, state: State, c: Extract<Clause, { kind: 'fn' }>): State {
+  const outVars = bindingVars(c.binding);
+  const bound = boundVars(state);
+  // A binding variable that is already bound makes the clause an equality test on it.
+  const [rel, rest] = gather(
+    state,
+    new Set([...inputVars(ctx, c), ...outVars.filter((v) => bound.has(v))]),
+  );
+  const base: Relation = rel ?? { vars: [], rows: [[]] };
+  const checks = outVars.map((v) => base.vars.indexOf(v));
+  const fresh = outVars.map((v, i) => checks[i]! < 0 && outVars.indexOf(v) === i);
+  const rows: unknown[][] = [];
+  for (const row of base.rows) {
+    const value = invoke(
+      resolveFn(ctx, c.fn, row, rel),
+      callArgs(ctx, c.args, row, rel, c.text),
+      c.text,
+    );
+    next: for (const values of bindValue(c.binding, value)) {
+      const out = row.slice();
+      for (let i = 0; i < values.length; i++) {
+        const col = checks[i]!;
+        if (col >= 0) {
+          if (!valueEquals(row[col], values[i])) continue next;
+        } else if (!fresh[i]) {
+          if (!valueEquals(values[outVars.indexOf(outVars[i]!)], values[i])) continue next;
+        } else out.push(values[i]);
+      }
+      rows.push(out);
+    }
+  }
+  return [...rest, { vars: [...base.vars, ...outVars.filter((_, i) => fresh[i])], rows }];
+}
+
+// ---- not, or, rules --------------------------------------------------------------------
+
+/** Runs clauses in a sub-state seeded with the current bindings of `vars`. */
+function subquery(
+  ctx: QueryContext,
+  state: State,
+  vars: readonly string[],
+  clauses: readonly Clause[],
+  srcName: string,
+): Relation {
+  const seedVars = vars.filter((v) => boundVars(state).has(v));
+  const [rel] = gather(state, new Set(seedVars));
+  const seed = rel === null ? [] : [project(rel, seedVars)];
+  const sub: QueryContext =
+    srcName === '$'
+      ? ctx
+      : { ...ctx, sources: new Map([...ctx.sources, ['$', source(ctx, srcName)]]) };
+  const result = solve(sub, seed, clauses);
+  const [all] = gather(result, new Set(vars));
+  const present = vars.filter((v) => all?.vars.includes(v));
+  if (all === null)
+    return { vars: present, rows: result.every((r) => r.rows.length > 0) ? [[]] : [] };
+  return project(all, present);
+}
+
+function applyNot(ctx: QueryContext, state: State, c: Extract<Clause, { kind: 'not' }>): State {
+  const bound = boundVars(state);
+  const vars = c.vars ?? [...clauseVars(c)].filter((v) => bound.has(v));
+  for (const v of vars)
+    if (!bound.has(v))
+      fail('query/insufficient-binding', `Insufficient bindings: ${v} is not bound in ${c.text}.`, {
+        variable: v,
+        clause: c.text,
+      });
+  const excluded = subquery(ctx, state, vars, c.clauses, c.src);
+  const [rel, rest] = gather(state, new Set(vars));
+  if (rel === null) return excluded.rows.length > 0 ? [...state, { vars: [], rows: [] }] : state;
+  return [...rest, antiJoin(rel, excluded)];
+}
+
+function orVars(c: Extract<Clause, { kind: 'or' }>): string[] {
+  if (c.vars !== null) return [...c.vars.required, ...c.vars.free];
+  const sets = c.branches.map((b) => new Set(b.flatMap((x) => [...clauseVars(x)])));
+  return [...sets[0]!].filter((v) => sets.every((s) => s.has(v)));
+}
+
+function applyOr(ctx: QueryContext, state: State, c: Extract<Clause, { kind: 'or' }>): State {
+  const vars = orVars(c);
+  const bound = boundVars(state);
+  for (const v of c.vars?.required ?? [])
+    if (!bound.has(v))
+      fail('query/insufficient-binding', `Insufficient bindings: ${v} is not bound in ${c.text}.`, {
+        variable: v,
+        clause: c.text,
+      });
+  const results = c.branches.map((b) => subquery(ctx, state, vars, b, c.src));
+  for (const r of results)
+    if (r.vars.length !== vars.length)
+      fail('query/invalid', `Every branch of ${c.text} must bind ${vars.join(' ')}.`, {
+        clause: c.text,
+      });
+  const merged = union(vars, results);
+  const [rel, rest] = gather(state, new Set(vars));
+  return [...rest, rel === null ? merged : join(rel, merged)];
+}
+
+export interface RuleTable {
+  readonly answers: Map<unknown, Map<unknown, unknown[]>>;
+  readonly inProgress: Set<unknown>;
+}
+
+/**
+ * Rules are evaluated top-down with tables: each call, identified by its rule and the
+ * values of its bound arguments, keeps its answers; a recursive call on an input already
+ * being evaluated reads the answers found so far, and the outermost call repeats until no
+ * table grows (a fixpoint).
+ */
+function applyRule(ctx: QueryContext, state: State, c: Extract<Clause, { kind: 'rule' }>): State {
+  const branches = ctx.rules.get(c.name)!;
+  const head = branches[0]!;
+  if (c.args.length !== head.vars.length)
+    fail(
+      'query/invalid',
+      `Rule ${c.name} takes ${head.vars.length} arguments, ${c.text} gives ${c.args.length}.`,
+      { clause: c.text },
+    );
+  const bound = boundVars(state);
+  const mask = c.args.map((t) => t.kind === 'const' || (t.kind === 'var' && bound.has(t.name)));
+  for (const b of branches)
+    for (const r of b.required) {
+      const i = b.vars.indexOf(r);
+      if (!mask[i])
+        fail(
+          'query/insufficient-binding',
+          `Insufficient bindings: rule ${c.name} needs ${printValue(c.args[i])} bound in ${c.text}.`,
+          { clause: c.text },
+        );
+    }
+  const inVars = c.args
+    .filter((t, i) => mask[i] && t.kind === 'var')
+    .map((t) => (t as { name: string }).name);
+  const [rel, rest] = gather(state, new Set(inVars));
+  const inputRel = rel === null ? { vars: [], rows: [[]] } : project(rel, inVars);
+  const inputs = inputRel.rows.map((row) =>
+    c.args
+      .filter((_, i) => mask[i])
+      .map((t) =>
+        t.kind === 'const' ? t.value : row[inputRel.vars.indexOf((t as { name: string }).name)],
+      ),
+  );
+  const src =
+    c.src === '$' ? ctx : { ...ctx, sources: new Map([...ctx.sources, ['$', source(ctx, c.src)]]) };
+  const answers = callRule(src, c.name, mask, inputs);
+  // Answers are full head tuples; match them against the call's arguments.
+  const outVars: string[] = [];
+  for (const t of c.args) if (t.kind === 'var' && !outVars.includes(t.name)) outVars.push(t.name);
+  const rows: unknown[][] = [];
+  outer: for (const a of answers) {
+    const row: unknown[] = new Array(outVars.length);
+    const seen = new Array<boolean>(outVars.length).fill(false);
+    for (let i = 0; i < c.args.length; i++) {
+      const t = c.args[i]!;
+      if (t.kind === 'const' && !valueEquals(a[i], t.value)) continue outer;
+      if (t.kind === 'var') {
+        const j = outVars.indexOf(t.name);
+        if (seen[j] && !valueEquals(row[j], a[i])) continue outer;
+        row[j] = a[i];
+        seen[j] = true;
+      }
+    }
+    rows.push(row);
+  }
+  const result: Relation = { vars: outVars, rows };
+  return [...rest, rel === null ? result : join(rel, result)];
+}
+
+let ruleDepth = 0;
+
+function callRule(
+  ctx: QueryContext,
+  name: string,
+  mask: boolean[],
+  inputs: unknown[][],
+): unknown[][] {
+  const tableKey = `${name}|${mask.map((m) => (m ? 'b' : 'f')).join('')}`;
+  let table = ctx.tables.get(tableKey);
+  if (table === undefined)
+    ctx.tables.set(tableKey, (table = { answers: new Map(), inProgress: new Set() }));
+  const boundCols = mask.flatMap((m, i) => (m ? [i] : []));
+  const keyCols = inputs[0]?.map((_, i) => i) ?? [];
+  const todo: unknown[][] = [];
+  for (const input of inputs) {
+    const k = keyOfRow(input, keyCols);
+    if (!table.answers.has(k)) {
+      table.answers.set(k, new Map());
+      todo.push(input);
+    }
+  }
+  if (todo.length > 0) {
+    const outermost = ruleDepth === 0;
+    ruleDepth++;
+    try {
+      for (const t of todo) table.inProgress.add(keyOfRow(t, keyCols));
+      let grew = true;
+      while (grew) {
+        checkDeadline(ctx);
+        grew = false;
+        for (const branch of ctx.rules.get(name)!) {
+          const headVars = branch.vars;
+          const seedVars = boundCols.map((i) => headVars[i]!);
+          const seed: Relation = { vars: seedVars, rows: todo };
+          const result = solve(ctx, [project(seed, seedVars)], branch.body);
+          const [all] = gather(result, new Set(headVars));
+          if (all === null || all.rows.length === 0) continue;
+          for (const v of headVars)
+            if (!all.vars.includes(v))
+              fail('query/insufficient-binding', `Rule ${name} does not bind ${v}.`, {
+                rule: name,
+              });
+          const cols = colsOf(all, headVars);
+          for (const r of all.rows) {
+            const answer = cols.map((col) => r[col]);
+            const inputKey = keyOfRow(
+              boundCols.map((i) => answer[i]),
+              keyCols,
+            );
+            const bucket = table.answers.get(inputKey);
+            if (bucket === undefined) continue;
+            const ak = keyOfRow(
+              answer,
+              answer.map((_, i) => i),
+            );
+            if (!bucket.has(ak)) {
+              bucket.set(ak, answer);
+              grew = true;
+            }
+          }
+        }
+        // Only the outermost call iterates; inner ones return what is known so far.
+        if (!outermost) break;
+        if (grew)
+          for (const k of [...table.answers.keys()])
+            if (!table.inProgress.has(k)) table.inProgress.add(k);
+      }
+    } finally {
+      ruleDepth--;
+      if (ruleDepth === 0) for (const t of ctx.tables.values()) t.inProgress.clear();
+    }
+  }
+  const out: unknown[][] = [];
+  for (const input of inputs)
+    for (const a of table.answers.get(keyOfRow(input, keyCols))?.values() ?? [])
+      out.push(a as unknown[]);
+  return out;
+}
+
+// ---- planning --------------------------------------------------------------------------
+
+function ready(
+  ctx: QueryContext,
+  c: Clause,
+  bound: Set<string>,
+  outer: ReadonlySet<string>,
+): boolean {
+  switch (c.kind) {
+    case 'pred':
+    case 'fn':
+      return [...inputVars(ctx, c)].every((v) => bound.has(v));
+    case 'not':
+      return (c.vars ?? [...clauseVars(c)].filter((v) => outer.has(v))).every((v) => bound.has(v));
+    case 'or':
+      return (c.vars?.required ?? []).every((v) => bound.has(v));
+    default:
+      return true;
+  }
+}
+
+function estimate(ctx: QueryContext, c: Clause): number {
+  switch (c.kind) {
+    case 'pattern':
+      return estimatePattern(source(ctx, c.src), c.terms);
+    case 'or':
+      return Math.min(...c.branches.map((b) => Math.max(...b.map((x) => estimate(ctx, x)), 0)));
+    case 'rule':
+      return c.args.some((t) => t.kind === 'const') ? 10 : 10000;
+    default:
+      return 0;
+  }
+}
+
+/** The variables of `clauses` that also occur outside a given clause. */
+function outerVars(
+  all: readonly Clause[],
+  except: Clause,
+  seedVars: ReadonlySet<string>,
+): Set<string> {
+  const out = new Set(seedVars);
+  for (const c of all) if (c !== except) for (const v of clauseVars(c)) out.add(v);
+  return out;
+}
+
+export function solve(ctx: QueryContext, seed: State, clauses: readonly Clause[]): State {
+  let state = seed;
+  const pending = [...clauses];
+  const seedVars = boundVars(seed);
+  const estimates = new Map<Clause, number>();
+  while (pending.length > 0) {
+    checkDeadline(ctx);
+    const bound = boundVars(state);
+    // Nothing can match any more: the remaining clauses cannot add rows.
+    if (state.some((r) => r.rows.length === 0)) return [{ vars: [...bound], rows: [] }];
+    let pick = -1;
+    // Filters first, as soon as their variables are bound.
+    for (let i = 0; i < pending.length && pick < 0; i++) {
+      const c = pending[i]!;
+      if (
+        (c.kind === 'pred' || c.kind === 'fn' || c.kind === 'not') &&
+        ready(ctx, c, bound, outerVars(clauses, c, seedVars))
+      )
+        pick = i;
+    }
+    if (pick < 0) {
+      let best = Number.POSITIVE_INFINITY;
+      let connected = false;
+      for (let i = 0; i < pending.length; i++) {
+        const c = pending[i]!;
+        if (c.kind !== 'pattern' && c.kind !== 'or' && c.kind !== 'rule') continue;
+        if (!ready(ctx, c, bound, bound)) continue;
+        const joins = [...clauseVars(c)].some((v) => bound.has(v));
+        let cost = estimates.get(c);
+        if (cost === undefined) estimates.set(c, (cost = estimate(ctx, c)));
+        // Prefer clauses that join what is bound; never start a product when a join exists.
+        if ((joins && !connected) || (joins === connected && cost < best) || pick < 0) {
+          if (!(connected && !joins)) {
+            pick = i;
+            best = cost;
+            connected = connected || joins;
+          }
+        }
+      }
+    }
+    if (pick < 0) {
+      const c = pending[0]!;
+      const missing = [
+        ...(c.kind === 'pred' || c.kind === 'fn' ? inputVars(ctx, c) : clauseVars(c)),
+      ].filter((v) => !bound.has(v));
+      fail(
+        'query/insufficient-binding',
+        `Insufficient bindings: ${missing.join(', ')} not bound in ${c.text}.`,
+        {
+          clause: c.text,
+          variables: missing,
+        },
+      );
+    }
+    const [c] = pending.splice(pick, 1) as [Clause];
+    const t0 = ctx.plan === null ? 0 : performance.now();
+    state = applyClause(ctx, state, c);
+    if (ctx.plan !== null)
+      ctx.plan.push({
+        clause: c.text,
+        estimate: estimates.get(c) ?? null,
+        rows: state.reduce((n, r) => n + r.rows.length, 0),
+        ms: performance.now() - t0,
+      });
+  }
+  return state;
+}
+
+function applyClause(ctx: QueryContext, state: State, c: Clause): State {
+  switch (c.kind) {
+    case 'pattern':
+      return applyPattern(ctx, state, c);
+    case 'pred':
+      return applyPred(ctx, state, c);
+    case 'fn':
+      return applyFn(ctx, state, c);
+    case 'not':
+      return applyNot(ctx, state, c);
+    case 'or':
+      return applyOr(ctx, state, c);
+    case 'rule':
+      return applyRule(ctx, state, c);
+  }
+}
+
+/** The one relation over `vars` that the state holds (joined; products where needed). */
+export function collectVars(state: State, vars: readonly string[]): Relation {
+  let rel: Relation = { vars: [], rows: [[]] };
+  for (const r of state) rel = join(rel, r);
+  const missing = vars.filter((v) => !rel.vars.includes(v));
+  if (missing.length === 0) return rel;
+  // An empty result may stop before every variable was reached.
+  if (rel.rows.length === 0) return { vars: [...rel.vars, ...missing], rows: [] };
+  return fail(
+    'query/unbound-variable',
+    `${missing.join(', ')} in :find or :with is not bound by :where or :in.`,
+    {
+      variables: missing,
+    },
+  );
+}

@@ -1,0 +1,10 @@
+export { AGGREGATES, BUILTINS } from './builtins.js';
+export type { PlanStep } from './engine.js';
+export { parseQuery, parseRuleSet, type Query } from './parse.js';
+export {
+  explainQuery,
+  type PullFn,
+  type QueryOptions,
+  type QueryResult,
+  runQuery,
+} from './query.js';

@@ -1,0 +1,119 @@
+/** Relations (named columns over rows) and the joins between them. */
+
+import { isKeyword, printValue, Uuid } from '../values/index.js';
+
+export interface Relation {
+  readonly vars: readonly string[];
+  readonly rows: unknown[][];
+}
+
+/** A value as a JavaScript Map key, equal for equal values. */
+export function keyOf(v: unknown): unknown {
+  switch (typeof v) {
+    case 'number':
+    case 'string':
+    case 'boolean':
+    case 'bigint':
+      return v;
+    case 'undefined':
+      return null;
+    default:
+      if (v === null || isKeyword(v)) return v;
+      if (v instanceof Date) return `\u0000d${v.getTime()}`;
+      if (v instanceof Uuid) return `\u0000u${v.str}`;
+      return `\u0000${printValue(v)}`;
+  }
+}
+
+/** A key for several values at once. */
+export function keyOfRow(row: readonly unknown[], cols: readonly number[]): unknown {
+  if (cols.length === 1) return keyOf(row[cols[0]!]);
+  let k = '';
+  for (const c of cols) {
+    const x = keyOf(row[c]);
+    k += `${typeof x === 'string' ? 's' : typeof x}:${isKeyword(x) ? x.fqn : String(x)}\u0001`;
+  }
+  return k;
+}
+
+export function colsOf(rel: Relation, vars: readonly string[]): number[] {
+  return vars.map((v) => rel.vars.indexOf(v));
+}
+
+/** Distinct rows. */
+export function distinct(rel: Relation): Relation {
+  const seen = new Set<unknown>();
+  const cols = rel.vars.map((_, i) => i);
+  const rows: unknown[][] = [];
+  for (const r of rel.rows) {
+    const k = keyOfRow(r, cols);
+    if (!seen.has(k)) {
+      seen.add(k);
+      rows.push(r);
+    }
+  }
+  return { vars: rel.vars, rows };
+}
+
+/** The rows' values for some of the columns, without duplicates. */
+export function project(rel: Relation, vars: readonly string[]): Relation {
+  const cols = colsOf(rel, vars);
+  return distinct({ vars, rows: rel.rows.map((r) => cols.map((c) => r[c])) });
+}
+
+/** Natural join on the shared variables (a product when none are shared). */
+export function join(a: Relation, b: Relation): Relation {
+  const shared = a.vars.filter((v) => b.vars.includes(v));
+  const extra = b.vars.filter((v) => !shared.includes(v));
+  const vars = [...a.vars, ...extra];
+  const extraCols = colsOf(b, extra);
+  const rows: unknown[][] = [];
+  if (shared.length === 0) {
+    for (const x of a.rows)
+      for (const y of b.rows) rows.push([...x, ...extraCols.map((c) => y[c])]);
+    return { vars, rows };
+  }
+  // Hash the smaller side.
+  const [small, big, smallIsA] = a.rows.length <= b.rows.length ? [a, b, true] : [b, a, false];
+  const smallCols = colsOf(small, shared);
+  const bigCols = colsOf(big, shared);
+  const table = new Map<unknown, unknown[][]>();
+  for (const r of small.rows) {
+    const k = keyOfRow(r, smallCols);
+    const list = table.get(k);
+    if (list === undefined) table.set(k, [r]);
+    else list.push(r);
+  }
+  for (const r of big.rows) {
+    const matches = table.get(keyOfRow(r, bigCols));
+    if (matches === undefined) continue;
+    for (const m of matches) {
+      const [x, y] = smallIsA ? [m, r] : [r, m];
+      const row = x.slice();
+      for (const c of extraCols) row.push(y[c]);
+      rows.push(row);
+    }
+  }
+  return { vars, rows };
+}
+
+/** Rows of `a` with no match in `b` on the shared variables. */
+export function antiJoin(a: Relation, b: Relation): Relation {
+  const shared = a.vars.filter((v) => b.vars.includes(v));
+  if (shared.length === 0) return b.rows.length > 0 ? { vars: a.vars, rows: [] } : a;
+  const keys = new Set<unknown>();
+  const bCols = colsOf(b, shared);
+  for (const r of b.rows) keys.add(keyOfRow(r, bCols));
+  const aCols = colsOf(a, shared);
+  return { vars: a.vars, rows: a.rows.filter((r) => !keys.has(keyOfRow(r, aCols))) };
+}
+
+/** Union of relations over the same variables (in any column order). */
+export function union(vars: readonly string[], rels: readonly Relation[]): Relation {
+  const rows: unknown[][] = [];
+  for (const r of rels) {
+    const cols = colsOf(r, vars);
+    for (const row of r.rows) rows.push(cols.map((c) => row[c]));
+  }
+  return distinct({ vars, rows });
+}
