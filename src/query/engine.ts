@@ -307,7 +307,7 @@ function resolveFn(
   }
   const builtin = BUILTINS.get(ref.name) ?? BUILTINS.get(ref.name.replace(/^clojure\.core\//, ''));
   if (builtin !== undefined) return builtin;
-  const db = dbFunction(ctx, ref.name);
+  const db = dbFunction(ref.name);
   if (db !== undefined) return db;
   return fail(
     'query/unknown-function',
@@ -316,7 +316,7 @@ function resolveFn(
   );
 }
 
-function dbFunction(ctx: QueryContext, name: string): ((...a: unknown[]) => unknown) | undefined {
+function dbFunction(name: string): ((...a: unknown[]) => unknown) | undefined {
   const values = (db: unknown, e: unknown, a: unknown) => {
     if (!isDb(db)) fail('query/bad-source', `${name} needs a database as its first argument.`, {});
     const eid = entityConst(db, e);
@@ -351,7 +351,6 @@ function dbFunction(ctx: QueryContext, name: string): ((...a: unknown[]) => unkn
     default:
       return undefined;
   }
-  void ctx;
 }
 
 function argValue(

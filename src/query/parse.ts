@@ -300,11 +300,11 @@ export function clauseVars(c: Clause): Set<string> {
       addBinding(c.binding);
       break;
     case 'not':
-      if (c.vars !== null) c.vars.forEach((v) => out.add(v));
+      if (c.vars !== null) for (const v of c.vars) out.add(v);
       else for (const x of c.clauses) for (const v of clauseVars(x)) out.add(v);
       break;
     case 'or':
-      if (c.vars !== null) [...c.vars.required, ...c.vars.free].forEach((v) => out.add(v));
+      if (c.vars !== null) for (const v of [...c.vars.required, ...c.vars.free]) out.add(v);
       else for (const b of c.branches) for (const x of b) for (const v of clauseVars(x)) out.add(v);
       break;
   }
