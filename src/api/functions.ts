@@ -28,7 +28,7 @@ import {
 } from '../db/index.js';
 import { parseEdn } from '../edn/index.js';
 import { boundDatom, Datom, type IndexName, TX0 } from '../index/datom.js';
-import { entity as entityOf } from '../pull/index.js';
+import { entity as entityOf, pullMany as pullAll, pull as pullOne } from '../pull/index.js';
 import { explainQuery, type QueryOptions, runQuery } from '../query/index.js';
 import { K } from '../schema/index.js';
 import { type TransactOptions, type TxReport, transactData } from '../tx/index.js';
@@ -615,7 +615,12 @@ function queryForm(q: unknown): unknown {
  */
 export async function q(query: QueryInput | QueryArgs, ...inputs: unknown[]): Promise<unknown> {
   const { query: form, inputs: ins, opts } = queryCall('q', [query, ...inputs]);
-  return toExternal(runQuery(form, ins, opts).result);
+  return toExternal(runQuery(form, ins, opts, pullInQuery).result);
+}
+
+/** `(pull ?e pattern)` in :find, on the source it names. */
+function pullInQuery(src: unknown, pattern: unknown, eid: unknown): unknown {
+  return pullOne(asDb('q', src), pattern, eid);
 }
 
 /** Runs a query and returns its result with the plan: rows and time per clause. */
@@ -624,14 +629,55 @@ export async function queryStats(
   ...inputs: unknown[]
 ): Promise<Record<string, unknown>> {
   const { query: form, inputs: ins, opts } = queryCall('queryStats', [query, ...inputs]);
-  const { result, plan } = runQuery(form, ins, { ...opts, stats: true });
+  const { result, plan } = runQuery(form, ins, { ...opts, stats: true }, pullInQuery);
   return { result: toExternal(result), plan };
 }
 
 /** The plan of a query: clauses in the order the planner runs them, with estimates and rows. */
 export async function explain(query: QueryInput, ...inputs: unknown[]): Promise<string> {
   const { query: form, inputs: ins } = queryCall('explain', [query, ...inputs]);
-  return explainQuery(form, ins);
+  return explainQuery(form, ins, pullInQuery);
+}
+
+// ---- pull -------------------------------------------------------------------------
+
+/** A pull pattern: EDN text (`'[:name {:friend [:name]}]'`) or data (`[':name', '*']`). */
+export type PullPattern = string | readonly unknown[];
+
+function pullArgs(fn: string, args: unknown[]): { pattern: unknown; target: unknown } {
+  const [first, second] = args;
+  if (first !== null && typeof first === 'object' && !Array.isArray(first)) {
+    const o = first as Record<string, unknown>;
+    if (!('selector' in o)) argError(fn, 'expected a pattern and an entity, or { selector, eid }.');
+    return { pattern: queryForm(o.selector), target: o.eid ?? o.eids };
+  }
+  return { pattern: queryForm(first), target: second };
+}
+
+/**
+ * Pulls an entity's attributes as an object: `pull(db, '[:name {:friend [:name]}]', eid)` or
+ * `pull(db, { selector, eid })`; null when the entity does not exist.
+ */
+export async function pull(
+  database: DbView,
+  pattern: PullPattern | { selector: PullPattern; eid: unknown },
+  eid?: unknown,
+): Promise<Record<string, unknown> | null> {
+  const d = asDb('pull', database);
+  const { pattern: p, target } = pullArgs('pull', [pattern, eid]);
+  return toExternal(pullOne(d, p, toInternal(target))) as Record<string, unknown> | null;
+}
+
+/** Pulls many entities with one pattern; null for those that do not exist. */
+export async function pullMany(
+  database: DbView,
+  pattern: PullPattern | { selector: PullPattern; eids: readonly unknown[] },
+  eids?: readonly unknown[],
+): Promise<(Record<string, unknown> | null)[]> {
+  const d = asDb('pullMany', database);
+  const { pattern: p, target } = pullArgs('pullMany', [pattern, eids]);
+  if (!Array.isArray(target)) argError('pullMany', 'expected an array of entity ids.');
+  return toExternal(pullAll(d, p, target.map(toInternal))) as (Record<string, unknown> | null)[];
 }
 
 // ---- small helpers ----------------------------------------------------------------

@@ -21,6 +21,9 @@ export type ArgKind =
   | 'entity'
   | 'index-range'
   | 'query'
+  | 'pattern'
+  | 'pull-options'
+  | 'eids'
   | 'fn'
   | 'key'
   | 'boolean'
@@ -71,6 +74,32 @@ export const API: readonly ApiEntry[] = [
     variadic: 'any',
     returns: 'map',
     doc: 'Runs a query and returns its result with per-clause statistics.',
+    remote: true,
+    referentiallyTransparent: true,
+    category: 'query',
+  },
+  {
+    name: 'pull',
+    jsName: 'pull',
+    args: [
+      ['db', 'pull-options'],
+      ['db', 'pattern', 'eid'],
+    ],
+    returns: 'map',
+    doc: 'Pulls the attributes a pattern names from one entity.',
+    remote: true,
+    referentiallyTransparent: true,
+    category: 'query',
+  },
+  {
+    name: 'pull-many',
+    jsName: 'pullMany',
+    args: [
+      ['db', 'pull-options'],
+      ['db', 'pattern', 'eids'],
+    ],
+    returns: 'maps',
+    doc: 'Pulls the attributes a pattern names from many entities.',
     remote: true,
     referentiallyTransparent: true,
     category: 'query',
