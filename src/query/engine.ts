@@ -60,14 +60,23 @@ function boundVars(state: State): Set<string> {
 }
 
 /** Joins every relation that mentions one of `vars` into one; returns it and the rest. */
-function gather(state: State, vars: ReadonlySet<string>): [Relation | null, State] {
+function gather(
+  state: State,
+  vars: ReadonlySet<string>,
+  tick?: () => void,
+): [Relation | null, State] {
   let joined: Relation | null = null;
   const rest: State = [];
   for (const r of state) {
-    if (r.vars.some((v) => vars.has(v))) joined = joined === null ? r : join(joined, r);
+    if (r.vars.some((v) => vars.has(v))) joined = joined === null ? r : join(joined, r, tick);
     else rest.push(r);
   }
   return [joined, rest];
+}
+
+/** A tick for long loops: checks the query's deadline now and then. */
+function ticker(ctx: QueryContext): () => void {
+  return () => checkDeadline(ctx);
 }
 
 // ---- data patterns ----------------------------------------------------------------------
@@ -255,7 +264,7 @@ function applyPattern(
   const shared = shape.outVars.filter((v) => bound.has(v));
   if (shared.length === 0)
     return [...state, { vars: shape.outVars, rows: matchPattern(src, shape, []) }];
-  const [rel, rest] = gather(state, new Set(shared));
+  const [rel, rest] = gather(state, new Set(shared), ticker(ctx));
   const r = rel!;
   // Per-row lookups pay when the bound side is small and the pattern is indexable by it.
   const eBound = shape.vars[0] !== undefined && bound.has(shape.vars[0]);
@@ -271,7 +280,9 @@ function applyPattern(
     const newIdx = newVars.map((v) => shape.outVars.indexOf(v));
     const rows: unknown[][] = [];
     const fixed = new Array<unknown>(5);
+    let n = 0;
     for (const row of r.rows) {
+      if (++n % 1024 === 0) checkDeadline(ctx);
       fixed.fill(undefined);
       for (let j = 0; j < shared.length; j++) {
         const v = shared[j]!;
@@ -285,7 +296,10 @@ function applyPattern(
     }
     return [...rest, { vars: [...r.vars, ...newVars], rows }];
   }
-  return [...rest, join(r, { vars: shape.outVars, rows: matchPattern(src, shape, []) })];
+  return [
+    ...rest,
+    join(r, { vars: shape.outVars, rows: matchPattern(src, shape, []) }, ticker(ctx)),
+  ];
 }
 
 // ---- functions and predicates ----------------------------------------------------------
@@ -488,7 +502,9 @@ function applyFn(ctx: QueryContext, state: State, c: Extract<Clause, { kind: 'fn
   const checks = outVars.map((v) => base.vars.indexOf(v));
   const fresh = outVars.map((v, i) => checks[i]! < 0 && outVars.indexOf(v) === i);
   const rows: unknown[][] = [];
+  let n = 0;
   for (const row of base.rows) {
+    if (++n % 1024 === 0) checkDeadline(ctx);
     const value = invoke(
       resolveFn(ctx, c.fn, row, rel),
       callArgs(ctx, c.args, row, rel, c.text),
@@ -577,9 +593,21 @@ function applyOr(ctx: QueryContext, state: State, c: Extract<Clause, { kind: 'or
 }
 
 export interface RuleTable {
+  /** Answers (full head tuples, by their key) per input (the bound arguments' values). */
   readonly answers: Map<unknown, Map<unknown, unknown[]>>;
+  /** The round in which each input was last evaluated. */
+  readonly evaluated: Map<unknown, number>;
   readonly inProgress: Set<unknown>;
 }
+
+/** Shared by every rule call of one query: which round of the fixpoint it is in. */
+interface RuleRounds {
+  round: number;
+  grew: boolean;
+  depth: number;
+}
+
+const rounds = new WeakMap<Map<string, RuleTable>, RuleRounds>();
 
 /**
  * Rules are evaluated top-down with tables: each call, identified by its rule and the
@@ -646,8 +674,11 @@ function applyRule(ctx: QueryContext, state: State, c: Extract<Clause, { kind: '
   return [...rest, rel === null ? result : join(rel, result)];
 }
 
-let ruleDepth = 0;
-
+/**
+ * Answers to a rule call for the given inputs. The outermost call iterates in rounds:
+ * each round evaluates every tabled input once (a call on an input already being
+ * evaluated reads the answers found so far), until a round adds no answer anywhere.
+ */
 function callRule(
   ctx: QueryContext,
   name: string,
@@ -657,73 +688,95 @@ function callRule(
   const tableKey = `${name}|${mask.map((m) => (m ? 'b' : 'f')).join('')}`;
   let table = ctx.tables.get(tableKey);
   if (table === undefined)
-    ctx.tables.set(tableKey, (table = { answers: new Map(), inProgress: new Set() }));
+    ctx.tables.set(
+      tableKey,
+      (table = { answers: new Map(), evaluated: new Map(), inProgress: new Set() }),
+    );
+  let rs = rounds.get(ctx.tables);
+  if (rs === undefined) rounds.set(ctx.tables, (rs = { round: 0, grew: false, depth: 0 }));
   const boundCols = mask.flatMap((m, i) => (m ? [i] : []));
-  const keyCols = inputs[0]?.map((_, i) => i) ?? [];
-  const todo: unknown[][] = [];
-  for (const input of inputs) {
-    const k = keyOfRow(input, keyCols);
-    if (!table.answers.has(k)) {
-      table.answers.set(k, new Map());
-      todo.push(input);
-    }
-  }
-  if (todo.length > 0) {
-    const outermost = ruleDepth === 0;
-    ruleDepth++;
+  const keyCols = boundCols.map((_, i) => i);
+  const keyed = inputs.map((input) => [keyOfRow(input, keyCols), input] as const);
+  for (const [k] of keyed) if (!table.answers.has(k)) table.answers.set(k, new Map());
+  const outermost = rs.depth === 0;
+  const stale = () =>
+    keyed.filter(([k]) => table!.evaluated.get(k) !== rs!.round && !table!.inProgress.has(k));
+  if (outermost || stale().length > 0) {
+    rs.depth++;
     try {
-      for (const t of todo) table.inProgress.add(keyOfRow(t, keyCols));
-      let grew = true;
-      while (grew) {
-        checkDeadline(ctx);
-        grew = false;
-        for (const branch of ctx.rules.get(name)!) {
-          const headVars = branch.vars;
-          const seedVars = boundCols.map((i) => headVars[i]!);
-          const seed: Relation = { vars: seedVars, rows: todo };
-          const result = solve(ctx, [project(seed, seedVars)], branch.body);
-          const [all] = gather(result, new Set(headVars));
-          if (all === null || all.rows.length === 0) continue;
-          for (const v of headVars)
-            if (!all.vars.includes(v))
-              fail('query/insufficient-binding', `Rule ${name} does not bind ${v}.`, {
-                rule: name,
-              });
-          const cols = colsOf(all, headVars);
-          for (const r of all.rows) {
-            const answer = cols.map((col) => r[col]);
-            const inputKey = keyOfRow(
-              boundCols.map((i) => answer[i]),
-              keyCols,
-            );
-            const bucket = table.answers.get(inputKey);
-            if (bucket === undefined) continue;
-            const ak = keyOfRow(
-              answer,
-              answer.map((_, i) => i),
-            );
-            if (!bucket.has(ak)) {
-              bucket.set(ak, answer);
-              grew = true;
-            }
-          }
+      do {
+        if (outermost) {
+          rs.round++;
+          rs.grew = false;
         }
-        // Only the outermost call iterates; inner ones return what is known so far.
-        if (!outermost) break;
-        if (grew)
-          for (const k of [...table.answers.keys()])
-            if (!table.inProgress.has(k)) table.inProgress.add(k);
-      }
+        const todo = stale();
+        if (todo.length === 0) break;
+        for (const [k] of todo) {
+          table.evaluated.set(k, rs.round);
+          table.inProgress.add(k);
+        }
+        try {
+          evaluateBranches(
+            ctx,
+            name,
+            table,
+            boundCols,
+            keyCols,
+            todo.map(([, input]) => input),
+            rs,
+          );
+        } finally {
+          for (const [k] of todo) table.inProgress.delete(k);
+        }
+      } while (outermost && rs.grew);
     } finally {
-      ruleDepth--;
-      if (ruleDepth === 0) for (const t of ctx.tables.values()) t.inProgress.clear();
+      rs.depth--;
     }
   }
   const out: unknown[][] = [];
-  for (const input of inputs)
-    for (const a of table.answers.get(keyOfRow(input, keyCols))?.values() ?? [])
-      out.push(a as unknown[]);
+  for (const [k] of keyed) for (const a of table.answers.get(k)!.values()) out.push(a);
   return out;
+}
+
+function evaluateBranches(
+  ctx: QueryContext,
+  name: string,
+  table: RuleTable,
+  boundCols: readonly number[],
+  keyCols: readonly number[],
+  todo: unknown[][],
+  rs: RuleRounds,
+): void {
+  checkDeadline(ctx);
+  for (const branch of ctx.rules.get(name)!) {
+    const headVars = branch.vars;
+    const seedVars = boundCols.map((i) => headVars[i]!);
+    const result = solve(ctx, [project({ vars: seedVars, rows: todo }, seedVars)], branch.body);
+    const [all] = gather(result, new Set(headVars));
+    if (all === null || all.rows.length === 0) continue;
+    for (const v of headVars)
+      if (!all.vars.includes(v))
+        fail('query/insufficient-binding', `Rule ${name} does not bind ${v}.`, { rule: name });
+    const cols = colsOf(all, headVars);
+    for (const r of all.rows) {
+      const answer = cols.map((col) => r[col]);
+      const bucket = table.answers.get(
+        keyOfRow(
+          boundCols.map((i) => answer[i]),
+          keyCols,
+        ),
+      );
+      if (bucket === undefined) continue;
+      const ak = keyOfRow(
+        answer,
+        answer.map((_, i) => i),
+      );
+      if (!bucket.has(ak)) {
+        bucket.set(ak, answer);
+        rs.grew = true;
+      }
+    }
+  }
 }
 
 // ---- planning --------------------------------------------------------------------------
@@ -857,9 +910,9 @@ function applyClause(ctx: QueryContext, state: State, c: Clause): State {
 }
 
 /** The one relation over `vars` that the state holds (joined; products where needed). */
-export function collectVars(state: State, vars: readonly string[]): Relation {
+export function collectVars(ctx: QueryContext, state: State, vars: readonly string[]): Relation {
   let rel: Relation = { vars: [], rows: [[]] };
-  for (const r of state) rel = join(rel, r);
+  for (const r of state) rel = join(rel, r, ticker(ctx));
   const missing = vars.filter((v) => !rel.vars.includes(v));
   if (missing.length === 0) return rel;
   // An empty result may stop before every variable was reached.

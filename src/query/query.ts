@@ -159,6 +159,8 @@ export function runQuery(
     if (spec.kind === 'src') sources.set(spec.name, value);
     else if (spec.kind === 'bind') {
       const b = spec.binding;
+      // Scalars (functions among them) are also reachable by name, for function position.
+      if (b.kind === 'scalar') sources.set(b.name, value);
       const vars = bindingVars(b);
       if (vars.length === 0) return;
       seed.push(distinct({ vars, rows: bindValue(b, value) }));
@@ -196,7 +198,7 @@ export function runQuery(
       : [],
   );
   const needed = [...new Set([...findVars, ...aggVars, ...q.with])];
-  const rel = collectVars(state, needed);
+  const rel = collectVars(ctx, state, needed);
   // Set semantics over find and :with variables; :with columns then fall away, keeping duplicates.
   const cols = colsOf(rel, needed);
   const unique = distinct({ vars: needed, rows: rel.rows.map((r) => cols.map((c) => r[c])) });

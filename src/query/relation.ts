@@ -61,16 +61,28 @@ export function project(rel: Relation, vars: readonly string[]): Relation {
   return distinct({ vars, rows: rel.rows.map((r) => cols.map((c) => r[c])) });
 }
 
+/** Called every few thousand rows of a long loop; throws to stop it (a query's timeout). */
+export type Tick = () => void;
+
+const TICK_EVERY = 4096;
+
 /** Natural join on the shared variables (a product when none are shared). */
-export function join(a: Relation, b: Relation): Relation {
+export function join(a: Relation, b: Relation, tick?: Tick): Relation {
   const shared = a.vars.filter((v) => b.vars.includes(v));
   const extra = b.vars.filter((v) => !shared.includes(v));
   const vars = [...a.vars, ...extra];
   const extraCols = colsOf(b, extra);
   const rows: unknown[][] = [];
   if (shared.length === 0) {
-    for (const x of a.rows)
-      for (const y of b.rows) rows.push([...x, ...extraCols.map((c) => y[c])]);
+    let n = 0;
+    for (const x of a.rows) {
+      if (tick !== undefined && ++n % 64 === 0) tick();
+      for (const y of b.rows) {
+        const row = x.slice();
+        for (const c of extraCols) row.push(y[c]);
+        rows.push(row);
+      }
+    }
     return { vars, rows };
   }
   // Hash the smaller side.
@@ -84,7 +96,9 @@ export function join(a: Relation, b: Relation): Relation {
     if (list === undefined) table.set(k, [r]);
     else list.push(r);
   }
+  let n = 0;
   for (const r of big.rows) {
+    if (tick !== undefined && ++n % TICK_EVERY === 0) tick();
     const matches = table.get(keyOfRow(r, bigCols));
     if (matches === undefined) continue;
     for (const m of matches) {
