@@ -249,9 +249,11 @@ class Puller {
     const datoms = all.filter((d) => d.a === s.attr);
     if (datoms.length === 0) return undefined;
     const attr = this.db.schema.attrForRead(s.attr);
-    const vs = datoms.map((d) =>
-      this.refOrValue(d, attr.isRef, attr.isComponent, s.sub, [...path, e], spec),
-    );
+    // A nested pull that finds nothing leaves the value out, as DataScript does.
+    const vs = datoms
+      .map((d) => this.refOrValue(d, attr.isRef, attr.isComponent, s.sub, [...path, e], spec))
+      .filter((v) => v !== null);
+    if (vs.length === 0) return undefined;
     return attr.many ? this.limit(s, vs) : vs[vs.length - 1];
   }
 
@@ -260,7 +262,10 @@ class Puller {
     if (fwd === undefined || !fwd.isRef) return undefined;
     const refs = this.db.search('avet', boundDatom(undefined, s.reverseOf!, e));
     if (refs.length === 0) return undefined;
-    const vs = refs.map((d) => this.follow(d.e, s.sub, [...path, e], spec, false));
+    const vs = refs
+      .map((d) => this.follow(d.e, s.sub, [...path, e], spec, false))
+      .filter((v) => v !== null);
+    if (vs.length === 0) return undefined;
     return fwd.isComponent ? vs[0] : this.limit(s, vs);
   }
 
@@ -300,9 +305,9 @@ class Puller {
             : a,
         ),
       };
-      return this.entity(e, deeper, path) ?? idMap(e);
+      return this.entity(e, deeper, path);
     }
-    return this.entity(e, sub, path) ?? idMap(e);
+    return this.entity(e, sub, path);
   }
 }
 

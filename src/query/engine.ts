@@ -544,10 +544,11 @@ function subquery(
       ? ctx
       : { ...ctx, sources: new Map([...ctx.sources, ['$', source(ctx, srcName)]]) };
   const result = solve(sub, seed, clauses);
+  // Nothing matched: an empty relation over every variable asked for.
+  if (result.some((r) => r.rows.length === 0)) return { vars, rows: [] };
   const [all] = gather(result, new Set(vars));
   const present = vars.filter((v) => all?.vars.includes(v));
-  if (all === null)
-    return { vars: present, rows: result.every((r) => r.rows.length > 0) ? [[]] : [] };
+  if (all === null) return { vars: present, rows: [[]] };
   return project(all, present);
 }
 

@@ -219,7 +219,6 @@ export function runQuery(
       if (g === undefined) groups.set(k, [r]);
       else g.push(r);
     }
-    if (groups.size === 0 && groupVars.length === 0) groups.set('', []);
     tuples = [];
     for (const rows of groups.values())
       tuples.push(
