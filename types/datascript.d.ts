@@ -1,4 +1,4 @@
-/** Minimal typings for the parts of DataScript's JavaScript API the benchmarks call. */
+/** Minimal typings for the parts of DataScript's JavaScript API the tests and benchmarks call. */
 declare module 'datascript' {
   type DB = { readonly __datascriptDb: unique symbol };
   type Datom = { e: number; a: string; v: unknown; tx: number };
