@@ -3,11 +3,13 @@
  * Select with arguments: `npm run bench -- transact memory`.
  */
 import { runMemoryBenchmark } from './memory.js';
+import { runQueryBenchmarks } from './query.js';
 import { runTransactBenchmarks } from './transact.js';
 
 const suites: Record<string, () => Promise<void>> = {
   transact: runTransactBenchmarks,
   memory: runMemoryBenchmark,
+  query: runQueryBenchmarks,
 };
 
 const chosen = process.argv.slice(2).filter((a) => a in suites);
