@@ -8,9 +8,9 @@
  * is scanned once and hash-joined.
  */
 
-import { type DbView, entid } from '../db/index.js';
+import { DbView, entid } from '../db/index.js';
 import { boundDatom, type Datom } from '../index/datom.js';
-import { DatahikeError, isKeyword, type Keyword, printValue } from '../values/index.js';
+import { DatahikeError, equals, isKeyword, type Keyword, printValue } from '../values/index.js';
 import { BUILTINS } from './builtins.js';
 import type { Binding, Clause, FnRef, RuleBranch, Term } from './parse.js';
 import { clauseVars } from './parse.js';
@@ -44,7 +44,7 @@ function checkDeadline(ctx: QueryContext): void {
 }
 
 function isDb(x: unknown): x is DbView {
-  return x !== null && typeof x === 'object' && 'search' in x && 'schema' in x;
+  return x instanceof DbView;
 }
 
 function source(ctx: QueryContext, name: string): unknown {
@@ -103,7 +103,11 @@ function scan(db: DbView, e: unknown, a: unknown, v: unknown, tx: unknown): Dato
 }
 
 function valueEquals(x: unknown, y: unknown): boolean {
-  return x === y || keyOfRow([x], [0]) === keyOfRow([y], [0]);
+  if (x === y) return true;
+  // Distinct primitives are unequal (NaN aside); objects compare by value.
+  if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null)
+    return typeof x === 'number' && typeof y === 'number' && x !== x && y !== y;
+  return equals(x, y);
 }
 
 const NOTHING = Symbol('nothing');
@@ -184,30 +188,33 @@ function rowsOf(
 ): unknown[][] {
   const rows: unknown[][] = [];
   const { vars, consts, outVars } = shape;
-  const positions = outVars.map((v) => vars.indexOf(v));
   const n = outVars.length;
-  outer: for (const it of items) {
-    const get = Array.isArray(it)
-      ? (i: number) => (it as unknown[])[i]
-      : (i: number) => datomField(it as Datom, i);
-    for (let i = 0; i < 5; i++) {
-      const c = consts[i];
-      if (c !== undefined && !valueEquals(get(i), c)) continue outer;
-      const fv = fixed[i];
-      if (fv !== undefined && !valueEquals(get(i), fv)) continue outer;
+  const positions = outVars.map((v) => vars.indexOf(v));
+  // Positions whose value must equal something: constants, fixed values, repeated variables.
+  const tests: [number, unknown, number][] = [];
+  for (let i = 0; i < 5; i++) {
+    const c = fixed[i] !== undefined ? fixed[i] : consts[i];
+    if (c !== undefined) tests.push([i, c, -1]);
+    const v = vars[i];
+    if (v !== undefined && positions[outVars.indexOf(v)] !== i)
+      tests.push([i, undefined, positions[outVars.indexOf(v)]!]);
+  }
+  const tupleSource = items.length > 0 && Array.isArray(items[0]);
+  for (const it of items) {
+    let ok = true;
+    for (let t = 0; t < tests.length && ok; t++) {
+      const [i, c, other] = tests[t]!;
+      const x = tupleSource ? (it as unknown[])[i] : datomField(it as Datom, i);
+      const y =
+        other < 0 ? c : tupleSource ? (it as unknown[])[other] : datomField(it as Datom, other);
+      ok = valueEquals(x, y);
     }
+    if (!ok) continue;
     const row = new Array(n);
-    for (let j = 0; j < n; j++) row[j] = get(positions[j]!);
-    // The same variable twice must see the same value.
-    for (let i = 0; i < 5; i++) {
-      const v = vars[i];
-      if (
-        v !== undefined &&
-        positions[outVars.indexOf(v)] !== i &&
-        !valueEquals(get(i), row[outVars.indexOf(v)])
-      )
-        continue outer;
-    }
+    for (let j = 0; j < n; j++)
+      row[j] = tupleSource
+        ? (it as unknown[])[positions[j]!]
+        : datomField(it as Datom, positions[j]!);
     rows.push(row);
   }
   return rows;
@@ -277,21 +284,44 @@ function applyPattern(
   if (isDb(src) && (eBound || avBound) && r.rows.length * 8 < estimatePattern(src, c.terms) + 64) {
     const sharedCols = colsOf(r, shared);
     const newVars = shape.outVars.filter((v) => !bound.has(v));
-    const newIdx = newVars.map((v) => shape.outVars.indexOf(v));
+    // Where each new variable comes from in a datom, and which row column fills each position.
+    const newPos = newVars.map((v) => shape.vars.indexOf(v));
+    const fromRow = [0, 1, 2, 3, 4].map((i) => {
+      const v = shape.vars[i];
+      return v === undefined || !bound.has(v) ? -1 : sharedCols[shared.indexOf(v)]!;
+    });
+    // Checks the index lookup does not make: `added`, and a variable repeated in the pattern.
+    const repeated = shape.vars.some((v, i) => v !== undefined && shape.vars.indexOf(v) !== i);
+    const simple = shape.consts[4] === undefined && !repeated;
     const rows: unknown[][] = [];
     const fixed = new Array<unknown>(5);
     let n = 0;
     for (const row of r.rows) {
       if (++n % 1024 === 0) checkDeadline(ctx);
-      fixed.fill(undefined);
-      for (let j = 0; j < shared.length; j++) {
-        const v = shared[j]!;
-        for (let i = 0; i < 5; i++) if (shape.vars[i] === v) fixed[i] = row[sharedCols[j]!];
-      }
-      for (const m of matchPattern(src, shape, fixed)) {
-        const out = row.slice();
-        for (const i of newIdx) out.push(m[i]);
-        rows.push(out);
+      for (let i = 0; i < 5; i++) fixed[i] = fromRow[i]! >= 0 ? row[fromRow[i]!] : undefined;
+      if (simple) {
+        const e = fixed[0] ?? shape.consts[0];
+        const a = fixed[1] ?? shape.consts[1];
+        if ((e !== undefined && typeof e !== 'number') || (a !== undefined && !isKeyword(a)))
+          continue;
+        for (const dt of scan(
+          src,
+          e,
+          a,
+          fixed[2] ?? shape.consts[2],
+          fixed[3] ?? shape.consts[3],
+        )) {
+          const out = row.slice();
+          for (const p of newPos) out.push(datomField(dt, p));
+          rows.push(out);
+        }
+      } else {
+        const newIdx = newVars.map((v) => shape.outVars.indexOf(v));
+        for (const m of matchPattern(src, shape, fixed)) {
+          const out = row.slice();
+          for (const i of newIdx) out.push(m[i]);
+          rows.push(out);
+        }
       }
     }
     return [...rest, { vars: [...r.vars, ...newVars], rows }];

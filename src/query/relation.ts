@@ -40,15 +40,23 @@ export function colsOf(rel: Relation, vars: readonly string[]): number[] {
   return vars.map((v) => rel.vars.indexOf(v));
 }
 
-/** Distinct rows. */
+/** Distinct rows. Nested maps per column avoid building a string key per row. */
 export function distinct(rel: Relation): Relation {
-  const seen = new Set<unknown>();
-  const cols = rel.vars.map((_, i) => i);
+  const width = rel.vars.length;
+  if (width === 0) return { vars: rel.vars, rows: rel.rows.length > 0 ? [rel.rows[0]!] : [] };
+  const root = new Map<unknown, unknown>();
   const rows: unknown[][] = [];
   for (const r of rel.rows) {
-    const k = keyOfRow(r, cols);
-    if (!seen.has(k)) {
-      seen.add(k);
+    let m = root;
+    for (let c = 0; c < width - 1; c++) {
+      const k = keyOf(r[c]);
+      let next = m.get(k) as Map<unknown, unknown> | undefined;
+      if (next === undefined) m.set(k, (next = new Map()));
+      m = next;
+    }
+    const k = keyOf(r[width - 1]);
+    if (!m.has(k)) {
+      m.set(k, true);
       rows.push(r);
     }
   }
