@@ -106,7 +106,7 @@ function valueEquals(x: unknown, y: unknown): boolean {
   if (x === y) return true;
   // Distinct primitives are unequal (NaN aside); objects compare by value.
   if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null)
-    return typeof x === 'number' && typeof y === 'number' && x !== x && y !== y;
+    return typeof x === 'number' && typeof y === 'number' && Number.isNaN(x) && Number.isNaN(y);
   return equals(x, y);
 }
 
