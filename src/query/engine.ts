@@ -635,6 +635,8 @@ export interface RuleTable {
 interface RuleRounds {
   round: number;
   grew: boolean;
+  /** Some call read the partial answers of an input still being evaluated. */
+  cycle: boolean;
   depth: number;
 }
 
@@ -724,12 +726,14 @@ function callRule(
       (table = { answers: new Map(), evaluated: new Map(), inProgress: new Set() }),
     );
   let rs = rounds.get(ctx.tables);
-  if (rs === undefined) rounds.set(ctx.tables, (rs = { round: 0, grew: false, depth: 0 }));
+  if (rs === undefined)
+    rounds.set(ctx.tables, (rs = { round: 0, grew: false, cycle: false, depth: 0 }));
   const boundCols = mask.flatMap((m, i) => (m ? [i] : []));
   const keyCols = boundCols.map((_, i) => i);
   const keyed = inputs.map((input) => [keyOfRow(input, keyCols), input] as const);
   for (const [k] of keyed) if (!table.answers.has(k)) table.answers.set(k, new Map());
   const outermost = rs.depth === 0;
+  if (keyed.some(([k]) => table!.inProgress.has(k))) rs.cycle = true;
   const stale = () =>
     keyed.filter(([k]) => table!.evaluated.get(k) !== rs!.round && !table!.inProgress.has(k));
   if (outermost || stale().length > 0) {
@@ -739,6 +743,7 @@ function callRule(
         if (outermost) {
           rs.round++;
           rs.grew = false;
+          rs.cycle = false;
         }
         const todo = stale();
         if (todo.length === 0) break;
@@ -759,7 +764,8 @@ function callRule(
         } finally {
           for (const [k] of todo) table.inProgress.delete(k);
         }
-      } while (outermost && rs.grew);
+        // Without a cycle every answer was computed from complete answers: done.
+      } while (outermost && rs.grew && rs.cycle);
     } finally {
       rs.depth--;
     }

@@ -337,17 +337,20 @@ export function parseClause(x: unknown, ruleNames: ReadonlySet<string>): Clause 
       `Malformed clause ${text}: expected a pattern [?e :attr ?v], a call [(f ...)] or (not ...), (or ...), (rule ...).`,
       x,
     );
-  const head = x[0];
+  const listForm = isList(x);
+  // Plain arrays from here on: methods on an Array subclass build subclass instances, slowly.
+  const form: unknown[] = [...x];
+  const head = form[0];
   let src = '$';
-  let rest: unknown[] = x;
+  let rest: unknown[] = form;
   const explicitSrc = srcName(head);
-  if (explicitSrc !== undefined && x.length > 1) {
+  if (explicitSrc !== undefined && form.length > 1) {
     src = explicitSrc;
     rest = x.slice(1);
   }
   const name = symName(rest[0]) ?? (typeof rest[0] === 'string' ? rest[0] : undefined);
   const special = name === 'not' || name === 'not-join' || name === 'or' || name === 'or-join';
-  if (special || (name !== undefined && ruleNames.has(name)) || isList(x)) {
+  if (special || (name !== undefined && ruleNames.has(name)) || listForm) {
     switch (name) {
       case 'not':
         return {
@@ -389,12 +392,12 @@ export function parseClause(x: unknown, ruleNames: ReadonlySet<string>): Clause 
     }
   }
   if (Array.isArray(head) && (isList(head) || typeof head[0] === 'string' || isSym(head[0]))) {
-    const call = head as unknown[];
+    const call = [...head];
     if (call.length === 0) bad(`Empty function call in ${text}.`, x);
     const fn = fnRef(call[0], x);
     const args = call.slice(1).map(term);
-    if (x.length === 1) return { kind: 'pred', fn, args, text };
-    if (x.length === 2) return { kind: 'fn', fn, args, binding: binding(x[1], x), text };
+    if (form.length === 1) return { kind: 'pred', fn, args, text };
+    if (form.length === 2) return { kind: 'fn', fn, args, binding: binding(form[1], x), text };
     bad(`Malformed function clause ${text}: [(f ...)] or [(f ...) binding].`, x);
   }
   if (rest.length < 1 || rest.length > 5)
