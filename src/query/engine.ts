@@ -271,6 +271,18 @@ function applyPattern(
   const shared = shape.outVars.filter((v) => bound.has(v));
   if (shared.length === 0)
     return [...state, { vars: shape.outVars, rows: matchPattern(src, shape, []) }];
+  const touching = state.filter((r) => r.vars.some((v) => shared.includes(v)));
+  if (touching.length > 1) {
+    // The pattern links relations: extend the one bound to its entity (else the smallest)
+    // through the index, then hash-join the others to it, instead of forming their product.
+    const e = shape.vars[0];
+    const driver =
+      touching.find((r) => e !== undefined && r.vars.includes(e)) ??
+      touching.reduce((a, b) => (a.rows.length <= b.rows.length ? a : b));
+    let [extended] = applyPattern(ctx, [driver], c) as [Relation];
+    for (const r of touching) if (r !== driver) extended = join(extended, r, ticker(ctx));
+    return [...state.filter((r) => !touching.includes(r)), extended];
+  }
   const [rel, rest] = gather(state, new Set(shared), ticker(ctx));
   const r = rel!;
   // Per-row lookups pay when the bound side is small and the pattern is indexable by it.
@@ -883,21 +895,20 @@ export function solve(ctx: QueryContext, seed: State, clauses: readonly Clause[]
     }
     if (pick < 0) {
       let best = Number.POSITIVE_INFINITY;
-      let connected = false;
       for (let i = 0; i < pending.length; i++) {
         const c = pending[i]!;
         if (c.kind !== 'pattern' && c.kind !== 'or' && c.kind !== 'rule') continue;
         if (!ready(ctx, c, bound, bound)) continue;
-        const joins = [...clauseVars(c)].some((v) => bound.has(v));
         let cost = estimates.get(c);
         if (cost === undefined) estimates.set(c, (cost = estimate(ctx, c)));
-        // Prefer clauses that join what is bound; never start a product when a join exists.
-        if ((joins && !connected) || (joins === connected && cost < best) || pick < 0) {
-          if (!(connected && !joins)) {
-            pick = i;
-            best = cost;
-            connected = connected || joins;
-          }
+        // A clause that joins what is bound usually yields far less than its estimate
+        // alone; a small unconnected one is joined later, never multiplied in a product
+        // when a join exists (applyPattern drives lookups from one side and hash-joins).
+        const joins = [...clauseVars(c)].some((v) => bound.has(v));
+        const weighted = joins ? cost / 4 : cost;
+        if (weighted < best) {
+          pick = i;
+          best = weighted;
         }
       }
     }
