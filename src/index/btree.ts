@@ -424,12 +424,15 @@ function collect<K>(
 ): boolean {
   if (n.children === undefined) {
     const keys = n.keys!;
-    for (let i = from === undefined ? 0 : lowerBound(keys, from, cmp); i < keys.length; i++) {
-      const k = keys[i]!;
-      if (to !== undefined && cmp(k, to) > 0) return false;
-      out.push(k);
-    }
-    return true;
+    if (keys.length === 0) return true;
+    let i = from === undefined ? 0 : lowerBound(keys, from, cmp);
+    // A leaf wholly below `to` is taken without comparing each key.
+    const end =
+      to === undefined || cmp(keys[keys.length - 1]!, to) <= 0
+        ? keys.length
+        : upperBound(keys, to, cmp);
+    for (; i < end; i++) out.push(keys[i]!);
+    return end === keys.length;
   }
   const size = n.children.length;
   for (let i = from === undefined ? 0 : childBound(n, from, cmp, false); i < size; i++) {

@@ -185,6 +185,7 @@ function rowsOf(
   items: readonly (Datom | readonly unknown[])[],
   shape: PatternShape,
   fixed: readonly unknown[],
+  matchedByLookup = false,
 ): unknown[][] {
   const rows: unknown[][] = [];
   const { vars, consts, outVars } = shape;
@@ -194,7 +195,7 @@ function rowsOf(
   const tests: [number, unknown, number][] = [];
   for (let i = 0; i < 5; i++) {
     const c = fixed[i] !== undefined ? fixed[i] : consts[i];
-    if (c !== undefined) tests.push([i, c, -1]);
+    if (c !== undefined && !(matchedByLookup && i < 4)) tests.push([i, c, -1]);
     const v = vars[i];
     if (v !== undefined && positions[outVars.indexOf(v)] !== i)
       tests.push([i, undefined, positions[outVars.indexOf(v)]!]);
@@ -228,7 +229,8 @@ function matchPattern(src: unknown, shape: PatternShape, fixed: unknown[]): unkn
     const a = c(1);
     if (a !== undefined && !isKeyword(a)) return [];
     if (e !== undefined && typeof e !== 'number') return [];
-    return rowsOf(scan(src, e, a, c(2), c(3)), shape, fixed);
+    // The lookup already matched e, a, v and tx: only `added` and repeated variables remain.
+    return rowsOf(scan(src, e, a, c(2), c(3)), shape, fixed, true);
   }
   if (Array.isArray(src) || src instanceof Set)
     return rowsOf([...src] as unknown[][], shape, fixed);
