@@ -1,21 +1,31 @@
+/** The generic persistent B+-tree: everything other layers may use. */
+
 export {
-  type Comparator,
+  collectAddresses,
   DEFAULT_BRANCHING,
-  Node,
   SortedSet,
   type SortedSetOptions,
-  type Summaries,
   TransientSortedSet,
 } from './btree.js';
+export { Cursor, ReverseCursor, type Visitor } from './cursor.js';
+export { BTreeError, NodeNotLoadedError } from './errors.js';
+export { checkTree } from './invariants.js';
 export {
-  flushTree,
-  NodeCache,
+  type BranchData,
+  type Child,
+  type Comparator,
+  type LeafData,
+  Node,
   type NodeData,
-  type NodeLoader,
-  NodeNotLoadedError,
   type NodeSource,
   nodeFromData,
   nodeToData,
-  reachableAddresses,
+} from './node.js';
+export {
+  DEFAULT_CACHE_SIZE,
+  NodeCache,
+  type NodeCacheOptions,
+  type NodeLoader,
+  type SyncNodeLoader,
   withLoadedNodes,
-} from './node-source.js';
+} from './node-cache.js';

@@ -1,527 +1,594 @@
 /**
  * An immutable B+-tree of sorted, unique keys: the persistent index structure.
  *
- * - Persistent: `add`/`remove` copy the path they change and share the rest.
- * - Transient: inside one transaction nodes created by it are changed in place (an edit
- *   token marks them), so a batch of changes copies each touched node once.
- * - Counted: every node knows how many keys it holds, so counting a range costs O(log n).
- * - Addressed: a node may carry the address it was written under; a branch reaches a
- *   flushed child through the tree's node source by address, so a stored tree is loaded
- *   lazily and only new nodes are ever written (see node-source.ts).
+ * - Persistent: `add`/`remove` copy the path they change and share everything else; a
+ *   node never changes once a persistent tree holds it.
+ * - Transient: `asTransient()` starts a session whose token (`edit`) is stamped on every
+ *   node it creates; it changes those in place, so a batch copies each touched node once.
+ *   `persistent()` seals it.
+ * - Counted: every child's key count is known to its parent, so `count` of a range is
+ *   O(log n) (rank of the upper bound minus rank of the lower bound).
+ * - Addressed: `flush` writes the nodes without an address (children first) and returns a
+ *   tree whose branches name their written children by address only; such children are
+ *   read through the `store` (a `NodeCache`), so a stored tree is loaded lazily and only
+ *   new nodes are ever written.
  *
- * A branch built in memory holds only its children: each child knows its largest key
- * and its size, so copying a branch copies one array. A branch loaded from a store,
- * whose children may not be in memory, also carries their largest keys, counts and
- * addresses ("summaries"). One node class for leaves and branches keeps property access
- * monomorphic.
+ * Node layout, searches and the shared read paths are in node.ts and cursor.ts.
  */
 
-import type { NodeSource } from './node-source.js';
+import {
+  Cursor,
+  collectRange,
+  collectRangeReverse,
+  eachInRange,
+  findKey,
+  firstKey,
+  ReverseCursor,
+  rank,
+  type Visitor,
+} from './cursor.js';
+import { BTreeError, NodeNotLoadedError } from './errors.js';
+import {
+  branchLower,
+  type Child,
+  type Comparator,
+  Ctx,
+  countOf,
+  type Edit,
+  maxKeyOf,
+  Node,
+  type NodeData,
+  type NodeSource,
+  newBranch,
+  newLeaf,
+  nodeFromData,
+} from './node.js';
+import { type NodeCache, withLoadedNodes } from './node-cache.js';
 
-export type Comparator<K> = (a: K, b: K) => number;
-
-/** A transient session: nodes stamped with a live edit may be changed in place. */
-interface Edit {
-  live: boolean;
-}
-
-/** What a branch knows about children that may not be in memory. */
-export interface Summaries<K> {
-  /** The largest key under each child. */
-  keys: K[];
-  /** The number of keys under each child. */
-  counts: number[];
-  /** The address of each child that has been written. */
-  addresses: (string | undefined)[];
-}
-
-export class Node<K> {
-  constructor(
-    /** Leaf only: the keys. */
-    public keys: K[] | undefined,
-    /** Branch only: the children, or undefined for a child that must be loaded by address. */
-    public children: (Node<K> | undefined)[] | undefined,
-    /** Branch only, and only when some child may not be in memory. */
-    public summaries: Summaries<K> | undefined,
-    /** Keys in this subtree. */
-    public total: number,
-    public edit: Edit | null,
-    /** Where this node was written, once it has been. */
-    public address: string | undefined = undefined,
-    /** The largest key in this subtree (kept by `refresh`). */
-    public max: K | undefined = undefined,
-  ) {
-    this.refresh();
-  }
-
-  /** Recomputes the largest key after the node's entries changed. */
-  refresh(): void {
-    if (this.children === undefined) this.max = this.keys![this.keys!.length - 1];
-    else {
-      const last = this.children.length - 1;
-      this.max =
-        this.summaries !== undefined ? this.summaries.keys[last] : this.children[last]?.max;
-    }
-  }
-
-  get isLeaf(): boolean {
-    return this.children === undefined;
-  }
-
-  /** Entries: keys of a leaf, children of a branch. */
-  get size(): number {
-    return this.children === undefined ? this.keys!.length : this.children.length;
-  }
-
-  /** The largest key under child i of a branch. */
-  maxKey(i: number): K {
-    const s = this.summaries;
-    return s !== undefined ? s.keys[i]! : this.children![i]!.max!;
-  }
-
-  /** The largest key in this subtree. */
-  lastKey(): K {
-    return this.max!;
-  }
-
-  /** Keys under child i of a branch. */
-  countOf(i: number): number {
-    const s = this.summaries;
-    return s !== undefined ? s.counts[i]! : this.children![i]!.total;
-  }
-}
-
-export interface SortedSetOptions<K> {
-  /** Maximum entries per node. */
-  branching?: number;
-  /** Where children known only by address are loaded from. */
-  source?: NodeSource<K>;
-}
-
+/**
+ * Maximum entries per node (keys of a leaf, children of a branch) of trees built in
+ * memory. Measured (bench/btree.ts): 64 is fastest for transactions, close to the best for
+ * scans and lookups. Stored trees may want larger nodes (fewer, bigger blobs).
+ */
 export const DEFAULT_BRANCHING = 64;
 
-function leaf<K>(keys: K[], edit: Edit | null): Node<K> {
-  return new Node(keys, undefined, undefined, keys.length, edit);
+export interface SortedSetOptions<K> {
+  /** Maximum entries per node (at least 4); default DEFAULT_BRANCHING. */
+  branching?: number;
+  /** Where children known by address only are read from (a NodeCache). */
+  store?: NodeSource<K>;
 }
 
-/** A branch over children that are all in memory. */
-function branch<K>(children: Node<K>[], edit: Edit | null): Node<K> {
-  let total = 0;
-  for (let i = 0; i < children.length; i++) total += children[i]!.total;
-  return new Node<K>(undefined, children, undefined, total, edit);
+function context<K>(cmp: Comparator<K>, opts: SortedSetOptions<K> | undefined): Ctx<K> {
+  return new Ctx(cmp, opts?.branching ?? DEFAULT_BRANCHING, opts?.store);
 }
 
-/** First index whose key is >= k (leaf). */
-function lowerBound<K>(keys: K[], k: K, cmp: Comparator<K>): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (cmp(keys[mid]!, k) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+// ---------------------------------------------------------------------------------------
+// Changing nodes
+
+/** A node split off by the last `insert` (saves allocating a pair per level). */
+let splitOff: Node<any> | null = null;
+
+function owns<K>(n: Node<K>, edit: Edit | null): boolean {
+  return edit !== null && n.edit === edit;
 }
 
-/** First index whose key is > k (leaf). */
-function upperBound<K>(keys: K[], k: K, cmp: Comparator<K>): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (cmp(keys[mid]!, k) <= 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First child whose largest key is >= k (or > k when `upper`); n.size when none is. */
-function childBound<K>(n: Node<K>, k: K, cmp: Comparator<K>, upper: boolean): number {
-  let lo = 0;
-  let hi = n.children!.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const c = cmp(n.maxKey(mid), k);
-    if (c < 0 || (upper && c === 0)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** The tree-wide context an operation needs. */
-class Ctx<K> {
-  constructor(
-    readonly cmp: Comparator<K>,
-    readonly branching: number,
-    readonly source: NodeSource<K> | undefined,
-  ) {}
-
-  child(n: Node<K>, i: number): Node<K> {
-    const c = n.children![i];
-    if (c !== undefined) return c;
-    const address = n.summaries?.addresses[i];
-    if (address === undefined || this.source === undefined)
-      throw new Error('B+-tree: a child has neither a node nor a loadable address');
-    return this.source.get(address);
-  }
-}
-
-// A node a recursive insert split off, handed to the caller (saves an allocation per level).
-let splitOff: Node<unknown> | null = null;
-
-function copySummaries<K>(s: Summaries<K> | undefined): Summaries<K> | undefined {
-  return s === undefined
-    ? undefined
-    : { keys: s.keys.slice(), counts: s.counts.slice(), addresses: s.addresses.slice() };
-}
-
-/** A node that may be changed in place in this session, copying it first if needed. */
-function own<K>(n: Node<K>, edit: Edit | null): Node<K> {
-  if (edit !== null && n.edit === edit) return n;
-  return n.children === undefined
-    ? new Node(n.keys!.slice(), undefined, undefined, n.total, edit)
-    : new Node<K>(undefined, n.children.slice(), copySummaries(n.summaries), n.total, edit);
-}
-
-/** Gives a branch explicit summaries (for rebalancing a branch with stored neighbours). */
-function summarize<K>(n: Node<K>): void {
-  if (n.children === undefined || n.summaries !== undefined) return;
-  n.summaries = {
-    keys: n.children.map((c) => c!.lastKey()),
-    counts: n.children.map((c) => c!.total),
-    addresses: n.children.map((c) => c!.address),
-  };
+function copyBranch<K>(n: Node<K>, edit: Edit | null): Node<K> {
+  const ks = n.keys;
+  const cs = n.counts;
+  return new Node<K>(
+    ks === undefined ? undefined : ks.slice(),
+    n.children!.slice(),
+    cs === undefined ? undefined : cs.slice(),
+    n.total,
+    n.max,
+    n.level,
+    edit,
+    undefined,
+  );
 }
 
 /** A copy of `xs` with `x` inserted at `i`, in one pass. */
 function inserted<T>(xs: readonly T[], i: number, x: T): T[] {
-  const out = new Array<T>(xs.length + 1);
+  const len = xs.length;
+  const out = new Array<T>(len + 1);
   for (let j = 0; j < i; j++) out[j] = xs[j]!;
   out[i] = x;
-  for (let j = i; j < xs.length; j++) out[j + 1] = xs[j]!;
+  for (let j = i; j < len; j++) out[j + 1] = xs[j]!;
   return out;
 }
 
 /** A copy of `xs` without the element at `i`, in one pass. */
 function removed<T>(xs: readonly T[], i: number): T[] {
-  const out = new Array<T>(xs.length - 1);
+  const len = xs.length;
+  const out = new Array<T>(len - 1);
   for (let j = 0; j < i; j++) out[j] = xs[j]!;
-  for (let j = i + 1; j < xs.length; j++) out[j - 1] = xs[j]!;
+  for (let j = i + 1; j < len; j++) out[j - 1] = xs[j]!;
   return out;
 }
 
-function splitNode<K>(n: Node<K>, edit: Edit | null): Node<K> {
-  if (n.children === undefined) {
-    const rightKeys = n.keys!.splice(n.keys!.length >>> 1);
-    n.total = n.keys!.length;
-    n.refresh();
-    return leaf(rightKeys, edit);
+/** Points slot i of an owned branch at an in-memory child. */
+function setChild<K>(m: Node<K>, i: number, c: Node<K>): void {
+  const cs = m.children!;
+  cs[i] = c;
+  const ks = m.keys;
+  if (ks !== undefined) {
+    ks[i] = c.max!;
+    m.counts![i] = c.total;
   }
-  const half = n.children.length >>> 1;
-  const s = n.summaries;
-  const right = new Node<K>(
-    undefined,
-    n.children.splice(half),
-    s === undefined
-      ? undefined
-      : {
-          keys: s.keys.splice(half),
-          counts: s.counts.splice(half),
-          addresses: s.addresses.splice(half),
-        },
-    0,
-    edit,
-  );
-  for (let i = 0; i < right.children!.length; i++) right.total += right.countOf(i);
-  n.total -= right.total;
-  n.refresh();
+  if (i === cs.length - 1) m.max = c.max;
+}
+
+/** Removes slot i of an owned branch (its keys stay counted in `total`: callers adjust). */
+function removeSlot<K>(m: Node<K>, i: number): void {
+  const cs = m.children!;
+  cs.splice(i, 1);
+  const ks = m.keys;
+  if (ks !== undefined) {
+    ks.splice(i, 1);
+    m.counts!.splice(i, 1);
+  }
+  m.max = maxKeyOf(m, cs.length - 1);
+}
+
+/** Splits an owned, overfull branch; it keeps the first half and returns the second. */
+function splitBranch<K>(m: Node<K>, edit: Edit | null): Node<K> {
+  const cs = m.children!;
+  const h = cs.length >>> 1;
+  const rc = cs.splice(h);
+  const ks = m.keys;
+  let right: Node<K>;
+  if (ks === undefined) right = newBranch(rc as Node<K>[], edit);
+  else {
+    const rcounts = m.counts!.splice(h);
+    let total = 0;
+    for (let i = 0; i < rcounts.length; i++) total += rcounts[i]!;
+    right = new Node<K>(ks.splice(h), rc, rcounts, total, m.max, m.level, edit, undefined);
+  }
+  m.total -= right.total;
+  m.max = maxKeyOf(m, h - 1);
   return right;
 }
 
-/** Points child slot i of an owned branch at an in-memory node. */
-function setChild<K>(m: Node<K>, i: number, c: Node<K>): void {
-  m.children![i] = c;
-  const s = m.summaries;
-  if (s !== undefined) {
-    s.keys[i] = c.lastKey();
-    s.counts[i] = c.total;
-    s.addresses[i] = c.address;
-  }
-  if (i === m.children!.length - 1) m.max = c.max;
-}
-
-/** Inserts k; returns the new node, or null when k was already there. Sets `splitOff`. */
+/** Inserts k under n; the changed node, or null when k is there already. Sets `splitOff`. */
 function insert<K>(ctx: Ctx<K>, n: Node<K>, k: K, edit: Edit | null): Node<K> | null {
   const cmp = ctx.cmp;
-  if (n.children === undefined) {
+  const cs = n.children;
+  if (cs === undefined) {
     const keys = n.keys!;
-    const i = lowerBound(keys, k, cmp);
-    if (i < keys.length && cmp(keys[i]!, k) === 0) return null;
-    let m: Node<K>;
-    if (edit !== null && n.edit === edit) {
-      m = n;
-      keys.splice(i, 0, k);
-      m.total++;
-      m.address = undefined;
-      m.refresh();
-    } else m = leaf(inserted(keys, i, k), edit);
-    splitOff = m.keys!.length > ctx.branching ? splitNode(m, edit) : null;
-    return m;
-  }
-  let i = childBound(n, k, cmp, false);
-  if (i === n.children.length) i--;
-  const updated = insert(ctx, ctx.child(n, i), k, edit);
-  if (updated === null) return null;
-  const sibling = splitOff as Node<K> | null;
-  const m = own(n, edit);
-  m.address = undefined;
-  m.total++;
-  setChild(m, i, updated);
-  if (sibling === null) {
-    splitOff = null;
-    return m;
-  }
-  m.children!.splice(i + 1, 0, sibling);
-  const s = m.summaries;
-  if (s !== undefined) {
-    s.keys.splice(i + 1, 0, sibling.lastKey());
-    s.counts.splice(i + 1, 0, sibling.total);
-    s.addresses.splice(i + 1, 0, undefined);
-  }
-  m.refresh();
-  splitOff = m.children!.length > ctx.branching ? splitNode(m, edit) : null;
-  return m;
-}
-
-function removeChild<K>(m: Node<K>, i: number): void {
-  m.children!.splice(i, 1);
-  const s = m.summaries;
-  if (s !== undefined) {
-    s.keys.splice(i, 1);
-    s.counts.splice(i, 1);
-    s.addresses.splice(i, 1);
-  }
-  m.refresh();
-}
-
-/** Removes k; returns the new node (possibly underfull), or null when k was absent. */
-function remove<K>(ctx: Ctx<K>, n: Node<K>, k: K, edit: Edit | null): Node<K> | null {
-  const cmp = ctx.cmp;
-  if (n.children === undefined) {
-    const keys = n.keys!;
-    const i = lowerBound(keys, k, cmp);
-    if (i === keys.length || cmp(keys[i]!, k) !== 0) return null;
-    if (edit !== null && n.edit === edit) {
-      keys.splice(i, 1);
-      n.total--;
-      n.address = undefined;
-      n.refresh();
+    let lo = 0;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = cmp(keys[mid]!, k);
+      if (c < 0) lo = mid + 1;
+      else if (c > 0) hi = mid;
+      else return null;
+    }
+    const len = keys.length;
+    if (len < ctx.branching) {
+      splitOff = null;
+      if (owns(n, edit)) {
+        keys.push(k);
+        for (let j = len; j > lo; j--) keys[j] = keys[j - 1]!;
+        keys[lo] = k;
+        n.total = len + 1;
+        if (lo === len) n.max = k;
+        return n;
+      }
+      return newLeaf(inserted(keys, lo, k), edit);
+    }
+    // Full: split the len + 1 keys into two halves without an intermediate array.
+    const h = (len + 1) >>> 1;
+    const left = new Array<K>(h);
+    const right = new Array<K>(len + 1 - h);
+    for (let j = 0; j <= len; j++) {
+      const x = j < lo ? keys[j]! : j === lo ? k : keys[j - 1]!;
+      if (j < h) left[j] = x;
+      else right[j - h] = x;
+    }
+    splitOff = newLeaf(right, edit);
+    if (owns(n, edit)) {
+      n.keys = left;
+      n.total = h;
+      n.max = left[h - 1];
       return n;
     }
-    return leaf(removed(keys, i), edit);
+    return newLeaf(left, edit);
   }
-  const i = childBound(n, k, cmp, false);
-  if (i === n.children.length) return null;
-  const updated = remove(ctx, ctx.child(n, i), k, edit);
-  if (updated === null) return null;
-  const m = own(n, edit);
-  m.address = undefined;
-  m.total--;
-  const min = ctx.branching >>> 1;
-  if (updated.size >= min || m.children!.length === 1) {
-    setChild(m, i, updated);
-    return m;
+  const size = cs.length;
+  let i = branchLower(n, k, cmp);
+  if (i === size) i = size - 1;
+  const c = cs[i]!;
+  const u = insert(ctx, typeof c === 'string' ? ctx.load(c) : c, k, edit);
+  if (u === null) return null;
+  const s = splitOff as Node<K> | null;
+  const m = owns(n, edit) ? n : copyBranch(n, edit);
+  m.total++;
+  setChild(m, i, u);
+  if (s === null) return m;
+  const mc = m.children!;
+  mc.splice(i + 1, 0, s);
+  const ks = m.keys;
+  if (ks !== undefined) {
+    ks.splice(i + 1, 0, s.max!);
+    m.counts!.splice(i + 1, 0, s.total);
   }
-  // Underfull: merge with a neighbour, or borrow from it when both are too big to merge.
-  const j = i + 1 < m.children!.length ? i + 1 : i - 1;
-  const lo = Math.min(i, j);
-  const hi = Math.max(i, j);
-  const l = lo === i ? updated : own(ctx.child(m, lo), edit);
-  const r = hi === i ? updated : own(ctx.child(m, hi), edit);
-  l.address = undefined;
-  r.address = undefined;
-  if (l.children !== undefined && (l.summaries !== undefined || r.summaries !== undefined)) {
-    summarize(l);
-    summarize(r);
-  }
-  const all = l.total + r.total;
-  if (l.size + r.size <= ctx.branching) {
-    moveEntries(r, l, 0, r.size, true);
-    l.refresh();
-    l.total = all;
-    removeChild(m, hi);
-    setChild(m, lo, l);
-    return m;
-  }
-  const leftSize = (l.size + r.size) >>> 1;
-  if (l.size > leftSize) moveEntries(l, r, leftSize, l.size - leftSize, false);
-  else moveEntries(r, l, 0, leftSize - l.size, true);
-  l.total = 0;
-  if (l.children === undefined) l.total = l.keys!.length;
-  else for (let x = 0; x < l.children.length; x++) l.total += l.countOf(x);
-  r.total = all - l.total;
-  l.refresh();
-  r.refresh();
-  setChild(m, lo, l);
-  setChild(m, hi, r);
+  if (i + 1 === size) m.max = s.max;
+  splitOff = mc.length > ctx.branching ? splitBranch(m, edit) : null;
   return m;
 }
 
-/** Moves `count` entries of `from` starting at `at` to the end (or the start) of `to`. */
-function moveEntries<K>(
-  from: Node<K>,
-  to: Node<K>,
-  at: number,
-  count: number,
-  toEnd: boolean,
+/** The new root after inserting k, or null when k is there already. */
+function insertRoot<K>(ctx: Ctx<K>, root: Node<K>, k: K, edit: Edit | null): Node<K> | null {
+  const u = insert(ctx, root, k, edit);
+  if (u === null) return null;
+  const s = splitOff as Node<K> | null;
+  if (s === null) return u;
+  splitOff = null;
+  return newBranch([u, s], edit);
+}
+
+/** The largest keys of a branch's children, as an array the caller may own. */
+function maxKeysOf<K>(n: Node<K>): K[] {
+  if (n.keys !== undefined) return n.keys.slice();
+  const cs = n.children as Node<K>[];
+  const out = new Array<K>(cs.length);
+  for (let i = 0; i < cs.length; i++) out[i] = cs[i]!.max!;
+  return out;
+}
+
+function countsOf<K>(n: Node<K>): number[] {
+  if (n.counts !== undefined) return n.counts.slice();
+  const cs = n.children as Node<K>[];
+  const out = new Array<number>(cs.length);
+  for (let i = 0; i < cs.length; i++) out[i] = cs[i]!.total;
+  return out;
+}
+
+function makeBranch<K>(
+  children: Child<K>[],
+  keys: K[] | undefined,
+  counts: number[] | undefined,
+  level: number,
+  edit: Edit | null,
+): Node<K> {
+  if (keys === undefined) return newBranch(children as Node<K>[], edit);
+  let total = 0;
+  for (let i = 0; i < counts!.length; i++) total += counts![i]!;
+  return new Node<K>(keys, children, counts, total, keys[keys.length - 1], level, edit, undefined);
+}
+
+/**
+ * Child `i` of the owned branch m has become `u`, which is underfull; `sib` is its
+ * neighbour at `j` (i ± 1). Merges the two, or evens them out when they don't fit in one.
+ */
+function rebalance<K>(
+  ctx: Ctx<K>,
+  m: Node<K>,
+  i: number,
+  u: Node<K>,
+  j: number,
+  sib: Node<K>,
+  edit: Edit | null,
 ): void {
-  const put = <T>(src: T[], dst: T[]) => {
-    const moved = src.splice(at, count);
-    if (toEnd) dst.push(...moved);
-    else dst.unshift(...moved);
-  };
-  if (from.children === undefined) {
-    put(from.keys!, to.keys!);
+  const lo = Math.min(i, j);
+  const l = i < j ? u : sib;
+  const r = i < j ? sib : u;
+  const b = ctx.branching;
+  if (l.children === undefined) {
+    const all = l.keys!.concat(r.keys!);
+    if (all.length <= b) {
+      setChild(m, lo, newLeaf(all, edit));
+      removeSlot(m, lo + 1);
+    } else {
+      const h = all.length >>> 1;
+      setChild(m, lo, newLeaf(all.slice(0, h), edit));
+      setChild(m, lo + 1, newLeaf(all.slice(h), edit));
+    }
     return;
   }
-  put(from.children, to.children!);
-  const fs = from.summaries;
-  const ts = to.summaries;
-  if (fs !== undefined && ts !== undefined) {
-    put(fs.keys, ts.keys);
-    put(fs.counts, ts.counts);
-    put(fs.addresses, ts.addresses);
+  const children = l.children.concat(r.children!);
+  const summary = l.keys !== undefined || r.keys !== undefined;
+  const keys = summary ? maxKeysOf(l).concat(maxKeysOf(r)) : undefined;
+  const counts = summary ? countsOf(l).concat(countsOf(r)) : undefined;
+  if (children.length <= b) {
+    setChild(m, lo, makeBranch(children, keys, counts, l.level, edit));
+    removeSlot(m, lo + 1);
+  } else {
+    const h = children.length >>> 1;
+    const left = makeBranch(
+      children.slice(0, h),
+      keys?.slice(0, h),
+      counts?.slice(0, h),
+      l.level,
+      edit,
+    );
+    const right = makeBranch(children.slice(h), keys?.slice(h), counts?.slice(h), l.level, edit);
+    setChild(m, lo, left);
+    setChild(m, lo + 1, right);
   }
 }
 
-/** Number of keys k with cmp(k, bound) < 0 (or <= 0 when `inclusive`). */
-function rank<K>(
-  ctx: Ctx<K>,
-  n: Node<K>,
-  bound: K,
-  cmp: Comparator<K>,
-  inclusive: boolean,
-): number {
-  let r = 0;
-  while (true) {
-    if (n.children === undefined)
-      return r + (inclusive ? upperBound(n.keys!, bound, cmp) : lowerBound(n.keys!, bound, cmp));
-    const i = childBound(n, bound, cmp, inclusive);
-    if (i === n.children.length) return r + n.total;
-    for (let j = 0; j < i; j++) r += n.countOf(j);
-    n = ctx.child(n, i);
-  }
-}
-
-/** Pushes keys in [from, to] onto out, ascending; false once past `to`. */
-function collect<K>(
-  ctx: Ctx<K>,
-  n: Node<K>,
-  from: K | undefined,
-  to: K | undefined,
-  cmp: Comparator<K>,
-  out: K[],
-): boolean {
-  if (n.children === undefined) {
+/** Removes k under n; the changed node (possibly underfull), or null when k is absent. */
+function remove<K>(ctx: Ctx<K>, n: Node<K>, k: K, edit: Edit | null): Node<K> | null {
+  const cmp = ctx.cmp;
+  const cs = n.children;
+  if (cs === undefined) {
     const keys = n.keys!;
-    if (keys.length === 0) return true;
-    let i = from === undefined ? 0 : lowerBound(keys, from, cmp);
-    // A leaf wholly below `to` is taken without comparing each key.
-    const end =
-      to === undefined || cmp(keys[keys.length - 1]!, to) <= 0
-        ? keys.length
-        : upperBound(keys, to, cmp);
-    for (; i < end; i++) out.push(keys[i]!);
-    return end === keys.length;
-  }
-  const size = n.children.length;
-  for (let i = from === undefined ? 0 : childBound(n, from, cmp, false); i < size; i++) {
-    if (!collect(ctx, ctx.child(n, i), from, to, cmp, out)) return false;
-    if (to !== undefined && cmp(n.maxKey(i), to) > 0) return false;
-  }
-  return true;
-}
-
-/** Pushes keys from the last one <= from down to `to`, descending; false once below `to`. */
-function collectReverse<K>(
-  ctx: Ctx<K>,
-  n: Node<K>,
-  from: K | undefined,
-  to: K | undefined,
-  cmp: Comparator<K>,
-  out: K[],
-): boolean {
-  if (n.children === undefined) {
-    const keys = n.keys!;
-    for (
-      let i = from === undefined ? keys.length - 1 : upperBound(keys, from, cmp) - 1;
-      i >= 0;
-      i--
-    ) {
-      const k = keys[i]!;
-      if (to !== undefined && cmp(k, to) < 0) return false;
-      out.push(k);
+    let lo = 0;
+    let hi = keys.length;
+    let at = -1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = cmp(keys[mid]!, k);
+      if (c < 0) lo = mid + 1;
+      else if (c > 0) hi = mid;
+      else {
+        at = mid;
+        break;
+      }
     }
-    return true;
+    if (at < 0) return null;
+    const len = keys.length;
+    if (owns(n, edit)) {
+      for (let j = at; j < len - 1; j++) keys[j] = keys[j + 1]!;
+      keys.pop();
+      n.total = len - 1;
+      n.max = keys[len - 2];
+      return n;
+    }
+    return newLeaf(removed(keys, at), edit);
   }
-  const last = n.children.length - 1;
-  for (
-    let i = from === undefined ? last : Math.min(childBound(n, from, cmp, true), last);
-    i >= 0;
-    i--
-  ) {
-    if (!collectReverse(ctx, ctx.child(n, i), from, to, cmp, out)) return false;
-  }
-  return true;
+  const size = cs.length;
+  const i = branchLower(n, k, cmp);
+  if (i === size) return null;
+  const c = ctx.child(n, i);
+  // The neighbour is needed if c underflows. Load it now: a missing node must be reported
+  // before anything (in a transient: in place) has changed.
+  const j = i + 1 < size ? i + 1 : i - 1;
+  const sib = size > 1 && c.size <= ctx.min ? ctx.child(n, j) : undefined;
+  const u = remove(ctx, c, k, edit);
+  if (u === null) return null;
+  const m = owns(n, edit) ? n : copyBranch(n, edit);
+  m.total--;
+  if (sib === undefined || u.size >= ctx.min) setChild(m, i, u);
+  else rebalance(ctx, m, i, u, j, sib, edit);
+  return m;
 }
 
-/** Splits `items` into `ceil(n / b)` groups of nearly equal size (each at least b/2). */
-function groups<T>(items: readonly T[], b: number): T[][] {
+/** The new root after removing k, or null when k is absent. */
+function removeRoot<K>(ctx: Ctx<K>, root: Node<K>, k: K, edit: Edit | null): Node<K> | null {
+  let u = remove(ctx, root, k, edit);
+  if (u === null) return null;
+  while (u.children !== undefined && u.children.length === 1) u = ctx.child(u, 0);
+  return u;
+}
+
+// ---------------------------------------------------------------------------------------
+// Building
+
+/** Splits items into ceil(n / b) runs of nearly equal length (each at least b / 2). */
+function runs<T>(items: readonly T[], b: number): T[][] {
   const count = Math.ceil(items.length / b);
-  const out: T[][] = [];
+  const out = new Array<T[]>(count);
   let start = 0;
   for (let g = 0; g < count; g++) {
-    const size = Math.floor((items.length - start) / (count - g));
-    out.push(items.slice(start, start + size));
-    start += size;
+    const end = start + Math.floor((items.length - start) / (count - g));
+    out[g] = items.slice(start, end);
+    start = end;
   }
   return out;
 }
 
-/** An immutable sorted set of unique keys. */
-export class SortedSet<K> {
-  private context: Ctx<K> | undefined;
+function buildSorted<K>(keys: readonly K[], b: number): Node<K> {
+  if (keys.length <= b) return newLeaf(keys.slice(), null);
+  const leaves = runs(keys, b);
+  let level = new Array<Node<K>>(leaves.length);
+  for (let i = 0; i < leaves.length; i++) level[i] = newLeaf(leaves[i]!, null);
+  while (level.length > 1) {
+    const groups = runs(level, b);
+    const up = new Array<Node<K>>(groups.length);
+    for (let i = 0; i < groups.length; i++) up[i] = newBranch(groups[i]!, null);
+    level = up;
+  }
+  return level[0]!;
+}
 
+// ---------------------------------------------------------------------------------------
+// Flushing
+
+function flushNode<K>(n: Node<K>, write: (data: NodeData<K>) => string, store: NodeSource<K>) {
+  const cs = n.children;
+  let data: NodeData<K>;
+  if (cs === undefined) data = { leaf: true, keys: n.keys! };
+  else {
+    const size = cs.length;
+    const keys = new Array<K>(size);
+    const counts = new Array<number>(size);
+    const addresses = new Array<string>(size);
+    for (let i = 0; i < size; i++) {
+      const c = cs[i]!;
+      addresses[i] = typeof c === 'string' ? c : (c.address ?? flushNode(c, write, store).address!);
+      keys[i] = maxKeyOf(n, i);
+      counts[i] = countOf(n, i);
+    }
+    data = { leaf: false, level: n.level, keys, counts, addresses };
+  }
+  const address = write(data);
+  const stored = nodeFromData(data, address);
+  store.remember(address, stored);
+  return stored;
+}
+
+// ---------------------------------------------------------------------------------------
+// The sets
+
+/** What persistent and transient sets share: every read. */
+abstract class SortedSetReader<K> implements Iterable<K> {
   /** @internal */
-  constructor(
-    readonly root: Node<K>,
-    readonly cmp: Comparator<K>,
-    readonly branching: number,
-    readonly source: NodeSource<K> | undefined,
-  ) {}
+  constructor(readonly ctx: Ctx<K>) {}
 
-  static empty<K>(cmp: Comparator<K>, opts: SortedSetOptions<K> = {}): SortedSet<K> {
-    return new SortedSet(leaf<K>([], null), cmp, opts.branching ?? DEFAULT_BRANCHING, opts.source);
+  /** @internal The root node (loaded on first use for a tree opened by address). */
+  abstract get root(): Node<K>;
+
+  /** The tree's order. */
+  get cmp(): Comparator<K> {
+    return this.ctx.cmp;
   }
 
-  /** Builds a tree bottom-up from keys already sorted by `cmp` and unique. O(n). */
+  get branching(): number {
+    return this.ctx.branching;
+  }
+
+  get store(): NodeSource<K> | undefined {
+    return this.ctx.store;
+  }
+
+  get size(): number {
+    return this.root.total;
+  }
+
+  has(k: K): boolean {
+    return findKey(this.ctx, this.root, k) !== undefined;
+  }
+
+  /** The stored key equal to k (under the tree's order), or undefined. */
+  find(k: K): K | undefined {
+    return findKey(this.ctx, this.root, k);
+  }
+
+  first(): K | undefined {
+    return firstKey(this.ctx, this.root);
+  }
+
+  last(): K | undefined {
+    return this.root.max;
+  }
+
+  /**
+   * Keys k with cmp(k, from) >= 0 and cmp(k, to) <= 0, ascending; either bound may be
+   * left out. The cursor reuses one result object: read `value` before the next step.
+   */
+  slice(from?: K, to?: K, cmp?: Comparator<K>): Cursor<K> {
+    return new Cursor(this.ctx, this.root, from, to, cmp ?? this.ctx.cmp);
+  }
+
+  /** Keys from the last one <= from down to the first one >= to, descending. */
+  rslice(from?: K, to?: K, cmp?: Comparator<K>): ReverseCursor<K> {
+    return new ReverseCursor(this.ctx, this.root, from, to, cmp ?? this.ctx.cmp);
+  }
+
+  [Symbol.iterator](): Cursor<K> {
+    return new Cursor(this.ctx, this.root, undefined, undefined, this.ctx.cmp);
+  }
+
+  /** `slice` as an array (faster than iterating). */
+  sliceToArray(from?: K, to?: K, cmp?: Comparator<K>): K[] {
+    const ctx = this.ctx;
+    const root = this.root;
+    const c = cmp ?? ctx.cmp;
+    const out: K[] = [];
+    try {
+      collectRange(ctx, root, from, to, c, c === ctx.cmp, out);
+    } catch (err) {
+      throw ctx.scanMiss(err, root, from, to, c);
+    }
+    return out;
+  }
+
+  /** `rslice` as an array. */
+  rsliceToArray(from?: K, to?: K, cmp?: Comparator<K>): K[] {
+    const ctx = this.ctx;
+    const root = this.root;
+    const c = cmp ?? ctx.cmp;
+    const out: K[] = [];
+    try {
+      collectRangeReverse(ctx, root, from, to, c, c === ctx.cmp, out);
+    } catch (err) {
+      throw ctx.scanMiss(err, root, to, from, c);
+    }
+    return out;
+  }
+
+  /** Calls fn on every key of `slice(from, to, cmp)` in order; fn returns false to stop. */
+  forEachInRange(
+    from: K | undefined,
+    to: K | undefined,
+    cmp: Comparator<K> | undefined,
+    fn: Visitor<K>,
+  ): void {
+    const ctx = this.ctx;
+    const root = this.root;
+    const c = cmp ?? ctx.cmp;
+    try {
+      eachInRange(ctx, root, from, to, c, c === ctx.cmp, fn);
+    } catch (err) {
+      throw ctx.scanMiss(err, root, from, to, c);
+    }
+  }
+
+  /** All keys, ascending. */
+  toArray(): K[] {
+    return this.sliceToArray();
+  }
+
+  /** How many keys `slice(from, to, cmp)` yields, in O(log n). */
+  count(from?: K, to?: K, cmp?: Comparator<K>): number {
+    const ctx = this.ctx;
+    const root = this.root;
+    if (from === undefined && to === undefined) return root.total;
+    const c = cmp ?? ctx.cmp;
+    let hi: number;
+    try {
+      hi = to === undefined ? root.total : rank(ctx, root, to, c, true);
+    } catch (err) {
+      // Report the other bound's missing node too: one round of loading instead of two.
+      if (err instanceof NodeNotLoadedError && from !== undefined) {
+        try {
+          rank(ctx, root, from, c, false);
+        } catch (other) {
+          if (other instanceof NodeNotLoadedError && other.source === err.source)
+            throw new NodeNotLoadedError([...err.addresses, ...other.addresses], err.source);
+        }
+      }
+      throw err;
+    }
+    const lo = from === undefined ? 0 : rank(ctx, root, from, c, false);
+    return hi > lo ? hi - lo : 0;
+  }
+}
+
+/** An immutable sorted set of unique keys. */
+export class SortedSet<K> extends SortedSetReader<K> {
+  /** @internal Use the static constructors. */
+  constructor(
+    ctx: Ctx<K>,
+    private rootNode: Node<K> | undefined,
+    private readonly rootAt: string | undefined = undefined,
+  ) {
+    super(ctx);
+  }
+
+  static empty<K>(cmp: Comparator<K>, opts?: SortedSetOptions<K>): SortedSet<K> {
+    return new SortedSet(context(cmp, opts), newLeaf<K>([], null));
+  }
+
+  /** Builds a tree bottom-up, O(n), from keys already sorted by cmp and unique. */
   static fromSorted<K>(
     cmp: Comparator<K>,
     keys: readonly K[],
-    opts: SortedSetOptions<K> = {},
+    opts?: SortedSetOptions<K>,
   ): SortedSet<K> {
-    const b = opts.branching ?? DEFAULT_BRANCHING;
-    if (keys.length <= b) return new SortedSet(leaf(keys.slice(), null), cmp, b, opts.source);
-    let level: Node<K>[] = groups(keys, b).map((ks) => leaf(ks, null));
-    while (level.length > 1) level = groups(level, b).map((cs) => branch(cs, null));
-    return new SortedSet(level[0]!, cmp, b, opts.source);
+    const ctx = context(cmp, opts);
+    return new SortedSet(ctx, buildSorted(keys, ctx.branching));
   }
 
-  /** Sorts (and removes duplicates from) keys, then builds the tree in one pass. */
+  /** Sorts keys and drops duplicates (under cmp), then builds the tree bottom-up. */
   static fromUnsorted<K>(
     cmp: Comparator<K>,
     keys: readonly K[],
-    opts: SortedSetOptions<K> = {},
+    opts?: SortedSetOptions<K>,
   ): SortedSet<K> {
     const sorted = keys.slice().sort(cmp);
     let n = 0;
@@ -531,159 +598,181 @@ export class SortedSet<K> {
     return SortedSet.fromSorted(cmp, sorted, opts);
   }
 
-  /** A tree over a root node (one loaded from a store, say). */
+  /**
+   * Opens a stored tree by its root's address. Nothing is read until an operation needs
+   * the root; then it comes from `opts.store` (which may throw NodeNotLoadedError).
+   */
   static fromRoot<K>(
     cmp: Comparator<K>,
-    root: Node<K>,
-    opts: SortedSetOptions<K> = {},
+    rootAddress: string,
+    opts: SortedSetOptions<K> & { store: NodeSource<K> },
   ): SortedSet<K> {
-    return new SortedSet(root, cmp, opts.branching ?? DEFAULT_BRANCHING, opts.source);
+    return new SortedSet(context(cmp, opts), undefined, rootAddress);
   }
 
   /** @internal */
-  ctx(): Ctx<K> {
-    return (this.context ??= new Ctx(this.cmp, this.branching, this.source));
+  get root(): Node<K> {
+    const r = this.rootNode;
+    if (r !== undefined) return r;
+    return (this.rootNode = this.ctx.load(this.rootAt!));
   }
 
-  get size(): number {
-    return this.root.total;
+  /** The address the root was written under; undefined when it has changes not flushed. */
+  get rootAddress(): string | undefined {
+    return this.rootNode !== undefined ? this.rootNode.address : this.rootAt;
   }
 
   private withRoot(root: Node<K>): SortedSet<K> {
-    return new SortedSet(root, this.cmp, this.branching, this.source);
+    return new SortedSet(this.ctx, root);
   }
 
+  /** The set with k; this same set when k is in it already. */
   add(k: K): SortedSet<K> {
-    const root = insertRoot(this.ctx(), this.root, k, null);
+    const root = insertRoot(this.ctx, this.root, k, null);
     return root === null ? this : this.withRoot(root);
   }
 
+  /** The set without k; this same set when k is not in it. */
   remove(k: K): SortedSet<K> {
-    const root = removeRoot(this.ctx(), this.root, k, null);
+    const root = removeRoot(this.ctx, this.root, k, null);
     return root === null ? this : this.withRoot(root);
   }
 
-  has(k: K): boolean {
-    return this.find(k) !== undefined;
-  }
-
-  /** The stored key equal to k. */
-  find(k: K): K | undefined {
-    return findIn(this.ctx(), this.root, k);
-  }
-
-  /** Keys in [from, to] (inclusive; either may be left out), ascending. */
-  sliceToArray(from?: K, to?: K, cmp: Comparator<K> = this.cmp): K[] {
-    const out: K[] = [];
-    collect(this.ctx(), this.root, from, to, cmp, out);
-    return out;
-  }
-
-  /** Keys from the last one <= from down to `to`, descending. */
-  rsliceToArray(from?: K, to?: K, cmp: Comparator<K> = this.cmp): K[] {
-    const out: K[] = [];
-    collectReverse(this.ctx(), this.root, from, to, cmp, out);
-    return out;
-  }
-
-  /** How many keys lie in [from, to]. O(log n). */
-  count(from?: K, to?: K, cmp: Comparator<K> = this.cmp): number {
-    const ctx = this.ctx();
-    const hi = to === undefined ? this.size : rank(ctx, this.root, to, cmp, true);
-    const lo = from === undefined ? 0 : rank(ctx, this.root, from, cmp, false);
-    return Math.max(0, hi - lo);
-  }
-
-  [Symbol.iterator](): Iterator<K> {
-    return this.sliceToArray()[Symbol.iterator]();
-  }
-
+  /** A mutable copy for a batch of changes; this set never sees them. */
   asTransient(): TransientSortedSet<K> {
-    return new TransientSortedSet(this.root, this.cmp, this.branching, this.source);
+    return new TransientSortedSet(this);
   }
-}
 
-function findIn<K>(ctx: Ctx<K>, n: Node<K>, k: K): K | undefined {
-  while (n.children !== undefined) {
-    const i = childBound(n, k, ctx.cmp, false);
-    if (i === n.children.length) return undefined;
-    n = ctx.child(n, i);
+  /** Applies a batch of changes through a transient and returns the result. */
+  withMutations(fn: (t: TransientSortedSet<K>) => void): SortedSet<K> {
+    const t = this.asTransient();
+    fn(t);
+    return t.persistent();
   }
-  const keys = n.keys!;
-  const i = lowerBound(keys, k, ctx.cmp);
-  return i < keys.length && ctx.cmp(keys[i]!, k) === 0 ? keys[i] : undefined;
-}
 
-function insertRoot<K>(ctx: Ctx<K>, root: Node<K>, k: K, edit: Edit | null): Node<K> | null {
-  const updated = insert(ctx, root, k, edit);
-  if (updated === null) return null;
-  const sibling = splitOff as Node<K> | null;
-  splitOff = null;
-  return sibling === null ? updated : branch([updated, sibling], edit);
-}
-
-function removeRoot<K>(ctx: Ctx<K>, root: Node<K>, k: K, edit: Edit | null): Node<K> | null {
-  let updated = remove(ctx, root, k, edit);
-  if (updated === null) return null;
-  while (updated.children !== undefined && updated.children.length === 1)
-    updated = ctx.child(updated, 0);
-  return updated;
+  /**
+   * Writes every node that has no address yet, children before parents, and returns the
+   * same set with a written root whose branches name their children by address only (so
+   * memory is bounded by the store's cache once they are evicted). `write` serialises a
+   * node and returns its address. Needs the `store` option: written nodes are kept there.
+   */
+  flush(write: (data: NodeData<K>) => string): SortedSet<K> {
+    const store = this.ctx.store;
+    if (store === undefined)
+      throw new BTreeError('index/no-store', 'flush needs the store option to keep written nodes');
+    const root = this.root;
+    if (root.address !== undefined) return this;
+    return new SortedSet(this.ctx, flushNode(root, write, store));
+  }
 }
 
 /**
- * A sorted set being changed in place by one owner (a transaction). Reads see the
- * changes; `persistent()` seals it and returns the immutable result.
+ * A sorted set changed in place by one owner (a transaction). Reads see the changes;
+ * `persistent()` seals it and returns the immutable result. The set it came from, and
+ * every other persistent set sharing nodes with it, never sees a change.
  */
-export class TransientSortedSet<K> {
+export class TransientSortedSet<K> extends SortedSetReader<K> {
+  private current: Node<K>;
   private readonly edit: Edit = { live: true };
-  private readonly context: Ctx<K>;
 
-  constructor(
-    private root: Node<K>,
-    readonly cmp: Comparator<K>,
-    readonly branching: number,
-    readonly source: NodeSource<K> | undefined,
-  ) {
-    this.context = new Ctx(cmp, branching, source);
+  /** @internal Use `SortedSet.asTransient`. */
+  constructor(private readonly base: SortedSet<K>) {
+    super(base.ctx);
+    this.current = base.root;
   }
 
-  private ctx(): Ctx<K> {
-    if (!this.edit.live)
-      throw new Error('This transient sorted set has been made persistent already');
-    return this.context;
+  /** @internal */
+  get root(): Node<K> {
+    return this.current;
   }
 
-  get size(): number {
-    return this.root.total;
+  private liveEdit(): Edit {
+    const e = this.edit;
+    if (!e.live)
+      throw new BTreeError('index/transient-sealed', 'This transient set has been made persistent');
+    return e;
   }
 
+  /** Adds k; false when it was there already. */
   add(k: K): boolean {
-    const root = insertRoot(this.ctx(), this.root, k, this.edit);
+    const root = insertRoot(this.ctx, this.current, k, this.liveEdit());
     if (root === null) return false;
-    this.root = root;
+    this.current = root;
     return true;
   }
 
+  /** Removes k; false when it was not there. */
   remove(k: K): boolean {
-    const root = removeRoot(this.ctx(), this.root, k, this.edit);
+    const root = removeRoot(this.ctx, this.current, k, this.liveEdit());
     if (root === null) return false;
-    this.root = root;
+    this.current = root;
     return true;
   }
 
-  find(k: K): K | undefined {
-    return findIn(this.ctx(), this.root, k);
-  }
-
-  sliceToArray(from?: K, to?: K, cmp: Comparator<K> = this.cmp): K[] {
-    const out: K[] = [];
-    collect(this.ctx(), this.root, from, to, cmp, out);
-    return out;
-  }
-
+  /** Seals this transient and returns its contents as a persistent set. */
   persistent(): SortedSet<K> {
-    this.ctx();
-    this.edit.live = false;
-    return new SortedSet(this.root, this.cmp, this.branching, this.source);
+    this.liveEdit().live = false;
+    return this.current === this.base.root ? this.base : new SortedSet(this.ctx, this.current);
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// Garbage collection support
+
+/**
+ * Every address reachable from a tree (written nodes only), or from stored roots: what a
+ * garbage collector must keep. Leaves are not read (a branch knows its height), and a
+ * subtree whose address is in `seen` already is not walked again, so walking many
+ * versions that share most nodes costs about one walk. Reads go around the LRU so that a
+ * walk over the whole store does not flush it. Adds to and returns `seen`.
+ */
+export async function collectAddresses<K>(
+  from: SortedSet<K> | { cache: NodeCache<K>; roots: readonly string[] },
+  seen: Set<string> = new Set(),
+): Promise<Set<string>> {
+  const toRead: string[] = [];
+  const expand = (n: Node<K>): void => {
+    const cs = n.children;
+    if (cs === undefined) return;
+    for (let i = 0; i < cs.length; i++) {
+      const c = cs[i]!;
+      if (typeof c === 'string') {
+        if (seen.has(c)) continue;
+        seen.add(c);
+        if (n.level > 1) toRead.push(c);
+      } else if (c.address === undefined) expand(c);
+      else if (!seen.has(c.address)) {
+        seen.add(c.address);
+        expand(c);
+      }
+    }
+  };
+  let cache: NodeCache<K> | undefined;
+  if (from instanceof SortedSet) {
+    cache = from.store as NodeCache<K> | undefined;
+    const root =
+      cache === undefined || typeof cache.load !== 'function'
+        ? from.root
+        : await withLoadedNodes(cache, () => from.root);
+    if (root.address === undefined) expand(root);
+    else if (!seen.has(root.address)) {
+      seen.add(root.address);
+      expand(root);
+    }
+  } else {
+    cache = from.cache;
+    for (const a of from.roots)
+      if (!seen.has(a)) {
+        seen.add(a);
+        toRead.push(a);
+      }
+  }
+  while (toRead.length > 0) {
+    if (cache === undefined || typeof cache.read !== 'function')
+      throw new BTreeError('index/no-store', 'collectAddresses needs a NodeCache to read nodes');
+    const batch = toRead.splice(0, 1024);
+    const nodes = await cache.read(batch);
+    for (const n of nodes) expand(n);
+  }
+  return seen;
 }

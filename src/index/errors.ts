@@ -1,0 +1,38 @@
+/**
+ * Errors of the B+-tree layer. They carry a stable `code` so that higher layers can map
+ * them onto their own error type without parsing messages.
+ */
+
+/** Misuse of a tree: a sealed transient, a bad option, a stored child without a store. */
+export class BTreeError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BTreeError';
+  }
+}
+
+/**
+ * A synchronous tree operation needed nodes that are not in memory. `addresses` lists all
+ * of them the operation could find before it stopped (for a range scan: every missing
+ * node of the range at the levels it reached), so that one round of loading serves as
+ * much as possible. `withLoadedNodes` catches it, loads them and runs the operation again.
+ */
+export class NodeNotLoadedError extends Error {
+  readonly code = 'index/node-not-loaded';
+
+  constructor(
+    readonly addresses: readonly string[],
+    /** The node source that was asked (the cache that should load them). */
+    readonly source?: unknown,
+  ) {
+    super(
+      `Index node${addresses.length === 1 ? '' : 's'} not loaded: ${addresses.slice(0, 3).join(', ')}${
+        addresses.length > 3 ? ` and ${addresses.length - 3} more` : ''
+      }`,
+    );
+    this.name = 'NodeNotLoadedError';
+  }
+}

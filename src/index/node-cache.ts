@@ -1,0 +1,210 @@
+/**
+ * Reaching stored nodes by address: an LRU cache in front of a loader.
+ *
+ * Tree operations are synchronous (an in-memory query must not pay for promises) while
+ * stores are mostly asynchronous. `NodeCache.get` answers from memory or throws
+ * `NodeNotLoadedError`; `withLoadedNodes(cache, fn)` runs `fn`, loads whatever it missed
+ * and runs it again. Nodes loaded for one `withLoadedNodes` call are pinned for that call,
+ * so a cache smaller than the working set cannot make it loop forever. With a synchronous
+ * loader (a file read, say) `get` loads on a miss and never throws.
+ *
+ * The LRU is the `lru-cache` package; the nodes it holds are immutable and shared by
+ * every tree that reaches them.
+ */
+
+import { LRUCache } from 'lru-cache';
+import { NodeNotLoadedError } from './errors.js';
+import { type Node, type NodeData, type NodeSource, nodeFromData } from './node.js';
+
+export type NodeLoader<K> = (address: string) => Promise<NodeData<K>>;
+export type SyncNodeLoader<K> = (address: string) => NodeData<K>;
+
+export interface NodeCacheOptions<K> {
+  /** How many nodes to keep (default 10,000). */
+  max?: number;
+  /** A synchronous loader: when given, `get` loads a missing node itself and never throws. */
+  loadSync?: SyncNodeLoader<K>;
+  /** Loads many nodes in one request (a batch read); defaults to the loader per address. */
+  loadMany?: (addresses: readonly string[]) => Promise<readonly NodeData<K>[]>;
+}
+
+export const DEFAULT_CACHE_SIZE = 10_000;
+
+export class NodeCache<K> implements NodeSource<K> {
+  private readonly lru: LRUCache<string, Node<K>>;
+  private readonly inflight = new Map<string, Promise<Node<K>>>();
+  private readonly loadSync: SyncNodeLoader<K> | undefined;
+  private readonly loadMany: NodeCacheOptions<K>['loadMany'];
+  /** @internal The nodes pinned by the `withLoadedNodes` call whose function is running. */
+  pins: Map<string, Node<K>> | undefined = undefined;
+  /** How many nodes were read from the loader (for tests and statistics). */
+  loads = 0;
+  /** How many synchronous lookups found nothing in memory. */
+  misses = 0;
+
+  constructor(
+    private readonly loader: NodeLoader<K>,
+    opts: NodeCacheOptions<K> = {},
+  ) {
+    this.lru = new LRUCache({ max: opts.max ?? DEFAULT_CACHE_SIZE });
+    this.loadSync = opts.loadSync;
+    this.loadMany = opts.loadMany;
+  }
+
+  /** A cache over a synchronous loader only. */
+  static sync<K>(loadSync: SyncNodeLoader<K>, opts: { max?: number } = {}): NodeCache<K> {
+    return new NodeCache<K>(async (a) => loadSync(a), { ...opts, loadSync });
+  }
+
+  get max(): number {
+    return this.lru.max;
+  }
+
+  /** Nodes held by the LRU. */
+  get size(): number {
+    return this.lru.size;
+  }
+
+  /** The node, if it is in memory (or the synchronous loader can read it). */
+  tryGet(address: string): Node<K> | undefined {
+    const pins = this.pins;
+    if (pins !== undefined) {
+      const p = pins.get(address);
+      if (p !== undefined) return p;
+    }
+    const n = this.lru.get(address);
+    if (n !== undefined) return n;
+    this.misses++;
+    const loadSync = this.loadSync;
+    if (loadSync === undefined) return undefined;
+    this.loads++;
+    const node = nodeFromData(loadSync(address), address);
+    this.lru.set(address, node);
+    pins?.set(address, node);
+    return node;
+  }
+
+  /** The node; throws NodeNotLoadedError when it is not in memory. */
+  get(address: string): Node<K> {
+    const n = this.tryGet(address);
+    if (n === undefined) throw new NodeNotLoadedError([address], this);
+    return n;
+  }
+
+  /** Whether the node is in memory (without loading it or touching its recency). */
+  has(address: string): boolean {
+    return this.lru.has(address) || (this.pins?.has(address) ?? false);
+  }
+
+  /** Keeps a node that was just written, so that it need not be read back. */
+  remember(address: string, node: Node<K>): void {
+    this.lru.set(address, node);
+    this.pins?.set(address, node);
+  }
+
+  /** Drops every cached node. */
+  clear(): void {
+    this.lru.clear();
+  }
+
+  /**
+   * Loads nodes into the cache (concurrent loads of one address are shared). When `pins`
+   * is given, the loaded nodes (and those already cached) are also put there.
+   */
+  async load(addresses: readonly string[], pins?: Map<string, Node<K>>): Promise<void> {
+    const todo: string[] = [];
+    const waiting: Promise<Node<K>>[] = [];
+    for (const a of addresses) {
+      const n = pins?.get(a) ?? this.lru.get(a);
+      if (n !== undefined) {
+        pins?.set(a, n);
+        continue;
+      }
+      const p = this.inflight.get(a);
+      if (p !== undefined) waiting.push(pins === undefined ? p : p.then((x) => pin(pins, a, x)));
+      else if (!todo.includes(a)) todo.push(a);
+    }
+    if (todo.length > 0) {
+      const batch = this.fetch(todo);
+      for (let i = 0; i < todo.length; i++) {
+        const a = todo[i]!;
+        const p = batch.then((nodes) => {
+          const node = nodes[i]!;
+          this.lru.set(a, node);
+          return node;
+        });
+        this.inflight.set(a, p);
+        const done = p.finally(() => this.inflight.delete(a));
+        done.catch(() => undefined);
+        waiting.push(pins === undefined ? p : p.then((x) => pin(pins, a, x)));
+      }
+    }
+    await Promise.all(waiting);
+  }
+
+  /** Reads nodes without caching them (a walk over the whole store must not flush the LRU). */
+  async read(addresses: readonly string[]): Promise<Node<K>[]> {
+    const out = new Array<Node<K>>(addresses.length);
+    const todo: string[] = [];
+    const at: number[] = [];
+    for (let i = 0; i < addresses.length; i++) {
+      const a = addresses[i]!;
+      const n = this.pins?.get(a) ?? this.lru.peek(a);
+      if (n !== undefined) out[i] = n;
+      else {
+        todo.push(a);
+        at.push(i);
+      }
+    }
+    if (todo.length > 0) {
+      const nodes = await this.fetch(todo);
+      for (let j = 0; j < todo.length; j++) out[at[j]!] = nodes[j]!;
+    }
+    return out;
+  }
+
+  private async fetch(addresses: readonly string[]): Promise<Node<K>[]> {
+    this.loads += addresses.length;
+    const data =
+      this.loadMany !== undefined
+        ? await this.loadMany(addresses)
+        : await Promise.all(addresses.map((a) => this.loader(a)));
+    return addresses.map((a, i) => nodeFromData(data[i]!, a));
+  }
+}
+
+function pin<K>(pins: Map<string, Node<K>>, address: string, node: Node<K>): Node<K> {
+  pins.set(address, node);
+  return node;
+}
+
+/**
+ * Runs `fn` (synchronously), and whenever it throws `NodeNotLoadedError` for this cache,
+ * loads the nodes it names and runs it again. The nodes loaded during the call stay
+ * pinned until it returns, so it finishes even when the LRU is smaller than what `fn`
+ * needs. `fn` must be safe to run more than once (reads are; a transient being changed
+ * is not, unless the change is retried from its start).
+ */
+export async function withLoadedNodes<K, T>(cache: NodeCache<K>, fn: () => T): Promise<T> {
+  const pins = new Map<string, Node<K>>();
+  while (true) {
+    const outer = cache.pins;
+    cache.pins = pins;
+    let missing: NodeNotLoadedError;
+    try {
+      return fn();
+    } catch (err) {
+      if (
+        !(err instanceof NodeNotLoadedError) ||
+        (err.source !== undefined && err.source !== cache)
+      )
+        throw err;
+      missing = err;
+    } finally {
+      cache.pins = outer;
+    }
+    // No progress possible (the error came from elsewhere): don't loop.
+    if (missing.addresses.every((a) => pins.has(a))) throw missing;
+    await cache.load(missing.addresses, pins);
+  }
+}
