@@ -30,6 +30,11 @@ export interface QueryContext {
   /** Filled when statistics or a plan are asked for. */
   readonly plan: PlanStep[] | null;
   readonly tables: Map<string, RuleTable>;
+  /**
+   * Every rule body calls at most one rule, outside not/or: then a call on an input still
+   * being evaluated needs only the answers new since the last round (semi-naive).
+   */
+  readonly linearRules: boolean;
 }
 
 type State = Relation[];
@@ -639,10 +644,16 @@ function applyOr(ctx: QueryContext, state: State, c: Extract<Clause, { kind: 'or
 
 export interface RuleTable {
   /** Answers (full head tuples, by their key) per input (the bound arguments' values). */
-  readonly answers: Map<unknown, Map<unknown, unknown[]>>;
+  readonly answers: Map<unknown, Map<unknown, Answer>>;
   /** The round in which each input was last evaluated. */
   readonly evaluated: Map<unknown, number>;
   readonly inProgress: Set<unknown>;
+}
+
+/** An answer of a rule call, with the round that found it. */
+interface Answer {
+  readonly row: unknown[];
+  readonly round: number;
 }
 
 /** Shared by every rule call of one query: which round of the fixpoint it is in. */
@@ -747,7 +758,8 @@ function callRule(
   const keyed = inputs.map((input) => [keyOfRow(input, keyCols), input] as const);
   for (const [k] of keyed) if (!table.answers.has(k)) table.answers.set(k, new Map());
   const outermost = rs.depth === 0;
-  if (keyed.some(([k]) => table!.inProgress.has(k))) rs.cycle = true;
+  const partial = new Set(keyed.filter(([k]) => table!.inProgress.has(k)).map(([k]) => k));
+  if (partial.size > 0) rs.cycle = true;
   const stale = () =>
     keyed.filter(([k]) => table!.evaluated.get(k) !== rs!.round && !table!.inProgress.has(k));
   if (outermost || stale().length > 0) {
@@ -785,7 +797,13 @@ function callRule(
     }
   }
   const out: unknown[][] = [];
-  for (const [k] of keyed) for (const a of table.answers.get(k)!.values()) out.push(a);
+  // Semi-naive: from an input still in progress only what the last round and this one found.
+  const since = rs.round - 1;
+  for (const [k] of keyed) {
+    const deltaOnly = ctx.linearRules && partial.has(k);
+    for (const a of table.answers.get(k)!.values())
+      if (!deltaOnly || a.round >= since) out.push(a.row);
+  }
   return out;
 }
 
@@ -823,7 +841,7 @@ function evaluateBranches(
         answer.map((_, i) => i),
       );
       if (!bucket.has(ak)) {
-        bucket.set(ak, answer);
+        bucket.set(ak, { row: answer, round: rs.round });
         rs.grew = true;
       }
     }

@@ -13,6 +13,7 @@ import {
   solve,
 } from './engine.js';
 import {
+  type Clause,
   clauseVars,
   type FindElem,
   parseQuery,
@@ -189,6 +190,7 @@ export function runQuery(
     deadline: opts.timeout === undefined ? Number.POSITIVE_INFINITY : Date.now() + opts.timeout,
     plan: opts.stats ? [] : null,
     tables: new Map(),
+    linearRules: rules === undefined || isLinear(rules),
   };
   const state = solve(ctx, seed, q.where);
   const findVars = q.find.elems.map(elemVar).filter((v): v is string => v !== null);
@@ -242,6 +244,19 @@ export function runQuery(
   if (offset > 0 || opts.limit !== undefined)
     tuples = tuples.slice(offset, opts.limit === undefined ? undefined : offset + opts.limit);
   return { result: shape(q, tuples), plan: ctx.plan };
+}
+
+/** Whether every rule body calls at most one rule, and none inside not or or. */
+function isLinear(rules: Map<string, RuleBranch[]>): boolean {
+  const calls = (c: Clause, nested: boolean): number => {
+    if (c.kind === 'rule') return nested ? Number.POSITIVE_INFINITY : 1;
+    if (c.kind === 'not') return c.clauses.reduce((n, x) => n + calls(x, true), 0);
+    if (c.kind === 'or') return c.branches.flat().reduce((n, x) => n + calls(x, true), 0);
+    return 0;
+  };
+  for (const branches of rules.values())
+    for (const b of branches) if (b.body.reduce((n, c) => n + calls(c, false), 0) > 1) return false;
+  return true;
 }
 
 /** A readable plan: the clauses in the order the planner runs them, with estimates and rows. */
