@@ -12,8 +12,8 @@ export interface BenchOptions {
 }
 
 export const OPTIONS: BenchOptions = {
-  warmups: Number(process.env.BENCH_WARMUPS ?? 2),
-  samples: Number(process.env.BENCH_SAMPLES ?? 5),
+  warmups: Number(process.env.BENCH_WARMUPS ?? 5),
+  samples: Number(process.env.BENCH_SAMPLES ?? 7),
 };
 
 function median(xs: number[]): number {

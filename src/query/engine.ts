@@ -14,7 +14,16 @@ import { DatahikeError, equals, isKeyword, type Keyword, printValue } from '../v
 import { BUILTINS } from './builtins.js';
 import type { Binding, Clause, FnRef, RuleBranch, Term } from './parse.js';
 import { clauseVars } from './parse.js';
-import { antiJoin, colsOf, join, keyOfRow, project, type Relation, union } from './relation.js';
+import {
+  antiJoin,
+  colsOf,
+  join,
+  keyOfRow,
+  project,
+  type Relation,
+  RowSet,
+  union,
+} from './relation.js';
 
 export interface PlanStep {
   readonly clause: string;
@@ -35,6 +44,8 @@ export interface QueryContext {
    * being evaluated needs only the answers new since the last round (semi-naive).
    */
   readonly linearRules: boolean;
+  /** During bottom-up rule evaluation: the answers each rule call clause reads. */
+  readonly ruleRows?: ReadonlyMap<Clause, readonly unknown[][]>;
 }
 
 type State = Relation[];
@@ -345,10 +356,88 @@ function applyPattern(
     }
     return [...rest, { vars: [...r.vars, ...newVars], rows }];
   }
+  if (isDb(src) && eBound && isKeyword(shape.consts[1]) && simplePattern(shape))
+    return [...rest, mergeByEntity(ctx, src, shape, r, bound)];
   return [
     ...rest,
     join(r, { vars: shape.outVars, rows: matchPattern(src, shape, []) }, ticker(ctx)),
   ];
+}
+
+/** No `added` constant and no variable twice: an index lookup checks everything. */
+function simplePattern(shape: PatternShape): boolean {
+  return (
+    shape.consts[4] === undefined &&
+    !shape.vars.some((v, i) => v !== undefined && shape.vars.indexOf(v) !== i)
+  );
+}
+
+/**
+ * Joins a large relation with a pattern of constant attribute on its bound entity: the
+ * attribute's datoms come out of AEVT sorted by entity, so each row finds its entity's
+ * datoms by galloping forward from the previous row's (linear when the rows are sorted by
+ * entity, as rows from an earlier AEVT scan are) instead of building a hash table.
+ */
+function mergeByEntity(
+  ctx: QueryContext,
+  src: DbView,
+  shape: PatternShape,
+  r: Relation,
+  bound: Set<string>,
+): Relation {
+  const a = shape.consts[1] as Keyword;
+  const v = shape.consts[2];
+  // With a constant value AVET holds just the matching datoms, also sorted by entity.
+  const datoms =
+    v !== undefined && src.schema.attr(a)?.inAvet
+      ? src.search('avet', boundDatom(undefined, a, v))
+      : src.search('aevt', boundDatom(undefined, a));
+  const eCol = r.vars.indexOf(shape.vars[0]!);
+  // A value or tx that must match: a constant, or a column of the row.
+  const testCol = [2, 3].map((i) => {
+    const v = shape.vars[i];
+    return v !== undefined && bound.has(v) ? r.vars.indexOf(v) : -1;
+  });
+  const newVars = shape.outVars.filter((v) => !bound.has(v));
+  const newPos = newVars.map((v) => shape.vars.indexOf(v));
+  const width = r.vars.length + newVars.length;
+  const rows: unknown[][] = [];
+  const n = datoms.length;
+  let p = 0;
+  let count = 0;
+  for (const row of r.rows) {
+    if (++count % 4096 === 0) checkDeadline(ctx);
+    const e = row[eCol];
+    if (typeof e !== 'number') continue;
+    if (p >= n || datoms[p]!.e > e) p = 0;
+    // Gallop to a window that holds the first datom of e, then binary search in it.
+    let step = 1;
+    let hi = p;
+    while (hi < n && datoms[hi]!.e < e) {
+      p = hi + 1;
+      hi += step;
+      step *= 2;
+    }
+    if (hi > n) hi = n;
+    while (p < hi) {
+      const mid = (p + hi) >>> 1;
+      if (datoms[mid]!.e < e) p = mid + 1;
+      else hi = mid;
+    }
+    for (let j = p; j < n; j++) {
+      const dt = datoms[j]!;
+      if (dt.e !== e) break;
+      const value = testCol[0]! >= 0 ? row[testCol[0]!] : v;
+      if (value !== undefined && !valueEquals(dt.v, value)) continue;
+      const tx = testCol[1]! >= 0 ? row[testCol[1]!] : shape.consts[3];
+      if (tx !== undefined && dt.tx !== tx) continue;
+      const out = new Array(width);
+      for (let i = 0; i < row.length; i++) out[i] = row[i];
+      for (let i = 0; i < newPos.length; i++) out[row.length + i] = datomField(dt, newPos[i]!);
+      rows.push(out);
+    }
+  }
+  return { vars: [...r.vars, ...newVars], rows };
 }
 
 // ---- functions and predicates ----------------------------------------------------------
@@ -708,28 +797,146 @@ function applyRule(ctx: QueryContext, state: State, c: Extract<Clause, { kind: '
   );
   const src =
     c.src === '$' ? ctx : { ...ctx, sources: new Map([...ctx.sources, ['$', source(ctx, c.src)]]) };
-  const answers = callRule(src, c.name, mask, inputs);
+  const answers =
+    ctx.ruleRows?.get(c) ??
+    (mask.every((m) => !m) ? bottomUp(src, c.name) : null) ??
+    callRule(src, c.name, mask, inputs);
   // Answers are full head tuples; match them against the call's arguments.
   const outVars: string[] = [];
   for (const t of c.args) if (t.kind === 'var' && !outVars.includes(t.name)) outVars.push(t.name);
-  const rows: unknown[][] = [];
-  outer: for (const a of answers) {
-    const row: unknown[] = new Array(outVars.length);
-    const seen = new Array<boolean>(outVars.length).fill(false);
-    for (let i = 0; i < c.args.length; i++) {
-      const t = c.args[i]!;
-      if (t.kind === 'const' && !valueEquals(a[i], t.value)) continue outer;
-      if (t.kind === 'var') {
-        const j = outVars.indexOf(t.name);
-        if (seen[j] && !valueEquals(row[j], a[i])) continue outer;
-        row[j] = a[i];
-        seen[j] = true;
+  const plain = outVars.length === c.args.length && c.args.every((t) => t.kind === 'var');
+  const rows: unknown[][] = plain ? answers.slice() : [];
+  if (!plain)
+    outer: for (const a of answers) {
+      const row: unknown[] = new Array(outVars.length);
+      const seen = new Array<boolean>(outVars.length).fill(false);
+      for (let i = 0; i < c.args.length; i++) {
+        const t = c.args[i]!;
+        if (t.kind === 'const' && !valueEquals(a[i], t.value)) continue outer;
+        if (t.kind === 'var') {
+          const j = outVars.indexOf(t.name);
+          if (seen[j] && !valueEquals(row[j], a[i])) continue outer;
+          row[j] = a[i];
+          seen[j] = true;
+        }
       }
+      rows.push(row);
     }
-    rows.push(row);
-  }
   const result: Relation = { vars: outVars, rows };
   return [...rest, rel === null ? result : join(rel, result)];
+}
+
+/**
+ * A call with no bound argument asks for the whole relation: evaluated bottom-up,
+ * semi-naively (each round joins only the answers new in the previous round into the
+ * bodies), which beats tabled top-down calls that re-solve every body per round. Returns
+ * null when some body cannot run without bindings from its head, or a rule call sits
+ * inside not/or or names another source: those go top-down.
+ */
+function bottomUp(ctx: QueryContext, name: string): readonly unknown[][] | null {
+  let known = wholeRelations.get(ctx.tables);
+  if (known === undefined) wholeRelations.set(ctx.tables, (known = new Map()));
+  const cached = known.get(name);
+  if (cached !== undefined) return cached;
+  const names = reachableRules(ctx, name);
+  if (names === null) return null;
+  const full = new Map<string, { set: RowSet; rows: unknown[][] }>();
+  let delta = new Map<string, unknown[][]>();
+  for (const n of names)
+    full.set(n, { set: new RowSet(ctx.rules.get(n)![0]!.vars.length), rows: [] });
+  const calls = (b: RuleBranch) =>
+    b.body.filter((c): c is Extract<Clause, { kind: 'rule' }> => c.kind === 'rule');
+  try {
+    const recursive = names.some((n) => ctx.rules.get(n)!.some((b) => calls(b).length > 0));
+    for (
+      let round = 0;
+      round === 0 || (recursive && [...delta.values()].some((d) => d.length > 0));
+      round++
+    ) {
+      checkDeadline(ctx);
+      const found = new Map<string, unknown[][]>(names.map((n) => [n, []]));
+      for (const n of names)
+        for (const b of ctx.rules.get(n)!) {
+          const cs = calls(b);
+          // Round 0 runs the bodies without rule calls; later rounds feed each call in turn
+          // the previous round's new answers and the others everything known.
+          if (round === 0 ? cs.length > 0 : cs.length === 0) continue;
+          const variants = round === 0 ? [null] : cs.filter((c) => delta.get(c.name)!.length > 0);
+          for (const v of variants) {
+            const rows = new Map<Clause, readonly unknown[][]>();
+            for (const c of cs) rows.set(c, c === v ? delta.get(c.name)! : full.get(c.name)!.rows);
+            const result = solve({ ...ctx, ruleRows: rows }, [], b.body);
+            const [all] = gather(result, new Set(b.vars));
+            if (all === null || all.rows.length === 0) continue;
+            if (b.vars.some((x) => !all.vars.includes(x))) return null;
+            const cols = colsOf(all, b.vars);
+            for (const r of all.rows) found.get(n)!.push(cols.map((col) => r[col]));
+          }
+        }
+      const next = new Map<string, unknown[][]>();
+      for (const [n, rows] of found) {
+        const known = full.get(n)!;
+        const fresh = rows.filter((r) => known.set.add(r));
+        // A new array: the previous one may still be read as this round's `full`.
+        known.rows = known.rows.concat(fresh);
+        next.set(n, fresh);
+      }
+      delta = next;
+    }
+  } catch (e) {
+    if (e instanceof DatahikeError && e.code === 'query/insufficient-binding') return null;
+    throw e;
+  }
+  for (const [n, { rows }] of full) known.set(n, rows);
+  return known.get(name)!;
+}
+
+/** Per query (keyed by its rule tables): the whole relations bottom-up evaluation found. */
+const wholeRelations = new WeakMap<Map<string, RuleTable>, Map<string, readonly unknown[][]>>();
+
+/**
+ * The rules a call reaches, if every one of them can run bottom-up: no required head
+ * variables, every head variable and every filter input generated by a pattern, rule call
+ * or function binding of the body, and rule calls only at the top of bodies, on `$`.
+ */
+function reachableRules(ctx: QueryContext, name: string): string[] | null {
+  const seen = [name];
+  for (let i = 0; i < seen.length; i++) {
+    for (const b of ctx.rules.get(seen[i]!)!) {
+      if (b.required.length > 0) return null;
+      const generated = new Set<string>();
+      for (const c of b.body) {
+        if (c.kind === 'pattern' || c.kind === 'rule')
+          for (const t of c.kind === 'pattern' ? c.terms : c.args)
+            if (t.kind === 'var') generated.add(t.name);
+        if (c.kind === 'fn') for (const v of bindingVars(c.binding)) generated.add(v);
+        if (c.kind === 'rule') {
+          if (c.src !== '$' || !ctx.rules.has(c.name)) return null;
+          if (!seen.includes(c.name)) seen.push(c.name);
+        }
+        if ((c.kind === 'not' || c.kind === 'or') && callsRule(c)) return null;
+      }
+      const needed = new Set(b.vars);
+      for (const c of b.body) {
+        if (c.kind === 'pred' || c.kind === 'fn')
+          for (const t of c.args) if (t.kind === 'var') needed.add(t.name);
+        if (c.kind === 'not' || c.kind === 'or') {
+          const elsewhere = new Set(b.vars);
+          for (const x of b.body) if (x !== c) for (const v of clauseVars(x)) elsewhere.add(v);
+          for (const v of clauseVars(c)) if (elsewhere.has(v)) needed.add(v);
+        }
+      }
+      for (const v of needed) if (!generated.has(v)) return null;
+    }
+  }
+  return seen;
+}
+
+function callsRule(c: Clause): boolean {
+  if (c.kind === 'rule') return true;
+  if (c.kind === 'not') return c.clauses.some(callsRule);
+  if (c.kind === 'or') return c.branches.some((b) => b.some(callsRule));
+  return false;
 }
 
 /**
@@ -876,7 +1083,7 @@ function estimate(ctx: QueryContext, c: Clause): number {
     case 'or':
       return Math.min(...c.branches.map((b) => Math.max(...b.map((x) => estimate(ctx, x)), 0)));
     case 'rule':
-      return c.args.some((t) => t.kind === 'const') ? 10 : 10000;
+      return ctx.ruleRows?.get(c)?.length ?? (c.args.some((t) => t.kind === 'const') ? 10 : 10000);
     default:
       return 0;
   }
@@ -979,8 +1186,8 @@ function applyClause(ctx: QueryContext, state: State, c: Clause): State {
 
 /** The one relation over `vars` that the state holds (joined; products where needed). */
 export function collectVars(ctx: QueryContext, state: State, vars: readonly string[]): Relation {
-  let rel: Relation = { vars: [], rows: [[]] };
-  for (const r of state) rel = join(rel, r, ticker(ctx));
+  let rel: Relation = state[0] ?? { vars: [], rows: [[]] };
+  for (const r of state.slice(1)) rel = join(rel, r, ticker(ctx));
   const missing = vars.filter((v) => !rel.vars.includes(v));
   if (missing.length === 0) return rel;
   // An empty result may stop before every variable was reached.

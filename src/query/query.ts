@@ -202,16 +202,21 @@ export function runQuery(
   const needed = [...new Set([...findVars, ...aggVars, ...q.with])];
   const rel = collectVars(ctx, state, needed);
   // Set semantics over find and :with variables; :with columns then fall away, keeping duplicates.
-  const cols = colsOf(rel, needed);
-  const unique = distinct({ vars: needed, rows: rel.rows.map((r) => cols.map((c) => r[c])) });
-  const full: Relation = unique;
-  let tuples: unknown[][];
   const hasAgg = q.find.elems.some((e) => e.kind === 'agg');
-  if (!hasAgg) {
+  const columns = (vars: readonly string[]) => {
+    const cols = colsOf(rel, vars);
+    const same = cols.length === rel.vars.length && cols.every((c, i) => c === i);
+    return same ? rel.rows : rel.rows.map((r) => cols.map((c) => r[c]));
+  };
+  let tuples: unknown[][];
+  if (!hasAgg && q.with.length === 0)
+    tuples = distinct({ vars: findVars, rows: columns(findVars) }).rows;
+  else if (!hasAgg) {
+    const full = distinct({ vars: needed, rows: columns(needed) });
     const outCols = colsOf(full, findVars);
     tuples = full.rows.map((r) => outCols.map((c) => r[c]));
-    if (q.with.length === 0) tuples = distinct({ vars: findVars, rows: tuples }).rows;
   } else {
+    const full = distinct({ vars: needed, rows: columns(needed) });
     const groupVars = q.find.elems.filter((e) => e.kind !== 'agg').map((e) => elemVar(e)!);
     const groupCols = colsOf(full, groupVars);
     const groups = new Map<unknown, unknown[][]>();

@@ -40,27 +40,51 @@ export function colsOf(rel: Relation, vars: readonly string[]): number[] {
   return vars.map((v) => rel.vars.indexOf(v));
 }
 
-/** Distinct rows. Nested maps per column avoid building a string key per row. */
+/**
+ * A set of rows of one width: nested maps per column, no string key built per row. A map
+ * level holds a row itself until a second row shares its prefix, so a column of unique
+ * values (an entity id, say) costs no map per row.
+ */
+export class RowSet {
+  private readonly root = new Map<unknown, unknown>();
+
+  constructor(private readonly width: number) {}
+
+  /** Adds a row; false when an equal row was already there. */
+  add(r: readonly unknown[]): boolean {
+    let m = this.root;
+    const width = this.width;
+    for (let c = 0; c < width; c++) {
+      const k = keyOf(r[c]);
+      const entry = m.get(k);
+      if (entry === undefined) {
+        m.set(k, r);
+        return true;
+      }
+      if (c === width - 1) return false;
+      if (entry instanceof Map) {
+        m = entry;
+        continue;
+      }
+      // A lone row with this prefix: equal, or split the level where they differ.
+      const o = entry as readonly unknown[];
+      let same = true;
+      for (let j = c + 1; j < width && same; j++) same = keyOf(o[j]) === keyOf(r[j]);
+      if (same) return false;
+      const level = new Map<unknown, unknown>([[keyOf(o[c + 1]), o]]);
+      m.set(k, level);
+      m = level;
+    }
+    return false;
+  }
+}
+
+/** Distinct rows. */
 export function distinct(rel: Relation): Relation {
   const width = rel.vars.length;
   if (width === 0) return { vars: rel.vars, rows: rel.rows.length > 0 ? [rel.rows[0]!] : [] };
-  const root = new Map<unknown, unknown>();
-  const rows: unknown[][] = [];
-  for (const r of rel.rows) {
-    let m = root;
-    for (let c = 0; c < width - 1; c++) {
-      const k = keyOf(r[c]);
-      let next = m.get(k) as Map<unknown, unknown> | undefined;
-      if (next === undefined) m.set(k, (next = new Map()));
-      m = next;
-    }
-    const k = keyOf(r[width - 1]);
-    if (!m.has(k)) {
-      m.set(k, true);
-      rows.push(r);
-    }
-  }
-  return { vars: rel.vars, rows };
+  const seen = new RowSet(width);
+  return { vars: rel.vars, rows: rel.rows.filter((r) => seen.add(r)) };
 }
 
 /** The rows' values for some of the columns, without duplicates. */
@@ -110,9 +134,11 @@ export function join(a: Relation, b: Relation, tick?: Tick): Relation {
     const matches = table.get(keyOfRow(r, bigCols));
     if (matches === undefined) continue;
     for (const m of matches) {
-      const [x, y] = smallIsA ? [m, r] : [r, m];
-      const row = x.slice();
-      for (const c of extraCols) row.push(y[c]);
+      const x = smallIsA ? m : r;
+      const y = smallIsA ? r : m;
+      const row = new Array(vars.length);
+      for (let i = 0; i < x.length; i++) row[i] = x[i];
+      for (let i = 0; i < extraCols.length; i++) row[x.length + i] = y[extraCols[i]!];
       rows.push(row);
     }
   }
