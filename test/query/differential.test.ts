@@ -167,6 +167,10 @@ describe('queries agree with DataScript', () => {
           expect(normal(await d.q(sq, db, ours(SQUARED))), 'non-linear').toEqual(
             normal(paths(ps, () => true)),
           );
+          const allOdd = '[:find ?x ?y :in $ % :where (odd ?x ?y)]';
+          expect(normal(await d.q(allOdd, db, ours(PARITY))), 'parity, whole').toEqual(
+            normal(paths(ps, (_, odd) => odd)),
+          );
           const par = '[:find ?y :in $ % ?x :where (odd ?x ?y)]';
           expect(normal(await d.q(par, db, ours(PARITY), BASE)), 'parity').toEqual(
             normal(paths(ps, (x, odd) => x === BASE && odd).map(([, y]) => [y])),
