@@ -25,6 +25,7 @@ import {
   FilteredDb,
   HistoricalDb,
   SinceDb,
+  whenLoaded,
 } from '../db/index.js';
 import { parseEdn } from '../edn/index.js';
 import { boundDatom, Datom, type IndexName, TX0 } from '../index/datom.js';
@@ -212,13 +213,16 @@ export async function connect(cfg: Config = {}): Promise<Connection> {
 
 /** Releases a connection (all uses of it with `releaseAll`). */
 export async function release(conn: Connection, releaseAll = false): Promise<null> {
-  releaseConn(asConn('release', conn), releaseAll);
+  await releaseConn(asConn('release', conn), releaseAll);
   return null;
 }
 
-/** The current database value of a connection. */
+/**
+ * The current database value of a connection; on a durable store, the newest commit,
+ * including those another process made (see `refresh-interval-ms`).
+ */
 export async function db(conn: Connection): Promise<Db> {
-  return asConn('db', conn).db();
+  return asConn('db', conn).latest();
 }
 
 /**
@@ -337,14 +341,14 @@ function baseDb(fn: string, x: unknown): Db {
 /** The database as of a point in time (tx id, Date or database value). */
 export async function asOf(database: DbView, t: TimePoint): Promise<DbView> {
   const d = baseDb('asOf', database);
-  const tp = timePoint('asOf', d, t);
+  const tp = await whenLoaded([d], () => timePoint('asOf', d, t));
   return new AsOfDb(d, tp.tx, tp.date);
 }
 
 /** Only the datoms added after a point in time. */
 export async function since(database: DbView, t: TimePoint): Promise<DbView> {
   const d = baseDb('since', database);
-  const tp = timePoint('since', d, t);
+  const tp = await whenLoaded([d], () => timePoint('since', d, t));
   return new SinceDb(d, tp.tx, tp.date);
 }
 
@@ -380,9 +384,8 @@ export async function withDb(
 ): Promise<TransactionReport> {
   const d = baseDb('withDb', database);
   const { data, opts } = transactArgs('withDb', arg);
-  return reportOut(
-    transactData(d, data, txMeta === undefined ? opts : { txMeta: toInternal(txMeta) }),
-  );
+  const o = txMeta === undefined ? opts : { txMeta: toInternal(txMeta) };
+  return reportOut(await whenLoaded([d], () => transactData(d, data, o)));
 }
 
 /**
@@ -405,7 +408,7 @@ export async function initDb(
 export async function dbWith(database: DbView, arg: TransactArg): Promise<Db> {
   const d = baseDb('dbWith', database);
   const { data, opts } = transactArgs('dbWith', arg);
-  return transactData(d, data, opts).dbAfter;
+  return (await whenLoaded([d], () => transactData(d, data, opts))).dbAfter;
 }
 
 // ---- index access -----------------------------------------------------------------
@@ -458,25 +461,31 @@ function indexArgs(
  */
 export async function datoms(database: DbView, ...args: unknown[]): Promise<DatomObject[]> {
   const d = asDb('datoms', database);
-  const { index, components } = indexArgs('datoms', d, args);
-  if (components === null) return [];
-  return d.search(index, componentsBound(index, components)).map(datomToObject);
+  return whenLoaded([d], () => {
+    const { index, components } = indexArgs('datoms', d, args);
+    if (components === null) return [];
+    return d.search(index, componentsBound(index, components)).map(datomToObject);
+  });
 }
 
 /** Datoms from the given components to the end of the index. */
 export async function seekDatoms(database: DbView, ...args: unknown[]): Promise<DatomObject[]> {
   const d = asDb('seekDatoms', database);
-  const { index, components } = indexArgs('seekDatoms', d, args);
-  if (components === null) return [];
-  return d.select(index, componentsBound(index, components), undefined, false).map(datomToObject);
+  return whenLoaded([d], () => {
+    const { index, components } = indexArgs('seekDatoms', d, args);
+    if (components === null) return [];
+    return d.select(index, componentsBound(index, components), undefined, false).map(datomToObject);
+  });
 }
 
 /** Datoms from the given components backwards to the start of the index. */
 export async function rseekDatoms(database: DbView, ...args: unknown[]): Promise<DatomObject[]> {
   const d = asDb('rseekDatoms', database);
-  const { index, components } = indexArgs('rseekDatoms', d, args);
-  if (components === null) return [];
-  return d.select(index, componentsBound(index, components), undefined, true).map(datomToObject);
+  return whenLoaded([d], () => {
+    const { index, components } = indexArgs('rseekDatoms', d, args);
+    if (components === null) return [];
+    return d.select(index, componentsBound(index, components), undefined, true).map(datomToObject);
+  });
 }
 
 /**
@@ -502,14 +511,27 @@ export async function indexRange(
     );
   const start = o.get(A.start) ?? undefined;
   const end = o.get(A.end) ?? undefined;
-  return d
-    .select('avet', boundDatom(undefined, attrid, start), boundDatom(undefined, attrid, end), false)
-    .map(datomToObject);
+  return whenLoaded([d], () =>
+    d
+      .select(
+        'avet',
+        boundDatom(undefined, attrid, start),
+        boundDatom(undefined, attrid, end),
+        false,
+      )
+      .map(datomToObject),
+  );
 }
 
 /** The entity with this id, ident or lookup ref, or null when that names nothing. */
 export async function entity(database: DbView, eid: unknown): Promise<EntityView | null> {
-  const e = entityOf(asDb('entity', database), toInternal(eid));
+  const d = asDb('entity', database);
+  // Its datoms are read now, so that reading its attributes later finds them in memory.
+  const e = await whenLoaded([d], () => {
+    const found = entityOf(d, toInternal(eid));
+    if (found !== undefined) d.search('eavt', boundDatom(found.eid));
+    return found;
+  });
   return e === undefined ? null : new EntityView(e);
 }
 
@@ -535,10 +557,27 @@ export async function reverseSchema(database: DbView): Promise<Record<string, st
   >;
 }
 
+/** The id of the commit a database value comes from (null for a value made by `dbWith`). */
+export async function commitId(database: DbView): Promise<Uuid | null> {
+  return asDb('commitId', database).origin.meta.commitId ?? null;
+}
+
+/** The ids of the commits the database's commit was made on. */
+export async function parentCommitIds(database: DbView): Promise<Uuid[]> {
+  return [...asDb('parentCommitIds', database).origin.meta.parentCommitIds];
+}
+
 /** Datom counts: in total, in AVET, per attribute and per entity (and in the history indices). */
 export async function metrics(database: DbView): Promise<Record<string, unknown>> {
   const d = asDb('metrics', database);
-  const all = d.select('eavt', undefined, undefined, false);
+  const [all, avetCount] = await whenLoaded(
+    [d],
+    () =>
+      [
+        d.select('eavt', undefined, undefined, false),
+        d.select('avet', undefined, undefined, false).length,
+      ] as const,
+  );
   const perAttr = new Map<Keyword, number>();
   const perEntity = new Map<number, number>();
   for (const x of all) {
@@ -547,7 +586,7 @@ export async function metrics(database: DbView): Promise<Record<string, unknown>
   }
   const out = new Map<unknown, unknown>([
     [A.count, all.length],
-    [A.avetCount, d.select('avet', undefined, undefined, false).length],
+    [A.avetCount, avetCount],
     [A.perAttr, perAttr],
     [A.perEntity, perEntity],
   ]);
@@ -615,7 +654,7 @@ function queryForm(q: unknown): unknown {
  */
 export async function q(query: QueryInput | QueryArgs, ...inputs: unknown[]): Promise<unknown> {
   const { query: form, inputs: ins, opts } = queryCall('q', [query, ...inputs]);
-  return toExternal(runQuery(form, ins, opts, pullInQuery).result);
+  return toExternal((await whenLoaded(ins, () => runQuery(form, ins, opts, pullInQuery))).result);
 }
 
 /** `(pull ?e pattern)` in :find, on the source it names. */
@@ -629,14 +668,16 @@ export async function queryStats(
   ...inputs: unknown[]
 ): Promise<Record<string, unknown>> {
   const { query: form, inputs: ins, opts } = queryCall('queryStats', [query, ...inputs]);
-  const { result, plan } = runQuery(form, ins, { ...opts, stats: true }, pullInQuery);
+  const { result, plan } = await whenLoaded(ins, () =>
+    runQuery(form, ins, { ...opts, stats: true }, pullInQuery),
+  );
   return { result: toExternal(result), plan };
 }
 
 /** The plan of a query: clauses in the order the planner runs them, with estimates and rows. */
 export async function explain(query: QueryInput, ...inputs: unknown[]): Promise<string> {
   const { query: form, inputs: ins } = queryCall('explain', [query, ...inputs]);
-  return explainQuery(form, ins, pullInQuery);
+  return whenLoaded(ins, () => explainQuery(form, ins, pullInQuery));
 }
 
 // ---- pull -------------------------------------------------------------------------
@@ -665,7 +706,8 @@ export async function pull(
 ): Promise<Record<string, unknown> | null> {
   const d = asDb('pull', database);
   const { pattern: p, target } = pullArgs('pull', [pattern, eid]);
-  return toExternal(pullOne(d, p, toInternal(target))) as Record<string, unknown> | null;
+  const pulled = await whenLoaded([d], () => pullOne(d, p, toInternal(target)));
+  return toExternal(pulled) as Record<string, unknown> | null;
 }
 
 /** Pulls many entities with one pattern; null for those that do not exist. */
@@ -677,7 +719,8 @@ export async function pullMany(
   const d = asDb('pullMany', database);
   const { pattern: p, target } = pullArgs('pullMany', [pattern, eids]);
   if (!Array.isArray(target)) argError('pullMany', 'expected an array of entity ids.');
-  return toExternal(pullAll(d, p, target.map(toInternal))) as (Record<string, unknown> | null)[];
+  const pulled = await whenLoaded([d], () => pullAll(d, p, target.map(toInternal)));
+  return toExternal(pulled) as (Record<string, unknown> | null)[];
 }
 
 // ---- small helpers ----------------------------------------------------------------

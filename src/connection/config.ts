@@ -3,6 +3,7 @@
  * :keep-history? true :schema-flexibility :read}`), validated and with defaults filled in.
  */
 
+import { backendKind, defaultStoreId, storeOptions } from '../storage/backends.js';
 import {
   DatahikeError,
   isKeyword,
@@ -16,6 +17,8 @@ import {
 export interface StoreConfig {
   /** Backend name without the colon: `memory`, `file`, … */
   readonly backend: string;
+  /** The backend implementation: `memory`, `file`, `postgresql` (for :jdbc and :pg), … */
+  readonly kind: string;
   readonly id: string;
   /** The store map as given (other backend keys), keyword keys. */
   readonly raw: ReadonlyMap<Keyword, unknown>;
@@ -60,6 +63,8 @@ const PASSED_THROUGH = new Set(
     'crypto-hash?',
     'commit-graph?',
     'allow-unsafe-config',
+    'flush-threshold',
+    'refresh-interval-ms',
   ].map(kw),
 );
 
@@ -91,13 +96,18 @@ function normaliseStore(raw: unknown): StoreConfig {
   // :mem is Datahike's old name for the memory backend.
   const name = backend.fqn === 'mem' ? 'memory' : backend.fqn;
   const rawId = m.get(KEY.id);
+  const kind = name === 'memory' ? name : backendKind(name, storeOptions(m));
   const id =
-    rawId === undefined ? (name === 'memory' ? randomUuid().str : undefined) : storeId(rawId);
-  if (id === undefined) bad(`The ${backend} store needs an :id.`, { store: raw });
+    rawId !== undefined
+      ? storeId(rawId)
+      : name === 'memory'
+        ? randomUuid().str
+        : defaultStoreId(kind, storeOptions(m));
+  if (id === null) bad(`The ${backend} store needs an :id.`, { store: raw });
   const normalised = new Map(m);
   normalised.set(KEY.backend, keyword(name));
   normalised.set(KEY.id, id);
-  return { backend: name, id, raw: normalised };
+  return { backend: name, kind, id, raw: normalised };
 }
 
 function bool(v: unknown, key: string): boolean {

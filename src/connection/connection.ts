@@ -1,23 +1,48 @@
 /**
  * A connection: the current database value of one branch, and the local writer that
- * moves it. Transactions are applied one at a time in arrival order; each is committed
- * to the store (the branch head moved with compare-and-set) before its promise resolves
- * and listeners hear of it.
+ * moves it.
+ *
+ * Transactions queue in arrival order. The writer takes every transaction waiting when
+ * it is free, applies them one after another (each gets its own tx id, commit id and
+ * report) and commits them to the store in one write (group commit); then their
+ * promises resolve, in order, and listeners hear of them. A transaction that fails is
+ * rejected alone; the others of its group go on without it.
  */
 
 import type { Db } from '../db/index.js';
 import { K } from '../schema/index.js';
-import type { MemoryStore } from '../storage/memory.js';
 import { type TransactOptions, type TxReport, transactData } from '../tx/index.js';
 import { DatahikeError, keyword, randomUuid } from '../values/index.js';
 import type { DatabaseConfig } from './config.js';
 
 export type Listener = (report: TxReport) => void;
 
-/** What the store holds under a branch name. */
-export interface BranchHead {
+/**
+ * Where a connection's branch lives: the memory store (live values) or a durable store
+ * (commit records). The connection's writer talks to it only through this.
+ */
+export interface Branch {
+  /** The newest database this process knows of. */
   readonly db: Db;
-  readonly config: DatabaseConfig;
+  /** Runs a synchronous read or transaction over the branch's lazily loaded indices. */
+  withNodes<T>(fn: () => T): Promise<T>;
+  /**
+   * Makes the reports durable and the last one's database current, all or nothing.
+   * Throws `writer/conflict` when another writer moved the branch.
+   */
+  commit(reports: readonly TxReport[]): Promise<void>;
+  /** Catches up with commits made elsewhere; true when the database changed. */
+  refresh(): Promise<boolean>;
+  /** Calls back when another process may have committed; returns the stop function. */
+  watch?(onChange: () => void): () => void;
+  close(): Promise<void>;
+}
+
+interface Pending {
+  readonly txData: readonly unknown[];
+  readonly opts: TransactOptions;
+  readonly resolve: (r: TxReport) => void;
+  readonly reject: (e: unknown) => void;
 }
 
 let listenerKeys = 0;
@@ -25,21 +50,20 @@ let listenerKeys = 0;
 const COMMIT_ID = keyword('db/commitId');
 
 export class Connection {
-  private current: Db;
   private released = false;
   private readonly listeners = new Map<unknown, Listener>();
-  /** The writer's queue: each transaction starts when the previous one has committed. */
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly queue: Pending[] = [];
+  private writing: Promise<void> | null = null;
+  private lastRefresh = 0;
   /** How many `connect` calls share this connection. */
   refCount = 1;
 
   constructor(
     readonly config: DatabaseConfig,
-    readonly store: MemoryStore,
-    head: BranchHead,
-  ) {
-    this.current = head.db;
-  }
+    readonly branch: Branch,
+    /** How stale `db()` may be, in ms, before it looks for commits made elsewhere. */
+    private readonly refreshMs = 0,
+  ) {}
 
   get isReleased(): boolean {
     return this.released;
@@ -54,52 +78,95 @@ export class Connection {
       );
   }
 
-  /** The current database value. */
+  /** The current database value, without looking for commits made elsewhere. */
   db(): Db {
     this.ensureOpen();
-    return this.current;
+    return this.branch.db;
+  }
+
+  /**
+   * The newest database: commits of other processes are looked for at most once per
+   * `refreshMs` (never while this connection is writing: its own commits are current).
+   */
+  async latest(): Promise<Db> {
+    this.ensureOpen();
+    const now = Date.now();
+    if (this.writing === null && now - this.lastRefresh >= this.refreshMs) {
+      this.lastRefresh = now;
+      await this.branch.refresh();
+    }
+    return this.branch.db;
+  }
+
+  /** Runs a synchronous read over the branch's lazily loaded indices. */
+  withNodes<T>(fn: () => T): Promise<T> {
+    return this.branch.withNodes(fn);
   }
 
   transact(txData: readonly unknown[], opts: TransactOptions = {}): Promise<TxReport> {
     this.ensureOpen();
-    const run = this.tail.then(() => this.commit(txData, opts));
-    this.tail = run.catch(() => undefined);
-    return run;
+    return new Promise<TxReport>((resolve, reject) => {
+      this.queue.push({ txData, opts, resolve, reject });
+      if (this.writing === null) this.writing = this.drain();
+    });
   }
 
-  private commit(txData: readonly unknown[], opts: TransactOptions): TxReport {
-    this.ensureOpen();
-    const before = this.current;
-    const report = transactData(before, txData, opts);
-    const txInstant = report.txData.find((d) => d.e === report.dbAfter.maxTx && d.a === K.txInstant)
-      ?.v as Date;
-    const commitId = randomUuid();
-    const dbAfter = report.dbAfter.withMeta({
-      commitId,
-      parentCommitIds: before.meta.commitId === undefined ? [] : [before.meta.commitId],
-      createdAt: before.meta.createdAt,
-      updatedAt: txInstant,
-    });
-    const branch = this.config.branch.fqn;
-    const head = this.store.readRef(branch) as BranchHead | undefined;
-    if (
-      head?.db !== before ||
-      !this.store.casRef(branch, head, { db: dbAfter, config: head.config })
-    )
-      throw new DatahikeError(
-        'writer/conflict',
-        'The branch head moved under this writer: another writer is committing to the same database.',
-        { store: this.config.store.id, branch: this.config.branch },
-      );
-    this.store.put([[commitId.str, dbAfter]]);
-    this.current = dbAfter;
-    const txMeta = new Map<unknown, unknown>(report.txMeta instanceof Map ? report.txMeta : []);
-    txMeta.set(K.txInstant, txInstant);
-    txMeta.set(COMMIT_ID, commitId);
-    const final: TxReport = { ...report, dbAfter, txMeta };
+  /** Commits queued transactions, a group at a time, until the queue is empty. */
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const group = this.queue.splice(0);
+        await this.commitGroup(group);
+      }
+    } finally {
+      this.writing = null;
+    }
+  }
+
+  private async commitGroup(group: Pending[]): Promise<void> {
+    const done: { p: Pending; report: TxReport }[] = [];
+    let db = this.branch.db;
+    for (const p of group) {
+      if (this.released) {
+        p.reject(this.releasedError());
+        continue;
+      }
+      try {
+        const before = db;
+        const report = await this.branch.withNodes(() => transactData(before, p.txData, p.opts));
+        const final = withCommit(before, report);
+        done.push({ p, report: final });
+        db = final.dbAfter;
+      } catch (err) {
+        p.reject(err);
+      }
+    }
+    if (done.length === 0) return;
+    try {
+      await this.branch.commit(done.map((d) => d.report));
+    } catch (err) {
+      for (const d of done) d.p.reject(err);
+      return;
+    }
+    for (const { p, report } of done) {
+      p.resolve(report);
+      this.notify(report);
+    }
+  }
+
+  private releasedError(): DatahikeError {
+    return new DatahikeError(
+      'connection/released',
+      'The connection was released before this transaction could commit.',
+      { store: this.config.store.id },
+    );
+  }
+
+  /** @internal tells the listeners of a commit (made here, or noticed from elsewhere). */
+  notify(report: TxReport): void {
     for (const listener of this.listeners.values()) {
       try {
-        listener(final);
+        listener(report);
       } catch (err) {
         // A failing listener must not fail the transaction that has already committed.
         queueMicrotask(() => {
@@ -107,7 +174,6 @@ export class Connection {
         });
       }
     }
-    return final;
   }
 
   /** Calls `callback` with the report of every later transaction; returns the key to unlisten with. */
@@ -124,12 +190,31 @@ export class Connection {
 
   /** Waits until every queued transaction has finished. */
   async flush(): Promise<void> {
-    await this.tail;
+    while (this.writing !== null) await this.writing;
   }
 
   /** @internal the registry calls this when the last user releases or the database is deleted. */
-  close(): void {
+  async close(): Promise<void> {
     this.released = true;
     this.listeners.clear();
+    await this.flush().catch(() => undefined);
+    await this.branch.close();
   }
+}
+
+/** The report with the commit's identity: commit id, parent, and the tx instant as update time. */
+function withCommit(before: Db, report: TxReport): TxReport {
+  const txInstant = report.txData.find((d) => d.e === report.dbAfter.maxTx && d.a === K.txInstant)
+    ?.v as Date;
+  const commitId = randomUuid();
+  const dbAfter = report.dbAfter.withMeta({
+    commitId,
+    parentCommitIds: before.meta.commitId === undefined ? [] : [before.meta.commitId],
+    createdAt: before.meta.createdAt,
+    updatedAt: txInstant,
+  });
+  const txMeta = new Map<unknown, unknown>(report.txMeta instanceof Map ? report.txMeta : []);
+  txMeta.set(K.txInstant, txInstant);
+  txMeta.set(COMMIT_ID, commitId);
+  return { ...report, dbAfter, txMeta };
 }

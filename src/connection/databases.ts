@@ -4,72 +4,109 @@
  */
 
 import { emptyDb } from '../db/index.js';
+import { loadBackend, storeOptions } from '../storage/backends.js';
 import { type MemoryStore, memoryStores } from '../storage/memory.js';
-import { DatahikeError, type Keyword, randomUuid } from '../values/index.js';
-import { connectionKey, type DatabaseConfig, KEY } from './config.js';
-import { type BranchHead, Connection } from './connection.js';
+import type { Store, StoreOptions } from '../storage/store.js';
+import { DatahikeError, type Keyword, keyword, randomUuid } from '../values/index.js';
+import { DurableBranch, LiveBranch, type LiveHead } from './branches.js';
+import {
+  configToData,
+  connectionKey,
+  type DatabaseConfig,
+  KEY,
+  normaliseConfig,
+} from './config.js';
+import { Connection } from './connection.js';
+import { creationRecord, encodeCommit, nodeCacheFor, openBranch } from './durable.js';
 
 const connections = new Map<string, Connection>();
 
-function unsupported(config: DatabaseConfig): never {
-  throw new DatahikeError(
-    'store/unsupported-backend',
-    `The :${config.store.backend} store backend is not available; use :memory.`,
-    { backend: config.store.backend },
-  );
+const DEFAULT_CACHE_SIZE = 10_000;
+const DEFAULT_FLUSH_THRESHOLD = 20_000;
+
+function option(config: DatabaseConfig, name: string, fallback: number): number {
+  const v = config.extra.get(keyword(name));
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+    throw new DatahikeError(
+      'config/invalid',
+      `:${name} must be a whole number, got ${String(v)}.`,
+      {
+        [name]: v,
+      },
+    );
+  return v;
 }
 
-function existingStore(config: DatabaseConfig): MemoryStore | undefined {
-  if (config.store.backend !== 'memory') unsupported(config);
-  return memoryStores.get(config.store.id);
+function durableOptions(config: DatabaseConfig): StoreOptions {
+  return { ...storeOptions(config.store.raw), backend: config.store.kind, id: config.store.id };
+}
+
+function notFound(config: DatabaseConfig): DatahikeError {
+  return new DatahikeError(
+    'database/not-found',
+    `No database at ${config.store.backend} store ${JSON.stringify(config.store.id)} (branch ${config.branch}): create it with createDatabase first.`,
+    { backend: config.store.backend, id: config.store.id, branch: config.branch },
+  );
 }
 
 /** Creates the store and an empty database in it; returns the config with defaults filled in. */
 export async function createDatabase(config: DatabaseConfig): Promise<DatabaseConfig> {
-  if (config.store.backend !== 'memory') unsupported(config);
-  const store = memoryStores.create(config.store.id);
   const now = new Date();
-  const db = emptyDb({
-    keepHistory: config.keepHistory,
-    schemaFlexibility: config.schemaFlexibility,
-  }).withMeta({
-    commitId: randomUuid(),
-    parentCommitIds: [],
-    createdAt: now,
-    updatedAt: now,
-  });
-  // Datahike always creates the database under :db, whatever :branch says.
-  store.put([[db.meta.commitId!.str, db]]);
-  store.casRef('db', undefined, {
-    db,
-    config: { ...config, initialTx: undefined },
-  } satisfies BranchHead);
+  const stored = configToData({ ...config, initialTx: undefined });
+  if (config.store.kind === 'memory') {
+    const store = memoryStores.create(config.store.id);
+    const db = emptyDb({
+      keepHistory: config.keepHistory,
+      schemaFlexibility: config.schemaFlexibility,
+    }).withMeta({ commitId: randomUuid(), parentCommitIds: [], createdAt: now, updatedAt: now });
+    store.put([[db.meta.commitId!.str, db]]);
+    // Datahike always creates the database under :db, whatever :branch says.
+    store.casRef('db', undefined, { db, config: stored } satisfies LiveHead);
+  } else {
+    const store = await (await loadBackend(config.store.kind)).create(durableOptions(config));
+    try {
+      await store.append('db', 0, [encodeCommit(creationRecord(stored, now))]);
+    } finally {
+      await store.close();
+    }
+  }
   if (config.initialTx !== undefined && config.initialTx.length > 0) {
     const conn = await connect(config);
     try {
       await conn.transact(config.initialTx);
     } finally {
-      release(conn);
+      await release(conn);
     }
   }
   return config;
 }
 
 export async function databaseExists(config: DatabaseConfig): Promise<boolean> {
-  return existingStore(config)?.readRef('db') !== undefined;
+  if (config.store.kind === 'memory')
+    return memoryStores.get(config.store.id)?.readRef('db') !== undefined;
+  const backend = await loadBackend(config.store.kind);
+  const options = durableOptions(config);
+  if (!(await backend.exists(options))) return false;
+  const store = await backend.open(options);
+  try {
+    return (await store.lastRecord('db')) !== null;
+  } finally {
+    await store.close();
+  }
 }
 
 /** Deletes the store; every connection to it is released. */
 export async function deleteDatabase(config: DatabaseConfig): Promise<void> {
-  existingStore(config);
   const prefix = `${config.store.backend}:${config.store.id}:`;
   for (const [key, conn] of connections) {
     if (key.startsWith(prefix)) {
-      conn.close();
       connections.delete(key);
+      await conn.close();
     }
   }
-  memoryStores.delete(config.store.id);
+  if (config.store.kind === 'memory') memoryStores.delete(config.store.id);
+  else await (await loadBackend(config.store.kind)).destroy(durableOptions(config));
 }
 
 function checkMatches(given: DatabaseConfig, stored: DatabaseConfig): void {
@@ -89,6 +126,18 @@ function checkMatches(given: DatabaseConfig, stored: DatabaseConfig): void {
     mismatch(KEY.schemaFlexibility, `:${given.schemaFlexibility}`, `:${stored.schemaFlexibility}`);
 }
 
+/** The config the database was created with, as given at connect for the store and branch. */
+function effectiveConfig(given: DatabaseConfig, storedData: unknown): DatabaseConfig {
+  const stored = normaliseConfig(storedData);
+  checkMatches(given, stored);
+  return {
+    ...stored,
+    store: given.store,
+    branch: given.branch,
+    extra: new Map([...stored.extra, ...given.extra]),
+  };
+}
+
 /** Opens the database, or shares the connection this process already has to it. */
 export async function connect(config: DatabaseConfig): Promise<Connection> {
   const key = connectionKey(config);
@@ -98,30 +147,57 @@ export async function connect(config: DatabaseConfig): Promise<Connection> {
     open.refCount++;
     return open;
   }
-  const store = existingStore(config);
-  const head = store?.readRef(config.branch.fqn) as BranchHead | undefined;
-  if (store === undefined || head === undefined)
-    throw new DatahikeError(
-      'database/not-found',
-      `No database at ${config.store.backend} store ${JSON.stringify(config.store.id)} (branch ${config.branch}): create it with createDatabase first.`,
-      { backend: config.store.backend, id: config.store.id, branch: config.branch },
-    );
-  checkMatches(config, head.config);
-  const conn = new Connection(
-    { ...head.config, store: config.store, branch: config.branch },
-    store,
-    head,
-  );
+  const conn =
+    config.store.kind === 'memory' ? connectMemory(config) : await connectDurable(config);
+  // Another connect may have finished while this one was reading the store.
+  const raced = connections.get(key);
+  if (raced !== undefined) {
+    await conn.close();
+    raced.refCount++;
+    return raced;
+  }
   connections.set(key, conn);
   return conn;
 }
 
+function connectMemory(config: DatabaseConfig): Connection {
+  const store: MemoryStore | undefined = memoryStores.get(config.store.id);
+  const head = store?.readRef(config.branch.fqn) as LiveHead | undefined;
+  if (store === undefined || head === undefined) throw notFound(config);
+  const effective = effectiveConfig(config, head.config);
+  return new Connection(effective, new LiveBranch(store, config.branch.fqn, head));
+}
+
+async function connectDurable(config: DatabaseConfig): Promise<Connection> {
+  const backend = await loadBackend(config.store.kind);
+  let store: Store;
+  try {
+    store = await backend.open(durableOptions(config));
+  } catch (err) {
+    if (err instanceof DatahikeError && err.code === 'store/not-found') throw notFound(config);
+    throw err;
+  }
+  try {
+    const cache = nodeCacheFor(store, option(config, 'store-cache-size', DEFAULT_CACHE_SIZE));
+    const state = await openBranch(store, config.branch.fqn, cache);
+    if (state === null) throw notFound(config);
+    const effective = effectiveConfig(config, state.config);
+    const branch = new DurableBranch(store, config.branch.fqn, cache, state, {
+      flushThreshold: option(config, 'flush-threshold', DEFAULT_FLUSH_THRESHOLD),
+    });
+    return new Connection(effective, branch, option(config, 'refresh-interval-ms', 0));
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
 /** Gives up one use of a connection (or all, with `releaseAll`); the last release closes it. */
-export function release(conn: Connection, releaseAll = false): void {
+export async function release(conn: Connection, releaseAll = false): Promise<void> {
   if (conn.isReleased) return;
   conn.refCount = releaseAll ? 0 : conn.refCount - 1;
   if (conn.refCount > 0) return;
-  conn.close();
   const key = connectionKey(conn.config);
   if (connections.get(key) === conn) connections.delete(key);
+  await conn.close();
 }

@@ -6,5 +6,5 @@ export {
   normaliseConfig,
   type StoreConfig,
 } from './config.js';
-export { type BranchHead, Connection, type Listener } from './connection.js';
+export { type Branch, Connection, type Listener } from './connection.js';
 export { connect, createDatabase, databaseExists, deleteDatabase, release } from './databases.js';

@@ -20,4 +20,5 @@ export {
   type Indices,
   scanPrefix,
 } from './indices.js';
+export { whenLoaded } from './loading.js';
 export { type EntityId, entid, entidStrict } from './lookup.js';

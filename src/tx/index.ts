@@ -1,2 +1,8 @@
 export { type EntityRef, isCurrentTx, isLookupRef, reverseAttr, type TxFunction } from './forms.js';
-export { dbWith, type TransactOptions, type TxReport, transactData } from './transact.js';
+export {
+  dbWith,
+  replayTx,
+  type TransactOptions,
+  type TxReport,
+  transactData,
+} from './transact.js';

@@ -204,6 +204,21 @@ class TxState {
     this.noteChange(e, attr);
   }
 
+  /** Applies a datom this transaction made once already (replaying a stored commit). */
+  replay(d: Datom): void {
+    const attr = this.attribute(d.a);
+    if (!d.added) {
+      for (const old of scan(this.current, 'eavt', boundDatom(d.e, d.a, d.v)))
+        this.retractDatom(old, attr);
+      return;
+    }
+    if (d.e < TX0 && d.e > this.maxEid) this.maxEid = d.e;
+    const added = new Datom(d.e, d.a, d.v, this.tx);
+    this.insert(added, attr);
+    this.txData.push(added);
+    this.noteChange(d.e, attr);
+  }
+
   retractDatom(d: Datom, attr: Attribute): void {
     this.current.eavt.remove(d);
     this.current.aevt.remove(d);
@@ -507,6 +522,18 @@ function applyOp(state: TxState, op: Op): void {
       return;
     }
   }
+}
+
+/**
+ * The database after a transaction whose datoms (`txData` of its report, in order) are
+ * known: how a reader rebuilds the commits logged after the last flushed indices. The
+ * datoms were checked when the transaction ran; composite tuples are among them.
+ */
+export function replayTx(db: Db, tx: number, datoms: readonly Datom[]): Db {
+  const state = new TxState(db, db.schema, db.maxEid, tx, new Map());
+  for (const d of datoms) state.replay(d);
+  state.applySchema();
+  return state.finish();
 }
 
 /** `dbWith`: the database after applying tx-data. */

@@ -1,0 +1,423 @@
+/**
+ * The commit protocol of durable stores (DESIGN.md section 3).
+ *
+ * A branch is a log of commit records in the store. Each record holds one transaction:
+ * its commit id and parent, max-eid and max-tx, its datoms (the report's tx-data), and
+ * the `base`: the index roots blob written by the last flush and the log position it
+ * covers. So a small transaction costs one record, not a path of index nodes per index.
+ *
+ * A flush writes the index nodes changed since the previous one and a roots blob, then
+ * later records name it as their base. A reader opens a branch by reading its last
+ * record, loading the roots of its base lazily (nodes come through an LRU cache) and
+ * replaying the records after the base; so does the writer, after a flush, to let go of
+ * the nodes it held in memory.
+ */
+
+import { randomUUID } from 'node:crypto';
+import { Db, type DbConfig, type DbMeta, emptyDb, schemaFromDatoms } from '../db/index.js';
+import { NodeCache, type NodeData, SortedSet, withLoadedNodes } from '../index/btree-api.js';
+import {
+  boundDatom,
+  cmpAEVT,
+  cmpAVET,
+  cmpEAVT,
+  type Datom,
+  PREFIX_ORDER,
+  TX0,
+} from '../index/datom.js';
+import {
+  asRecord,
+  decode,
+  decodeNode,
+  encode,
+  encodeNode,
+  Kind,
+  type PackedDatoms,
+  packDatoms,
+  unpackDatoms,
+} from '../storage/codec.js';
+import type { LogRecord, Store } from '../storage/store.js';
+import { replayTx } from '../tx/index.js';
+import { DatahikeError, Uuid } from '../values/index.js';
+
+/** Where replay starts: the roots blob of the last flush and the record it includes. */
+export interface Base {
+  readonly roots: string | null;
+  readonly seq: number;
+}
+
+export interface CommitRecord {
+  readonly id: string;
+  readonly parents: readonly string[];
+  readonly maxEid: number;
+  readonly maxTx: number;
+  /** Milliseconds: when the database was created, and this commit's tx instant. */
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly datoms: PackedDatoms;
+  readonly base: Base;
+  /** The creation record (and roots) carry the database config, as data. */
+  readonly config?: unknown;
+}
+
+interface TreeRoots {
+  readonly eavt: string;
+  readonly aevt: string;
+  readonly avet: string;
+}
+
+interface RootsRecord {
+  readonly current: TreeRoots;
+  readonly temporal: TreeRoots | null;
+  readonly schema: PackedDatoms;
+  readonly maxEid: number;
+  readonly maxTx: number;
+  readonly seq: number;
+  readonly config: unknown;
+  readonly keepHistory: boolean;
+  readonly schemaFlexibility: 'write' | 'read';
+}
+
+export function encodeCommit(r: CommitRecord): Uint8Array {
+  return encode(Kind.commit, r);
+}
+
+export function decodeCommit(rec: LogRecord, branch: string): CommitRecord {
+  const r = asRecord<CommitRecord>(
+    decode(rec.bytes, Kind.commit, `commit record ${rec.seq} of branch ${branch}`),
+  );
+  return { ...r, base: asRecord<Base>(r.base) };
+}
+
+/** The node cache of one store handle: nodes read through it, LRU-bounded. */
+export function nodeCacheFor(store: Store, max: number): NodeCache<Datom> {
+  const read = (address: string, bytes: Uint8Array | null): NodeData<Datom> => {
+    if (bytes === null)
+      throw new DatahikeError(
+        'store/missing-node',
+        `Index node ${address} is missing from the ${store.label}: the store was damaged, or garbage collection removed a node a reader still used.`,
+        { key: address },
+      );
+    return decodeNode(bytes, address);
+  };
+  return new NodeCache<Datom>(async (a) => read(a, await store.get(a)), {
+    max,
+    loadMany: async (addresses) => {
+      const blobs = await store.getMany(addresses);
+      return addresses.map((a, i) => read(a, blobs[i]!));
+    },
+  });
+}
+
+/** The state of a branch as one connection sees it. */
+export interface BranchState {
+  readonly db: Db;
+  /** The seq of the last record applied. */
+  readonly seq: number;
+  readonly base: Base;
+  /** The records after the base, kept so that a flush can rebuild the database. */
+  readonly novelty: readonly { seq: number; tx: number; datoms: readonly Datom[] }[];
+  /** The database config as stored at creation (data). */
+  readonly config: unknown;
+}
+
+function dbConfigOf(r: { keepHistory?: boolean; schemaFlexibility?: 'write' | 'read' }): DbConfig {
+  return {
+    keepHistory: r.keepHistory ?? true,
+    schemaFlexibility: r.schemaFlexibility ?? 'write',
+  };
+}
+
+function meta(r: CommitRecord): DbMeta {
+  return {
+    commitId: new Uuid(r.id),
+    parentCommitIds: r.parents.map((p) => new Uuid(p)),
+    createdAt: new Date(r.createdAt),
+    updatedAt: new Date(r.updatedAt),
+  };
+}
+
+async function loadRoots(
+  store: Store,
+  key: string,
+  cache: NodeCache<Datom>,
+): Promise<{ db: Db; roots: RootsRecord }> {
+  const bytes = await store.get(key);
+  if (bytes === null)
+    throw new DatahikeError(
+      'store/missing-node',
+      `The index roots ${key} are missing from the ${store.label}: the store was damaged.`,
+      { key },
+    );
+  const raw = asRecord<RootsRecord>(decode(bytes, Kind.roots, `index roots ${key}`));
+  const roots: RootsRecord = {
+    ...raw,
+    current: asRecord<TreeRoots>(raw.current),
+    temporal: raw.temporal === null ? null : asRecord<TreeRoots>(raw.temporal),
+  };
+  const trees = (r: TreeRoots) => ({
+    eavt: SortedSet.fromRoot(cmpEAVT, r.eavt, { store: cache }),
+    aevt: SortedSet.fromRoot(cmpAEVT, r.aevt, { store: cache }),
+    avet: SortedSet.fromRoot(cmpAVET, r.avet, { store: cache }),
+  });
+  const config = dbConfigOf(roots);
+  const db = new Db(
+    trees(roots.current),
+    roots.temporal === null ? null : trees(roots.temporal),
+    schemaFromDatoms(unpackDatoms(roots.schema), config.schemaFlexibility),
+    roots.maxEid,
+    roots.maxTx,
+    config,
+  );
+  return { db, roots };
+}
+
+/** An empty database whose trees keep written nodes in `cache`. */
+function emptyFor(config: DbConfig, cache: NodeCache<Datom>): Db {
+  return emptyDb(config, { store: cache });
+}
+
+/** Applies commit records to a database, in order. */
+async function replay(
+  db: Db,
+  records: readonly CommitRecord[],
+  cache: NodeCache<Datom>,
+): Promise<Db> {
+  if (records.length === 0) return db;
+  return withLoadedNodes(cache, () => {
+    let out = db;
+    for (const r of records) {
+      const datoms = unpackDatoms(r.datoms);
+      if (datoms.length > 0) out = replayTx(out, r.maxTx, datoms);
+      out = new Db(out.indices, out.temporal, out.schema, r.maxEid, r.maxTx, out.config, meta(r));
+    }
+    return out;
+  });
+}
+
+/** Reads a branch from its last record: the base's roots, then the records after them. */
+export async function openBranch(
+  store: Store,
+  branch: string,
+  cache: NodeCache<Datom>,
+): Promise<BranchState | null> {
+  const last = await store.lastRecord(branch);
+  if (last === null) return null;
+  const head = decodeCommit(last, branch);
+  return fromBase(store, branch, cache, head.base, last.seq, head);
+}
+
+async function fromBase(
+  store: Store,
+  branch: string,
+  cache: NodeCache<Datom>,
+  base: Base,
+  seq: number,
+  head: CommitRecord,
+): Promise<BranchState> {
+  let db: Db;
+  let config: unknown;
+  const records =
+    seq > base.seq
+      ? (await store.readLog(branch, base.seq + 1, seq)).map((r) => ({
+          seq: r.seq,
+          record: decodeCommit(r, branch),
+        }))
+      : [];
+  if (records.length !== seq - base.seq)
+    throw new DatahikeError(
+      'store/corrupt',
+      `The ${branch} log of the ${store.label} lacks records between ${base.seq + 1} and ${seq}.`,
+      { branch, from: base.seq + 1, to: seq },
+    );
+  if (base.roots === null) {
+    config = records[0]?.record.config ?? head.config;
+    db = emptyFor(dbConfigOf(storedDbConfig(config)), cache);
+  } else {
+    const loaded = await loadRoots(store, base.roots, cache);
+    db = loaded.db;
+    config = loaded.roots.config;
+  }
+  db = await replay(
+    db,
+    records.map((r) => r.record),
+    cache,
+  );
+  if (db.meta.commitId === undefined) db = db.withMeta(meta(head));
+  return {
+    db,
+    seq,
+    base,
+    novelty: records.map(({ seq: s, record }) => ({
+      seq: s,
+      tx: record.maxTx,
+      datoms: unpackDatoms(record.datoms),
+    })),
+    config,
+  };
+}
+
+/** keep-history? and schema-flexibility from a stored config (data with keyword keys). */
+function storedDbConfig(config: unknown): {
+  keepHistory?: boolean;
+  schemaFlexibility?: 'write' | 'read';
+} {
+  if (!(config instanceof Map)) return {};
+  let keepHistory: boolean | undefined;
+  let schemaFlexibility: 'write' | 'read' | undefined;
+  for (const [k, v] of config as Map<{ fqn?: string }, unknown>) {
+    if (k.fqn === 'keep-history?' && typeof v === 'boolean') keepHistory = v;
+    if (k.fqn === 'schema-flexibility') {
+      const name = (v as { fqn?: string }).fqn;
+      if (name === 'read' || name === 'write') schemaFlexibility = name;
+    }
+  }
+  return { keepHistory, schemaFlexibility };
+}
+
+/** Catches a branch state up with the records appended since; null when nothing is new. */
+export async function refreshBranch(
+  store: Store,
+  branch: string,
+  cache: NodeCache<Datom>,
+  state: BranchState,
+): Promise<BranchState | null> {
+  const last = await store.lastRecord(branch);
+  if (last === null || last.seq === state.seq) return null;
+  const head = decodeCommit(last, branch);
+  // After a flush, start from its roots rather than replaying on top of memory.
+  if (head.base.seq > state.base.seq)
+    return fromBase(store, branch, cache, head.base, last.seq, head);
+  const records = await store.readLog(branch, state.seq + 1, last.seq);
+  const decoded = records.map((r) => ({ seq: r.seq, record: decodeCommit(r, branch) }));
+  const db = await replay(
+    state.db,
+    decoded.map((d) => d.record),
+    cache,
+  );
+  return {
+    db,
+    seq: last.seq,
+    base: state.base,
+    novelty: [
+      ...state.novelty,
+      ...decoded.map(({ seq, record }) => ({
+        seq,
+        tx: record.maxTx,
+        datoms: unpackDatoms(record.datoms),
+      })),
+    ],
+    config: state.config,
+  };
+}
+
+/** The creation record of a new branch: no datoms, the config, no roots. */
+export function creationRecord(config: unknown, now: Date): CommitRecord {
+  return {
+    id: randomUUID(),
+    parents: [],
+    maxEid: 0,
+    maxTx: TX0,
+    createdAt: now.getTime(),
+    updatedAt: now.getTime(),
+    datoms: packDatoms([]),
+    base: { roots: null, seq: 0 },
+    config,
+  };
+}
+
+/** The record of a committed transaction. */
+export function commitRecord(db: Db, txData: readonly Datom[], base: Base): CommitRecord {
+  const m = db.meta;
+  return {
+    id: m.commitId!.str,
+    parents: m.parentCommitIds.map((p) => p.str),
+    maxEid: db.maxEid,
+    maxTx: db.maxTx,
+    createdAt: m.createdAt?.getTime() ?? 0,
+    updatedAt: m.updatedAt?.getTime() ?? 0,
+    datoms: packDatoms(txData),
+    base,
+  };
+}
+
+/**
+ * Writes the nodes of `db` that are not in the store yet, and its roots blob. Returns
+ * the blobs to put (the roots last) and the roots key; nothing is written here.
+ */
+export async function flushBlobs(
+  db: Db,
+  seq: number,
+  config: unknown,
+  cache: NodeCache<Datom>,
+): Promise<{ blobs: [string, Uint8Array][]; rootsKey: string; db: Db }> {
+  const blobs: [string, Uint8Array][] = [];
+  const write = (data: NodeData<Datom>) => {
+    const address = randomUUID();
+    blobs.push([address, encodeNode(data)]);
+    return address;
+  };
+  const flushTrees = (ix: Db['indices']) => ({
+    eavt: ix.eavt.flush(write),
+    aevt: ix.aevt.flush(write),
+    avet: ix.avet.flush(write),
+  });
+  const current = flushTrees(db.indices);
+  const temporal = db.temporal === null ? null : flushTrees(db.temporal);
+  const schemaDatoms = await withLoadedNodes(cache, () => {
+    const out: Datom[] = [];
+    for (const e of new Set(db.schema.idents.values())) {
+      const bound = boundDatom(e);
+      // From the tree as it was: the flushed copy's nodes may not be in the store yet.
+      for (const d of db.indices.eavt.sliceToArray(bound, bound, PREFIX_ORDER.eavt)) out.push(d);
+    }
+    return out;
+  });
+  const addr = (t: { eavt: SortedSet<Datom>; aevt: SortedSet<Datom>; avet: SortedSet<Datom> }) => ({
+    eavt: t.eavt.rootAddress!,
+    aevt: t.aevt.rootAddress!,
+    avet: t.avet.rootAddress!,
+  });
+  const roots: RootsRecord = {
+    current: addr(current),
+    temporal: temporal === null ? null : addr(temporal),
+    schema: packDatoms(schemaDatoms),
+    maxEid: db.maxEid,
+    maxTx: db.maxTx,
+    seq,
+    config,
+    keepHistory: db.config.keepHistory,
+    schemaFlexibility: db.config.schemaFlexibility,
+  };
+  const rootsKey = `roots-${randomUUID()}`;
+  blobs.push([rootsKey, encode(Kind.roots, roots)]);
+  const flushed = new Db(current, temporal, db.schema, db.maxEid, db.maxTx, db.config, db.meta);
+  return { blobs, rootsKey, db: flushed };
+}
+
+/** The database after a flush: the flushed one plus the novelty committed meanwhile. */
+export async function rebase(
+  flushed: Db,
+  base: Base,
+  state: BranchState,
+  cache: NodeCache<Datom>,
+): Promise<BranchState> {
+  const later = state.novelty.filter((n) => n.seq > base.seq);
+  let db = flushed;
+  if (later.length > 0)
+    db = await withLoadedNodes(cache, () => {
+      let out = flushed;
+      for (const n of later) out = replayTx(out, n.tx, n.datoms as Datom[]);
+      return out;
+    });
+  db = new Db(
+    db.indices,
+    db.temporal,
+    db.schema,
+    state.db.maxEid,
+    state.db.maxTx,
+    db.config,
+    state.db.meta,
+  );
+  return { db, seq: state.seq, base, novelty: later, config: state.config };
+}

@@ -1,0 +1,457 @@
+/**
+ * The PostgreSQL backend: a store is a pair of tables, `<table>` (blobs by key) and
+ * `<table>_log` (branch logs), reached through a `pg` pool. `watch` uses LISTEN/NOTIFY on
+ * the channel `<table>_log`, which every successful append notifies with its branch.
+ */
+
+import pg from 'pg';
+import { DatahikeError } from '../values/index.js';
+import type { Backend, LogRecord, Store, StoreOptions } from './store.js';
+
+interface PgConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string;
+  readonly password: string | undefined;
+  readonly table: string;
+}
+
+const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// PostgreSQL cuts identifiers at 63 bytes, and the log table adds `_log`.
+const MAX_TABLE_LENGTH = 59;
+const CONNECT_TIMEOUT_MS = 5000;
+const RELISTEN_DELAY_MS = 1000;
+// One INSERT carries at most this many blobs, or this many bytes (unless one blob is larger).
+const PUT_ROWS = 1000;
+const PUT_BYTES = 16 * 1024 * 1024;
+
+function invalid(message: string, options: StoreOptions): DatahikeError {
+  return new DatahikeError('config/invalid', message, { backend: options.backend, id: options.id });
+}
+
+function optionalString(options: StoreOptions, key: string): string | undefined {
+  const value = options[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string')
+    throw invalid(
+      `PostgreSQL store option ${key} must be a string, got ${String(value)}.`,
+      options,
+    );
+  return value;
+}
+
+function pgConfig(options: StoreOptions): PgConfig {
+  const dbtype = optionalString(options, 'dbtype');
+  if (dbtype !== undefined && dbtype !== 'postgresql')
+    throw invalid(
+      `The PostgreSQL store supports dbtype postgresql only, got ${JSON.stringify(dbtype)}.`,
+      options,
+    );
+  const database = optionalString(options, 'dbname') ?? optionalString(options, 'database');
+  if (database === undefined || database === '')
+    throw invalid(
+      'A PostgreSQL store config needs dbname: the database holding the store.',
+      options,
+    );
+  const rawPort = options.port ?? 5432;
+  const port = typeof rawPort === 'string' ? Number(rawPort) : rawPort;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port <= 0 || port > 65535)
+    throw invalid(
+      `PostgreSQL store option port must be a port number, got ${String(rawPort)}.`,
+      options,
+    );
+  const table = optionalString(options, 'table') ?? 'datahike';
+  if (!TABLE_NAME.test(table) || table.length > MAX_TABLE_LENGTH)
+    throw invalid(
+      `Invalid PostgreSQL table name ${JSON.stringify(table)}: use letters, digits and _ only, ` +
+        `not starting with a digit, at most ${MAX_TABLE_LENGTH} characters.`,
+      options,
+    );
+  return {
+    host: optionalString(options, 'host') ?? '127.0.0.1',
+    port,
+    database,
+    user: optionalString(options, 'user') ?? 'postgres',
+    password: optionalString(options, 'password'),
+    table,
+  };
+}
+
+function connectionOptions(cfg: PgConfig): pg.ClientConfig {
+  return {
+    host: cfg.host,
+    port: cfg.port,
+    database: cfg.database,
+    user: cfg.user,
+    password: cfg.password,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  };
+}
+
+function place(cfg: PgConfig): string {
+  return `${cfg.host}:${cfg.port}/${cfg.database}`;
+}
+
+function errorData(cfg: PgConfig): Record<string, unknown> {
+  return { host: cfg.host, port: cfg.port, dbname: cfg.database, user: cfg.user, table: cfg.table };
+}
+
+/** The `store/unavailable` error for a failure to reach or log into the server, else null. */
+function connectionError(cfg: PgConfig, err: unknown): DatahikeError | null {
+  if (!(err instanceof Error)) return null;
+  let hint: string;
+  if (err instanceof pg.DatabaseError) {
+    const state = err.code ?? '';
+    if (state.startsWith('28')) hint = `check the user (${cfg.user}) and password`;
+    else if (state === '3D000')
+      hint = `create the database (createdb ${cfg.database}) or correct dbname`;
+    else if (/^(08|57P|53300)/.test(state))
+      hint = 'the server refused or dropped the connection: check that it is up and accepting';
+    else return null;
+  } else if (/password/i.test(err.message)) {
+    hint = `check the password for user ${cfg.user}`;
+  } else if (
+    typeof (err as { code?: unknown }).code === 'string' ||
+    /connection terminated|timeout/i.test(err.message)
+  ) {
+    hint = 'check that the server is running and accepts TCP connections at that host and port';
+  } else return null;
+  return new DatahikeError(
+    'store/unavailable',
+    `PostgreSQL at ${place(cfg)} is unavailable (${err.message}): ${hint}.`,
+    errorData(cfg),
+    err,
+  );
+}
+
+function rethrow(cfg: PgConfig, err: unknown): never {
+  throw connectionError(cfg, err) ?? err;
+}
+
+function quote(identifier: string): string {
+  return `"${identifier}"`;
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function newPool(cfg: PgConfig): pg.Pool {
+  const pool = new pg.Pool({ ...connectionOptions(cfg), allowExitOnIdle: true });
+  // An idle client that loses its connection is dropped by the pool; the next query reports it.
+  pool.on('error', () => {});
+  return pool;
+}
+
+/** Runs `fn` with a short-lived connection. */
+async function withClient<T>(cfg: PgConfig, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client(connectionOptions(cfg));
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return await fn(client);
+  } catch (err) {
+    rethrow(cfg, err);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function tableExists(queryable: pg.Pool | pg.Client, table: string): Promise<boolean> {
+  const result = await queryable.query<{ found: boolean }>(
+    'SELECT to_regclass($1) IS NOT NULL AS found',
+    [quote(table)],
+  );
+  return result.rows[0]!.found;
+}
+
+class PostgresStore implements Store {
+  readonly label: string;
+  private readonly blobs: string;
+  private readonly log: string;
+  private readonly channel: string;
+  private readonly watchers = new Map<string, Set<() => void>>();
+  private listener: pg.Client | null = null;
+  private relisten: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly cfg: PgConfig,
+    private readonly pool: pg.Pool,
+  ) {
+    this.label = `postgresql table ${cfg.table} at ${place(cfg)}`;
+    this.blobs = quote(cfg.table);
+    this.channel = `${cfg.table}_log`;
+    this.log = quote(this.channel);
+  }
+
+  private async query<R extends pg.QueryResultRow>(
+    text: string,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.pool.query<R>(text, values);
+    } catch (err) {
+      rethrow(this.cfg, err);
+    }
+  }
+
+  async get(key: string): Promise<Uint8Array | null> {
+    const result = await this.query<{ val: Buffer }>(
+      `SELECT val FROM ${this.blobs} WHERE key = $1`,
+      [key],
+    );
+    return result.rows[0]?.val ?? null;
+  }
+
+  async getMany(keys: readonly string[]): Promise<(Uint8Array | null)[]> {
+    if (keys.length === 0) return [];
+    const result = await this.query<{ key: string; val: Buffer }>(
+      `SELECT key, val FROM ${this.blobs} WHERE key = ANY($1::text[])`,
+      [keys],
+    );
+    const found = new Map(result.rows.map((row) => [row.key, row.val]));
+    return keys.map((key) => found.get(key) ?? null);
+  }
+
+  async put(entries: readonly (readonly [string, Uint8Array])[]): Promise<void> {
+    let batch: (readonly [string, Uint8Array])[] = [];
+    let size = 0;
+    for (const entry of entries) {
+      if (
+        batch.length >= PUT_ROWS ||
+        (batch.length > 0 && size + entry[1].byteLength > PUT_BYTES)
+      ) {
+        await this.insertBlobs(batch);
+        batch = [];
+        size = 0;
+      }
+      batch.push(entry);
+      size += entry[1].byteLength;
+    }
+    if (batch.length > 0) await this.insertBlobs(batch);
+  }
+
+  private async insertBlobs(batch: readonly (readonly [string, Uint8Array])[]): Promise<void> {
+    const rows = batch.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(', ');
+    await this.query(
+      `INSERT INTO ${this.blobs} (key, val) VALUES ${rows} ON CONFLICT (key) DO NOTHING`,
+      batch.flatMap(([key, bytes]) => [key, asBuffer(bytes)]),
+    );
+  }
+
+  async has(key: string): Promise<boolean> {
+    const result = await this.query(`SELECT 1 FROM ${this.blobs} WHERE key = $1`, [key]);
+    return result.rows.length > 0;
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.query(`DELETE FROM ${this.blobs} WHERE key = ANY($1::text[])`, [keys]);
+  }
+
+  async keys(): Promise<string[]> {
+    const result = await this.query<{ key: string }>(`SELECT key FROM ${this.blobs}`);
+    return result.rows.map((row) => row.key);
+  }
+
+  async lastRecord(branch: string): Promise<LogRecord | null> {
+    const result = await this.query<{ seq: string; val: Buffer }>(
+      `SELECT seq, val FROM ${this.log} WHERE branch = $1 ORDER BY seq DESC LIMIT 1`,
+      [branch],
+    );
+    const row = result.rows[0];
+    return row === undefined ? null : { seq: Number(row.seq), bytes: row.val };
+  }
+
+  async readLog(branch: string, from: number, to?: number): Promise<LogRecord[]> {
+    const result = await this.query<{ seq: string; val: Buffer }>(
+      `SELECT seq, val FROM ${this.log} WHERE branch = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq`,
+      [branch, from, to ?? Number.MAX_SAFE_INTEGER],
+    );
+    return result.rows.map((row) => ({ seq: Number(row.seq), bytes: row.val }));
+  }
+
+  async append(branch: string, afterSeq: number, records: readonly Uint8Array[]): Promise<boolean> {
+    if (records.length === 0) return ((await this.lastRecord(branch))?.seq ?? 0) === afterSeq;
+    // One statement, so one transaction: the records go in only while the log ends at
+    // afterSeq, and a racing writer that inserted afterSeq + 1 first makes the primary key
+    // reject this one. The notification is sent when the statement commits.
+    try {
+      const result = await this.query<{ added: number }>(
+        `WITH added AS (
+           INSERT INTO ${this.log} (branch, seq, val)
+           SELECT $1, $2::bigint + r.ord, r.val
+           FROM unnest($3::bytea[]) WITH ORDINALITY AS r(val, ord)
+           WHERE (SELECT coalesce(max(seq), 0) FROM ${this.log} WHERE branch = $1) = $2::bigint
+           RETURNING 1
+         )
+         SELECT count(*)::int AS added, CASE WHEN count(*) > 0 THEN pg_notify($4, $1) END
+         FROM added`,
+        [branch, afterSeq, records.map(asBuffer), this.channel],
+      );
+      return result.rows[0]!.added > 0;
+    } catch (err) {
+      if (err instanceof pg.DatabaseError && err.code === '23505') return false;
+      throw err;
+    }
+  }
+
+  async truncateLog(branch: string, beforeSeq: number): Promise<void> {
+    await this.query(
+      `DELETE FROM ${this.log} WHERE branch = $1 AND seq < $2
+         AND seq < (SELECT max(seq) FROM ${this.log} WHERE branch = $1)`,
+      [branch, beforeSeq],
+    );
+  }
+
+  async branches(): Promise<string[]> {
+    const result = await this.query<{ branch: string }>(`SELECT DISTINCT branch FROM ${this.log}`);
+    return result.rows.map((row) => row.branch);
+  }
+
+  /**
+   * Calls `onChange` after each append to the branch, from any handle, and once when the
+   * LISTEN takes effect (appends before that moment were not seen).
+   */
+  watch(branch: string, onChange: () => void): () => void {
+    let set = this.watchers.get(branch);
+    if (set === undefined) this.watchers.set(branch, (set = new Set()));
+    set.add(onChange);
+    if (this.listener === null && this.relisten === null) void this.listen();
+    return () => {
+      const current = this.watchers.get(branch);
+      if (current === undefined || !current.delete(onChange)) return;
+      if (current.size === 0) this.watchers.delete(branch);
+      if (this.watchers.size === 0) void this.unlisten();
+    };
+  }
+
+  private notify(branch: string | undefined): void {
+    for (const [watched, callbacks] of this.watchers)
+      if (branch === undefined || branch === watched)
+        // Queued, so that a throwing callback cannot disturb the listening connection.
+        for (const callback of callbacks) queueMicrotask(callback);
+  }
+
+  private async listen(): Promise<void> {
+    const client = new pg.Client(connectionOptions(this.cfg));
+    this.listener = client;
+    client.on('notification', (message) => {
+      if (this.listener === client && message.channel === this.channel)
+        this.notify(message.payload);
+    });
+    client.on('error', () => this.lost(client));
+    client.on('end', () => this.lost(client));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${this.log}`);
+      if (this.listener === client) this.notify(undefined);
+    } catch {
+      this.lost(client);
+    }
+  }
+
+  /** The listening connection failed: drop it and, while someone watches, listen again. */
+  private lost(client: pg.Client): void {
+    if (this.listener !== client) return;
+    this.listener = null;
+    void client.end().catch(() => {});
+    if (this.closed || this.watchers.size === 0) return;
+    this.relisten = setTimeout(() => {
+      this.relisten = null;
+      if (!this.closed && this.watchers.size > 0 && this.listener === null) void this.listen();
+    }, RELISTEN_DELAY_MS);
+    this.relisten.unref();
+  }
+
+  private async unlisten(): Promise<void> {
+    if (this.relisten !== null) clearTimeout(this.relisten);
+    this.relisten = null;
+    const client = this.listener;
+    this.listener = null;
+    if (client !== null) await client.end().catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.watchers.clear();
+    await this.unlisten();
+    await this.pool.end();
+  }
+
+  async destroy(): Promise<void> {
+    await this.query(`DROP TABLE IF EXISTS ${this.blobs}, ${this.log}`);
+    await this.close();
+  }
+}
+
+async function create(options: StoreOptions): Promise<Store> {
+  const cfg = pgConfig(options);
+  const pool = newPool(cfg);
+  try {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`CREATE TABLE ${quote(cfg.table)} (key text PRIMARY KEY, val bytea)`);
+      await client.query(
+        `CREATE TABLE ${quote(`${cfg.table}_log`)} (branch text, seq bigint, val bytea, PRIMARY KEY (branch, seq))`,
+      );
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  } catch (err) {
+    await pool.end();
+    // 23505: a concurrent CREATE TABLE of the same name won the race in the catalog.
+    if (err instanceof pg.DatabaseError && (err.code === '42P07' || err.code === '23505'))
+      throw new DatahikeError(
+        'store/exists',
+        `A store already exists in PostgreSQL table ${cfg.table} at ${place(cfg)}: connect to it, or use another table.`,
+        errorData(cfg),
+      );
+    rethrow(cfg, err);
+  }
+  return new PostgresStore(cfg, pool);
+}
+
+async function open(options: StoreOptions): Promise<Store> {
+  const cfg = pgConfig(options);
+  const pool = newPool(cfg);
+  let found: boolean;
+  try {
+    found = await tableExists(pool, cfg.table);
+  } catch (err) {
+    await pool.end();
+    rethrow(cfg, err);
+  }
+  if (!found) {
+    await pool.end();
+    throw new DatahikeError(
+      'store/not-found',
+      `No store in PostgreSQL table ${cfg.table} at ${place(cfg)}: create the database first.`,
+      errorData(cfg),
+    );
+  }
+  return new PostgresStore(cfg, pool);
+}
+
+export const postgresBackend: Backend = {
+  async exists(options) {
+    const cfg = pgConfig(options);
+    return withClient(cfg, (client) => tableExists(client, cfg.table));
+  },
+  create,
+  open,
+  async destroy(options) {
+    const cfg = pgConfig(options);
+    await withClient(cfg, (client) =>
+      client.query(`DROP TABLE IF EXISTS ${quote(cfg.table)}, ${quote(`${cfg.table}_log`)}`),
+    );
+  },
+};

@@ -1,0 +1,147 @@
+/**
+ * Databases on the file store, end to end: what is committed survives reconnecting,
+ * through the log alone and after index flushes, read lazily through a small cache.
+ */
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as d from '../../src/index.js';
+import { PERSON_SCHEMA } from '../core/helpers.js';
+
+const root = mkdtempSync(join(tmpdir(), 'dh-durable-'));
+let n = 0;
+
+function fileConfig(extra: Record<string, unknown> = {}) {
+  return { store: { backend: ':file', path: join(root, `db-${++n}`) }, ...extra };
+}
+
+afterAll(async () => {
+  // Connections left open by a failing test must not keep the process alive.
+});
+
+async function reopen(cfg: Record<string, unknown>, conn: d.Connection): Promise<d.Connection> {
+  await d.release(conn, true);
+  return d.connect(cfg);
+}
+
+const names = (db: d.DbView) =>
+  d.q('[:find [?n ...] :where [_ :person/name ?n]]', db) as Promise<string[]>;
+
+describe('the file store', () => {
+  it('keeps committed transactions across connections', async () => {
+    const cfg = fileConfig();
+    await d.createDatabase(cfg);
+    expect(await d.databaseExists(cfg)).toBe(true);
+    let conn = await d.connect(cfg);
+    await d.transact(conn, PERSON_SCHEMA);
+    await d.transact(conn, [{ 'person/name': 'Ada', 'person/age': 36 }]);
+    const report = await d.transact(conn, [{ 'person/name': 'Grace', 'person/age': 45 }]);
+    conn = await reopen(cfg, conn);
+    const db = await d.db(conn);
+    expect((await names(db)).sort()).toEqual(['Ada', 'Grace']);
+    expect(db.maxTx).toBe(report['db-after'].maxTx);
+    expect(await d.commitId(db)).toEqual(await d.commitId(report['db-after']));
+    await d.release(conn);
+    await d.deleteDatabase(cfg);
+    expect(await d.databaseExists(cfg)).toBe(false);
+  });
+
+  it('refuses to create twice and to connect to nothing', async () => {
+    const cfg = fileConfig();
+    await expect(d.connect(cfg)).rejects.toMatchObject({ code: 'database/not-found' });
+    await d.createDatabase(cfg);
+    await expect(d.createDatabase(cfg)).rejects.toMatchObject({ code: 'store/exists' });
+    await d.deleteDatabase(cfg);
+  });
+
+  it('flushes index nodes and reads them back lazily through a small cache', async () => {
+    const cfg = fileConfig({ 'flush-threshold': 200, 'store-cache-size': 8 });
+    await d.createDatabase(cfg);
+    let conn = await d.connect(cfg);
+    await d.transact(conn, PERSON_SCHEMA);
+    for (let i = 0; i < 40; i++)
+      await d.transact(
+        conn,
+        Array.from({ length: 25 }, (_, j) => ({
+          'person/name': `p${i * 25 + j}`,
+          'person/age': (i * 25 + j) % 90,
+        })),
+      );
+    await conn.flush();
+    await (conn.branch as unknown as { settle(): Promise<void> }).settle();
+    const blobs = readdirSync(join(cfg.store.path, 'blobs'));
+    expect(blobs.some((b) => b.startsWith('roots-'))).toBe(true);
+    expect(blobs.length).toBeGreaterThan(10);
+    await d.transact(conn, [{ 'person/name': 'after-flush', 'person/age': 1 }]);
+    conn = await reopen(cfg, conn);
+    const db = await d.db(conn);
+    expect((await names(db)).length).toBe(1001);
+    expect(await d.q('[:find ?a . :where [?e :person/name "p777"] [?e :person/age ?a]]', db)).toBe(
+      777 % 90,
+    );
+    expect(
+      await d.q('[:find ?a . :where [?e :person/name "after-flush"] [?e :person/age ?a]]', db),
+    ).toBe(1);
+    expect((await d.datoms(db, ':aevt', ':person/name')).length).toBe(1001);
+    await d.release(conn);
+  });
+
+  it('keeps history and schema changes across a reconnect', async () => {
+    const cfg = fileConfig({ 'flush-threshold': 5 });
+    await d.createDatabase(cfg);
+    let conn = await d.connect(cfg);
+    await d.transact(conn, PERSON_SCHEMA);
+    const r1 = await d.transact(conn, [{ 'db/id': -1, 'person/name': 'Ada', 'person/age': 36 }]);
+    const ada = r1.tempids['-1'] as number;
+    await d.transact(conn, [[':db/add', ada, ':person/age', 37]]);
+    await d.transact(conn, [
+      {
+        'db/ident': ':person/nick',
+        'db/valueType': ':db.type/string',
+        'db/cardinality': ':db.cardinality/one',
+      },
+    ]);
+    await d.transact(conn, [[':db/add', ada, ':person/nick', 'countess']]);
+    conn = await reopen(cfg, conn);
+    const db = await d.db(conn);
+    expect(await d.pull(db, '[:person/age :person/nick]', ada)).toEqual({
+      'person/age': 37,
+      'person/nick': 'countess',
+    });
+    const then = await d.asOf(db, r1['db-after'].maxTx);
+    expect(await d.pull(then, '[:person/age]', ada)).toEqual({ 'person/age': 36 });
+    const ages = await d.q(
+      '[:find ?a ?added :in $ ?e :where [?e :person/age ?a _ ?added]]',
+      await d.history(db),
+      ada,
+    );
+    expect(ages).toEqual(
+      expect.arrayContaining([
+        [36, true],
+        [36, false],
+        [37, true],
+      ]),
+    );
+    await d.release(conn);
+  });
+
+  it('reports a corrupt blob with its key', async () => {
+    const cfg = fileConfig({ 'flush-threshold': 1 });
+    await d.createDatabase(cfg);
+    const conn = await d.connect(cfg);
+    await d.transact(conn, PERSON_SCHEMA);
+    await d.transact(conn, [{ 'person/name': 'Ada' }]);
+    await (conn.branch as unknown as { settle(): Promise<void> }).settle();
+    // The next commit names the flushed roots as its base.
+    await d.transact(conn, [{ 'person/name': 'Grace' }]);
+    await d.release(conn, true);
+    const dir = join(cfg.store.path, 'blobs');
+    const roots = readdirSync(dir).filter((b) => b.startsWith('roots-'));
+    expect(roots.length).toBeGreaterThan(0);
+    for (const r of roots) writeFileSync(join(dir, r), 'garbage');
+    const err = await d.connect(cfg).catch((e) => e);
+    expect(err).toMatchObject({ code: 'store/corrupt' });
+    expect(String(err.message)).toContain('roots-');
+  });
+});
