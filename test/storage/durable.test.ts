@@ -5,9 +5,10 @@
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as d from '../../src/index.js';
 import { PERSON_SCHEMA } from '../core/helpers.js';
+import { PG, pgAvailable } from './servers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dh-durable-'));
 let n = 0;
@@ -16,10 +17,6 @@ function fileConfig(extra: Record<string, unknown> = {}) {
   return { store: { backend: ':file', path: join(root, `db-${++n}`) }, ...extra };
 }
 
-afterAll(async () => {
-  // Connections left open by a failing test must not keep the process alive.
-});
-
 async function reopen(cfg: Record<string, unknown>, conn: d.Connection): Promise<d.Connection> {
   await d.release(conn, true);
   return d.connect(cfg);
@@ -27,6 +24,53 @@ async function reopen(cfg: Record<string, unknown>, conn: d.Connection): Promise
 
 const names = (db: d.DbView) =>
   d.q('[:find [?n ...] :where [_ :person/name ?n]]', db) as Promise<string[]>;
+
+const withPg = await pgAvailable();
+
+/** A fresh store config per backend. */
+const BACKENDS: [string, () => Record<string, unknown>, boolean][] = [
+  ['file', () => ({ backend: ':file', path: join(root, `db-${++n}`) }), true],
+  ['sqlite', () => ({ backend: ':sqlite', path: join(root, `db-${++n}.sqlite`) }), true],
+  ['postgresql', () => ({ backend: ':pg', ...PG, table: `dh_db_${process.pid}_${++n}` }), withPg],
+];
+
+describe.each(BACKENDS)('a database on the %s store', (_, store, enabled) => {
+  it.runIf(enabled)(
+    'keeps transactions, flushed or not, and history across connections',
+    async () => {
+      const cfg = { store: store(), 'flush-threshold': 100, 'store-cache-size': 16 };
+      await d.createDatabase(cfg);
+      let conn = await d.connect(cfg);
+      try {
+        await d.transact(conn, PERSON_SCHEMA);
+        const first = await d.transact(conn, [
+          { 'db/id': -1, 'person/name': 'Ada', 'person/age': 36 },
+        ]);
+        const ada = first.tempids['-1'] as number;
+        for (let i = 0; i < 12; i++)
+          await d.transact(
+            conn,
+            Array.from({ length: 10 }, (_, j) => ({
+              'person/name': `p${i * 10 + j}`,
+              'person/age': j,
+            })),
+          );
+        await d.transact(conn, [[':db/add', ada, ':person/age', 37]]);
+        conn = await reopen(cfg, conn);
+        const db = await d.db(conn);
+        expect((await names(db)).length).toBe(121);
+        expect(await d.pull(db, '[:person/age]', ada)).toEqual({ 'person/age': 37 });
+        const then = await d.asOf(db, first['db-after'].maxTx);
+        expect(await d.pull(then, '[:person/age]', ada)).toEqual({ 'person/age': 36 });
+        expect(await d.parentCommitIds(db)).toHaveLength(1);
+      } finally {
+        await d.release(conn, true);
+        await d.deleteDatabase(cfg);
+      }
+      expect(await d.databaseExists(cfg)).toBe(false);
+    },
+  );
+});
 
 describe('the file store', () => {
   it('keeps committed transactions across connections', async () => {
