@@ -22,7 +22,7 @@ function median(xs: number[]): number {
 }
 
 /** Progress on the terminal: one line per benchmark, rewritten as samples finish. */
-function progress(text: string): void {
+export function progress(text: string): void {
   if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
 }
 

@@ -4,12 +4,14 @@
  */
 import { runMemoryBenchmark } from './memory.js';
 import { runQueryBenchmarks } from './query.js';
+import { runStorageBenchmarks } from './storage.js';
 import { runTransactBenchmarks } from './transact.js';
 
 const suites: Record<string, () => Promise<void>> = {
   transact: runTransactBenchmarks,
   memory: runMemoryBenchmark,
   query: runQueryBenchmarks,
+  storage: runStorageBenchmarks,
 };
 
 const chosen = process.argv.slice(2).filter((a) => a in suites);

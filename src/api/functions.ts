@@ -7,9 +7,11 @@
 import { readFileSync } from 'node:fs';
 import {
   Connection,
+  collectGarbage,
   configToData,
   connect as connectDb,
   createDatabase as createDb,
+  DurableBranch,
   databaseExists as dbExists,
   deleteDatabase as deleteDb,
   normaliseConfig,
@@ -555,6 +557,64 @@ export async function reverseSchema(database: DbView): Promise<Record<string, st
     string,
     string[]
   >;
+}
+
+/** The database as of one commit of the connection's branch (by commit id). */
+export async function commitAsDb(conn: Connection, id: unknown): Promise<Db> {
+  const c = asConn('commitAsDb', conn);
+  const str = id instanceof Uuid ? id.str : typeof id === 'string' ? id : undefined;
+  if (str === undefined)
+    argError('commitAsDb', `expected a commit id (a UUID), got ${printValue(id)}.`);
+  const found = await c.branch.commitDb(str);
+  if (found === null)
+    throw new DatahikeError('commit/not-found', `No commit ${str} on this branch.`, {
+      commitId: str,
+    });
+  return found;
+}
+
+/** The newest database of another branch of the connection's store. */
+export async function branchAsDb(conn: Connection, branch: unknown): Promise<Db> {
+  const c = asConn('branchAsDb', conn);
+  const b = toInternal(branch);
+  const name = isKeyword(b) ? b.fqn : typeof b === 'string' ? b.replace(/^:/, '') : undefined;
+  if (name === undefined)
+    argError('branchAsDb', `expected a branch keyword, got ${printValue(branch)}.`);
+  const found = await c.branch.branchDb(name);
+  if (found === null)
+    throw new DatahikeError('branch/not-found', `No branch :${name} in this store.`, {
+      branch: name,
+    });
+  return found;
+}
+
+/**
+ * Removes from a durable store the index nodes no kept commit reaches; commits made
+ * before `removeBefore` are dropped unless a later one needs them. Blobs are deleted only
+ * once they have been unreachable for the grace period (`opts.graceMs`, five minutes by
+ * default), so readers still using an older commit keep working. Shows progress on a
+ * terminal.
+ */
+export async function gcStorage(
+  conn: Connection,
+  removeBefore?: Date,
+  opts: { graceMs?: number } = {},
+): Promise<Record<string, unknown>> {
+  const c = asConn('gcStorage', conn);
+  if (removeBefore !== undefined && !(removeBefore instanceof Date))
+    argError('gcStorage', `removeBefore must be a Date, got ${printValue(removeBefore)}.`);
+  if (!(c.branch instanceof DurableBranch)) return { removed: 0, marked: 0, kept: 0 };
+  await c.flush();
+  await c.branch.settle();
+  const tty = process.stderr.isTTY === true;
+  const result = await collectGarbage(c.branch.store, {
+    removeBefore,
+    graceMs: opts.graceMs ?? 5 * 60_000,
+    keepRoots: c.branch.base.roots === null ? [] : [c.branch.base.roots],
+    progress: tty ? (m) => process.stderr.write(`\r\x1b[Kgc: ${m}`) : undefined,
+  });
+  if (tty) process.stderr.write('\r\x1b[K');
+  return { ...result };
 }
 
 /** The id of the commit a database value comes from (null for a value made by `dbWith`). */

@@ -17,8 +17,10 @@ import {
   type Base,
   type BranchState,
   commitRecord,
+  commitState,
   encodeCommit,
   flushBlobs,
+  openBranch,
   rebase,
   refreshBranch,
 } from './durable.js';
@@ -77,6 +79,14 @@ export class LiveBranch implements Branch {
   }
 
   async close(): Promise<void> {}
+
+  async commitDb(id: string): Promise<Db | null> {
+    return (this.store.get(id) as Db | undefined) ?? null;
+  }
+
+  async branchDb(name: string): Promise<Db | null> {
+    return (this.store.readRef(name) as LiveHead | undefined)?.db ?? null;
+  }
 }
 
 export interface DurableOptions {
@@ -104,6 +114,11 @@ export class DurableBranch implements Branch {
 
   get seq(): number {
     return this.state.seq;
+  }
+
+  /** The roots the next commit will name as its base. */
+  get base(): Base {
+    return this.state.base;
   }
 
   withNodes<T>(fn: () => T): Promise<T> {
@@ -182,6 +197,14 @@ export class DurableBranch implements Branch {
     if (next === null) return false;
     this.state = next;
     return true;
+  }
+
+  async commitDb(id: string): Promise<Db | null> {
+    return (await commitState(this.store, this.name, this.cache, id))?.db ?? null;
+  }
+
+  async branchDb(name: string): Promise<Db | null> {
+    return (await openBranch(this.store, name, this.cache))?.db ?? null;
   }
 
   watch(onChange: () => void): () => void {

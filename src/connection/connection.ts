@@ -33,6 +33,10 @@ export interface Branch {
   commit(reports: readonly TxReport[]): Promise<void>;
   /** Catches up with commits made elsewhere; true when the database changed. */
   refresh(): Promise<boolean>;
+  /** The database as of one of the branch's commits; null when there is no such commit. */
+  commitDb(id: string): Promise<Db | null>;
+  /** The head of another branch of the same store; null when there is none. */
+  branchDb(name: string): Promise<Db | null>;
   /** Calls back when another process may have committed; returns the stop function. */
   watch?(onChange: () => void): () => void;
   close(): Promise<void>;

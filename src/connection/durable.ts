@@ -207,6 +207,20 @@ export async function openBranch(
   return fromBase(store, branch, cache, head.base, last.seq, head);
 }
 
+/** The database as of one commit of a branch; null when the log holds no such commit. */
+export async function commitState(
+  store: Store,
+  branch: string,
+  cache: NodeCache<Datom>,
+  commitId: string,
+): Promise<BranchState | null> {
+  for (const r of await store.readLog(branch, 1)) {
+    const record = decodeCommit(r, branch);
+    if (record.id === commitId) return fromBase(store, branch, cache, record.base, r.seq, record);
+  }
+  return null;
+}
+
 async function fromBase(
   store: Store,
   branch: string,

@@ -1,3 +1,4 @@
+export { DurableBranch, LiveBranch } from './branches.js';
 export {
   configToData,
   connectionKey,
@@ -8,3 +9,4 @@ export {
 } from './config.js';
 export { type Branch, Connection, type Listener } from './connection.js';
 export { connect, createDatabase, databaseExists, deleteDatabase, release } from './databases.js';
+export { collectGarbage, type GcOptions, type GcResult } from './gc.js';

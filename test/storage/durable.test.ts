@@ -188,4 +188,37 @@ describe('the file store', () => {
     expect(err).toMatchObject({ code: 'store/corrupt' });
     expect(String(err.message)).toContain('roots-');
   });
+
+  it('reads any commit by id, and garbage collects what no kept commit reaches', async () => {
+    const cfg = fileConfig({ 'flush-threshold': 20 });
+    await d.createDatabase(cfg);
+    const conn = await d.connect(cfg);
+    try {
+      await d.transact(conn, PERSON_SCHEMA);
+      const early = await d.transact(conn, [{ 'person/name': 'Ada' }]);
+      const earlyId = await d.commitId(early['db-after']);
+      for (let i = 0; i < 30; i++) await d.transact(conn, [{ 'person/name': `p${i}` }]);
+      const old = await d.commitAsDb(conn, earlyId);
+      expect(await names(old)).toEqual(['Ada']);
+      await expect(
+        d.commitAsDb(conn, '00000000-0000-0000-0000-000000000000'),
+      ).rejects.toMatchObject({ code: 'commit/not-found' });
+      expect(await names(await d.branchAsDb(conn, ':db'))).toHaveLength(31);
+      const blobs = () => readdirSync(join(cfg.store.path, 'blobs')).length;
+      const before = blobs();
+      // The first collection only marks; with no grace period the next one deletes.
+      const marked = await d.gcStorage(conn, undefined, { graceMs: 60_000 });
+      expect(marked.removed).toBe(0);
+      expect(blobs()).toBe(before);
+      const swept = await d.gcStorage(conn, undefined, { graceMs: 0 });
+      expect(swept.removed as number).toBeGreaterThan(0);
+      expect(blobs()).toBeLessThan(before);
+      await d.transact(conn, [{ 'person/name': 'after-gc' }]);
+    } finally {
+      await d.release(conn, true);
+    }
+    const again = await d.connect(cfg);
+    expect((await names(await d.db(again))).length).toBe(32);
+    await d.release(again);
+  });
 });

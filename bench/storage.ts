@@ -1,0 +1,452 @@
+/**
+ * Durable storage: small transactions per second with fsync on (one client awaiting each
+ * transaction, and many clients on one connection, which group commit batches), on the
+ * file store, PostgreSQL and SQLite; the bytes a small transaction writes; a bulk import
+ * of 1M datoms; and opening that database in a fresh process (bench/open-reader.ts).
+ * Absolute numbers against the targets: there is no peer to compare with here.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as d from '../src/index.js';
+import { progress } from './harness.js';
+import { people } from './people.js';
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const SEQUENTIAL_TX = env('BENCH_STORAGE_SEQUENTIAL', 2000);
+const CONCURRENT_TX = env('BENCH_STORAGE_CONCURRENT', 10000);
+const CLIENTS = env('BENCH_STORAGE_CLIENTS', 32);
+const WARMUP_TX = 200;
+const BULK_ENTITIES = env('BENCH_STORAGE_ENTITIES', 200000);
+const BULK_TX_DATOMS = env('BENCH_STORAGE_TX_DATOMS', 10000);
+const CACHE_SIZE = env('BENCH_STORAGE_CACHE', 10000);
+const POINT_QUERIES = env('BENCH_STORAGE_QUERIES', 300);
+const OPEN_RUNS = 3;
+
+const TARGET_SEQUENTIAL = 1000;
+const TARGET_CONCURRENT = 10000;
+const TARGET_OPEN_MS = 50;
+
+const PG = {
+  backend: ':pg',
+  host: process.env.BENCH_PG_HOST ?? '127.0.0.1',
+  port: env('BENCH_PG_PORT', 5432),
+  dbname: process.env.BENCH_PG_DB ?? 'test',
+  user: process.env.BENCH_PG_USER ?? 'postgres',
+  table: `bench_storage_${process.pid}`,
+};
+
+const ITEM_SCHEMA = [
+  {
+    'db/ident': ':item/id',
+    'db/valueType': ':db.type/long',
+    'db/cardinality': ':db.cardinality/one',
+    'db/unique': ':db.unique/identity',
+  },
+  {
+    'db/ident': ':item/name',
+    'db/valueType': ':db.type/string',
+    'db/cardinality': ':db.cardinality/one',
+  },
+  {
+    'db/ident': ':item/value',
+    'db/valueType': ':db.type/long',
+    'db/cardinality': ':db.cardinality/one',
+  },
+];
+
+const PERSON_SCHEMA = [
+  {
+    'db/ident': ':person/id',
+    'db/valueType': ':db.type/long',
+    'db/cardinality': ':db.cardinality/one',
+    'db/unique': ':db.unique/identity',
+  },
+  ...(
+    [
+      ['name', 'string'],
+      ['last-name', 'string'],
+      ['age', 'long'],
+      ['salary', 'long'],
+    ] as const
+  ).map(([a, t]) => ({
+    'db/ident': `:person/${a}`,
+    'db/valueType': `:db.type/${t}`,
+    'db/cardinality': ':db.cardinality/one',
+  })),
+];
+
+interface Row {
+  name: string;
+  value: string;
+  target: string;
+}
+
+type Config = Record<string, unknown>;
+
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+/** Total size of the files under the given folders (missing ones count 0). */
+async function folderBytes(...dirs: string[]): Promise<number> {
+  let total = 0;
+  for (const dir of dirs) {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) total += await folderBytes(p);
+      else if (e.isFile()) total += (await fs.stat(p).catch(() => ({ size: 0 }))).size;
+    }
+  }
+  return total;
+}
+
+/** The durable branch behind a connection (internal: to wait for flushes, count appends). */
+interface BranchInternals {
+  store?: { append: (...args: never[]) => Promise<boolean> };
+  settle?: () => Promise<void>;
+}
+
+function internals(conn: d.Connection): BranchInternals {
+  return (conn as unknown as { branch: BranchInternals }).branch;
+}
+
+/** Counts the store appends of a connection (one per group commit). */
+function countAppends(conn: d.Connection): () => number {
+  const store = internals(conn).store;
+  if (store === undefined) return () => Number.NaN;
+  let n = 0;
+  const append = store.append.bind(store);
+  store.append = (...args) => {
+    n++;
+    return append(...args);
+  };
+  return () => n;
+}
+
+/** Waits for queued transactions and for a background index flush. */
+async function settle(conn: d.Connection): Promise<void> {
+  await conn.flush();
+  await internals(conn).settle?.();
+}
+
+const item = (i: number) => [{ 'item/id': i, 'item/name': `item-${i}`, 'item/value': i * 7 }];
+
+interface Throughput {
+  sequential: number;
+  concurrent: number;
+  /** Transactions per store append in the concurrent run. */
+  groupSize: number;
+  logBytesPerTx?: number;
+  blobBytesPerTx?: number;
+}
+
+/** Single-entity transactions per second, one client then CLIENTS clients, on one database. */
+async function throughput(label: string, cfg: Config, dir?: string): Promise<Throughput> {
+  await d.createDatabase(cfg);
+  const conn = await d.connect(cfg);
+  try {
+    await d.transact(conn, ITEM_SCHEMA);
+    let next = 1;
+    for (let i = 0; i < WARMUP_TX; i++) await d.transact(conn, item(next++));
+    await settle(conn);
+    const size = () =>
+      dir === undefined
+        ? Promise.resolve({ log: 0, blobs: 0 })
+        : Promise.all([folderBytes(join(dir, 'log')), folderBytes(join(dir, 'blobs'))]).then(
+            ([log, blobs]) => ({ log, blobs }),
+          );
+    const before = await size();
+
+    let t0 = performance.now();
+    for (let i = 0; i < SEQUENTIAL_TX; i++) {
+      if (i % 100 === 0)
+        progress(
+          `${label} 1 client: ${i}/${SEQUENTIAL_TX} tx, ${fmt((i * 1000) / (performance.now() - t0 || 1))} tx/s`,
+        );
+      await d.transact(conn, item(next++));
+    }
+    const sequential = (SEQUENTIAL_TX * 1000) / (performance.now() - t0);
+
+    const appends = countAppends(conn);
+    let done = 0;
+    t0 = performance.now();
+    const client = async () => {
+      while (done < CONCURRENT_TX) {
+        done++;
+        await d.transact(conn, item(next++));
+      }
+    };
+    const ticker = setInterval(
+      () =>
+        progress(
+          `${label} ${CLIENTS} clients: ${done}/${CONCURRENT_TX} tx, ${fmt((done * 1000) / (performance.now() - t0))} tx/s`,
+        ),
+      100,
+    );
+    try {
+      await Promise.all(Array.from({ length: CLIENTS }, client));
+    } finally {
+      clearInterval(ticker);
+    }
+    const concurrent = (CONCURRENT_TX * 1000) / (performance.now() - t0);
+    const groupSize = CONCURRENT_TX / appends();
+    progress('');
+
+    await settle(conn);
+    const after = await size();
+    const txs = SEQUENTIAL_TX + CONCURRENT_TX;
+    const out: Throughput = { sequential, concurrent, groupSize };
+    if (dir !== undefined) {
+      out.logBytesPerTx = (after.log - before.log) / txs;
+      out.blobBytesPerTx = (after.blobs - before.blobs) / txs;
+    }
+    return out;
+  } finally {
+    await d.release(conn, true);
+  }
+}
+
+function throughputRows(label: string, t: Throughput): Row[] {
+  const rows: Row[] = [
+    {
+      name: `${label}: 1 client, ${SEQUENTIAL_TX} tx`,
+      value: `${fmt(t.sequential)} tx/s`,
+      target: `${fmt(TARGET_SEQUENTIAL)} tx/s`,
+    },
+    {
+      name: `${label}: ${CLIENTS} clients, ${CONCURRENT_TX} tx`,
+      value: `${fmt(t.concurrent)} tx/s`,
+      target: `${fmt(TARGET_CONCURRENT)} tx/s`,
+    },
+    {
+      name: `${label}: tx per group commit (${CLIENTS} clients)`,
+      value: fmt(t.groupSize, 1),
+      target: '',
+    },
+  ];
+  if (t.logBytesPerTx !== undefined && t.blobBytesPerTx !== undefined)
+    rows.push({
+      name: `${label}: bytes written per tx (log + blobs)`,
+      value: `${fmt(t.logBytesPerTx + t.blobBytesPerTx)} B (${fmt(t.logBytesPerTx)} + ${fmt(t.blobBytesPerTx)})`,
+      target: '',
+    });
+  return rows;
+}
+
+/** Imports BULK_ENTITIES people × 5 attributes, BULK_TX_DATOMS datoms per transaction. */
+async function bulkImport(cfg: Config, dir: string): Promise<Row[]> {
+  const ps = people(BULK_ENTITIES, 7);
+  const perTx = Math.max(1, Math.floor(BULK_TX_DATOMS / 5));
+  await d.createDatabase(cfg);
+  const conn = await d.connect(cfg);
+  try {
+    await d.transact(conn, PERSON_SCHEMA);
+    const total = ps.length * 5;
+    const t0 = performance.now();
+    for (let i = 0; i < ps.length; i += perTx) {
+      const done = i * 5;
+      const width = 30;
+      const filled = Math.round((done / total) * width);
+      const secs = (performance.now() - t0) / 1000;
+      progress(
+        `bulk import [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${fmt(done)}/${fmt(total)} datoms, ${fmt(done / (secs || 1))} datoms/s`,
+      );
+      await d.transact(
+        conn,
+        ps.slice(i, i + perTx).map((p) => ({
+          'person/id': p.id,
+          'person/name': p.name,
+          'person/last-name': p.lastName,
+          'person/age': p.age,
+          'person/salary': p.salary,
+        })),
+      );
+    }
+    const importMs = performance.now() - t0;
+    progress('bulk import: waiting for the last index flush');
+    await settle(conn);
+    const settledMs = performance.now() - t0;
+    progress('');
+    const bytes = await folderBytes(join(dir, 'log'), join(dir, 'blobs'));
+    return [
+      {
+        name: `bulk import: ${fmt(total)} datoms, ${fmt(perTx * 5)} per tx`,
+        value: `${fmt((total * 1000) / importMs)} datoms/s (${fmt(importMs / 1000, 1)} s)`,
+        target: '',
+      },
+      {
+        name: 'bulk import: until the index flush settled',
+        value: `${fmt(settledMs / 1000, 1)} s`,
+        target: '',
+      },
+      {
+        name: 'bulk import: store size (log + blobs)',
+        value: `${fmt(bytes / 2 ** 20, 1)} MiB (${fmt(bytes / total, 1)} B/datom)`,
+        target: '',
+      },
+    ];
+  } finally {
+    await d.release(conn, true);
+  }
+}
+
+interface OpenResult {
+  importMs: number;
+  connectMs: number;
+  firstQueryMs: number;
+  openToAnswerMs: number;
+  found: boolean;
+  rssBaseline: number;
+  rssAfterFirst: number;
+  rssAfterMany: number;
+  queries: number;
+  queryMeanMs: number;
+  cacheSize: number;
+}
+
+/** Opens the database in a fresh node process (bench/open-reader.ts); its JSON answer. */
+function openInChild(path: string, cacheSize: number): Promise<OpenResult> {
+  const script = fileURLToPath(new URL('./open-reader.js', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [script, path, String(cacheSize), String(POINT_QUERIES), String(BULK_ENTITIES)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout.on('data', (b) => {
+      out += b;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`open-reader exited with ${code}: ${out}`));
+      else
+        try {
+          resolve(JSON.parse(out) as OpenResult);
+        } catch (err) {
+          reject(err);
+        }
+    });
+  });
+}
+
+async function openRows(path: string, cacheSize: number): Promise<Row[]> {
+  const runs: OpenResult[] = [];
+  for (let i = 0; i < OPEN_RUNS; i++) {
+    progress(`open in a fresh process (cache ${cacheSize}): run ${i + 1}/${OPEN_RUNS}`);
+    runs.push(await openInChild(path, cacheSize));
+  }
+  progress('');
+  if (runs.some((r) => !r.found)) throw new Error('open-reader did not find the entity');
+  const r = [...runs].sort((a, b) => a.openToAnswerMs - b.openToAnswerMs)[
+    Math.floor(runs.length / 2)
+  ]!;
+  const mib = (b: number) => `${fmt(b / 2 ** 20, 1)} MiB`;
+  const label = `open (store-cache-size ${cacheSize})`;
+  return [
+    {
+      name: `${label}: connect → point query answer`,
+      value: `${fmt(r.openToAnswerMs, 1)} ms (connect ${fmt(r.connectMs, 1)} + query ${fmt(r.firstQueryMs, 1)})`,
+      target: `< ${TARGET_OPEN_MS} ms`,
+    },
+    {
+      name: `${label}: rss after the first answer`,
+      value: `${mib(r.rssAfterFirst)} (${mib(r.rssBaseline)} before connect)`,
+      target: '',
+    },
+    {
+      name: `${label}: rss after ${r.queries} random point queries`,
+      value: `${mib(r.rssAfterMany)} (${fmt(r.queryMeanMs, 2)} ms per query)`,
+      target: '',
+    },
+  ];
+}
+
+/** The in-memory store on the same single-entity transactions, for reference. */
+async function memoryReference(): Promise<Row> {
+  const cfg = { store: { backend: ':memory', id: `bench-storage-${process.pid}` } };
+  await d.createDatabase(cfg);
+  const conn = await d.connect(cfg);
+  try {
+    await d.transact(conn, ITEM_SCHEMA);
+    for (let i = 0; i < WARMUP_TX; i++) await d.transact(conn, item(-1 - i));
+    const t0 = performance.now();
+    for (let i = 0; i < SEQUENTIAL_TX; i++) await d.transact(conn, item(i + 1));
+    const rate = (SEQUENTIAL_TX * 1000) / (performance.now() - t0);
+    return {
+      name: `memory (reference): 1 client, ${SEQUENTIAL_TX} tx`,
+      value: `${fmt(rate)} tx/s`,
+      target: '',
+    };
+  } finally {
+    await d.deleteDatabase(cfg);
+  }
+}
+
+function printTable(rows: Row[]): void {
+  const w = Math.max(...rows.map((r) => r.name.length), 10);
+  const v = Math.max(...rows.map((r) => r.value.length), 6);
+  console.log(`${'benchmark'.padEnd(w)}  ${'result'.padEnd(v)}  target`);
+  for (const r of rows) console.log(`${r.name.padEnd(w)}  ${r.value.padEnd(v)}  ${r.target}`);
+}
+
+export async function runStorageBenchmarks(): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'dh-bench-storage-'));
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  const pgCfg = { store: PG };
+  let pgCreated = false;
+  try {
+    rows.push(await memoryReference());
+
+    const fileDir = join(root, 'tx');
+    rows.push(
+      ...throughputRows(
+        'file',
+        await throughput('file', { store: { backend: ':file', path: fileDir } }, fileDir),
+      ),
+    );
+
+    try {
+      pgCreated = true;
+      rows.push(...throughputRows('postgresql', await throughput('postgresql', pgCfg)));
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code !== 'store/unavailable') throw err;
+      notes.push(
+        `PostgreSQL skipped: ${PG.host}:${PG.port}/${PG.dbname} unreachable (${(err as Error).message.split('\n')[0]})`,
+      );
+    }
+
+    rows.push(
+      ...throughputRows(
+        'sqlite',
+        await throughput('sqlite', {
+          store: { backend: ':sqlite', path: join(root, 'tx.sqlite') },
+        }),
+      ),
+    );
+
+    const bulkDir = join(root, 'bulk');
+    rows.push(...(await bulkImport({ store: { backend: ':file', path: bulkDir } }, bulkDir)));
+    rows.push(...(await openRows(bulkDir, CACHE_SIZE)));
+    if (CACHE_SIZE !== 1000) rows.push(...(await openRows(bulkDir, 1000)));
+  } finally {
+    progress('');
+    if (pgCreated) await d.deleteDatabase(pgCfg).catch(() => undefined);
+    rmSync(root, { recursive: true, force: true });
+  }
+  console.log(
+    `\nDurable storage (fsync on; one connection; single-entity tx = 3 datoms + tx instant; files in ${tmpdir()})`,
+  );
+  printTable(rows);
+  for (const n of notes) console.log(n);
+}
