@@ -8,6 +8,7 @@
 import type { Db } from '../db/index.js';
 import { type NodeCache, withLoadedNodes } from '../index/btree-api.js';
 import type { Datom } from '../index/datom.js';
+import { unpackDatoms } from '../storage/codec.js';
 import type { MemoryStore } from '../storage/memory.js';
 import type { Store } from '../storage/store.js';
 import type { TxReport } from '../tx/index.js';
@@ -18,6 +19,7 @@ import {
   type BranchState,
   commitRecord,
   commitState,
+  decodeCommit,
   encodeCommit,
   flushBlobs,
   openBranch,
@@ -92,6 +94,8 @@ export class LiveBranch implements Branch {
 export interface DurableOptions {
   /** Flush index nodes once this many datoms were committed since the last flush. */
   readonly flushThreshold: number;
+  /** How often to look for other processes' commits when the store cannot notify. */
+  readonly pollMs?: number;
 }
 
 export class DurableBranch implements Branch {
@@ -207,8 +211,33 @@ export class DurableBranch implements Branch {
     return (await openBranch(this.store, name, this.cache))?.db ?? null;
   }
 
+  /**
+   * Catches up with commits made elsewhere and returns them as reports (their tx-data
+   * read from the log; each report's dbAfter is the newest database).
+   */
+  async refreshReports(): Promise<TxReport[]> {
+    const before = this.state;
+    if (!(await this.refresh())) return [];
+    const after = this.state.db;
+    const records = await this.store.readLog(this.name, before.seq + 1, this.state.seq);
+    return records.map((r) => {
+      const c = decodeCommit(r, this.name);
+      return {
+        dbBefore: before.db,
+        dbAfter: after,
+        txData: unpackDatoms(c.datoms),
+        tempids: new Map(),
+        txMeta: null,
+      };
+    });
+  }
+
+  /** Calls back when the log may have grown: the store's notification, else polling. */
   watch(onChange: () => void): () => void {
-    return this.store.watch?.(this.name, onChange) ?? (() => undefined);
+    if (this.store.watch !== undefined) return this.store.watch(this.name, onChange);
+    const timer = setInterval(onChange, this.opts.pollMs ?? 1000);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   async close(): Promise<void> {

@@ -39,6 +39,8 @@ export interface Branch {
   branchDb(name: string): Promise<Db | null>;
   /** Calls back when another process may have committed; returns the stop function. */
   watch?(onChange: () => void): () => void;
+  /** Catches up with other processes' commits, as reports. */
+  refreshReports?(): Promise<TxReport[]>;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,9 @@ export class Connection {
   private readonly queue: Pending[] = [];
   private writing: Promise<void> | null = null;
   private lastRefresh = 0;
+  private stopWatching: (() => void) | null = null;
+  private catchingUp = false;
+  private noticedAgain = false;
   /** How many `connect` calls share this connection. */
   refCount = 1;
 
@@ -180,16 +185,52 @@ export class Connection {
     }
   }
 
-  /** Calls `callback` with the report of every later transaction; returns the key to unlisten with. */
+  /**
+   * Calls `callback` with the report of every later transaction, this process's and (on
+   * a durable store) other processes'; returns the key to unlisten with.
+   */
   listen(callback: Listener, key?: unknown): unknown {
     this.ensureOpen();
     const k = key ?? `listener-${++listenerKeys}`;
     this.listeners.set(k, callback);
+    if (this.stopWatching === null && this.branch.watch !== undefined)
+      this.stopWatching = this.branch.watch(() => this.noticeRemote());
     return k;
   }
 
   unlisten(key: unknown): boolean {
-    return this.listeners.delete(key);
+    const removed = this.listeners.delete(key);
+    if (this.listeners.size === 0) this.stopWatch();
+    return removed;
+  }
+
+  private stopWatch(): void {
+    this.stopWatching?.();
+    this.stopWatching = null;
+  }
+
+  /** Another process may have committed: tell the listeners, one catch-up at a time. */
+  private noticeRemote(): void {
+    // While this connection writes, the commits are its own and it reports them itself.
+    if (this.released || this.writing !== null) return;
+    if (this.catchingUp) {
+      this.noticedAgain = true;
+      return;
+    }
+    const refresh = this.branch.refreshReports;
+    if (refresh === undefined) return;
+    this.catchingUp = true;
+    this.noticedAgain = false;
+    refresh
+      .call(this.branch)
+      .then((reports) => {
+        for (const r of reports) this.notify(r);
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        this.catchingUp = false;
+        if (this.noticedAgain) this.noticeRemote();
+      });
   }
 
   /** Waits until every queued transaction has finished. */
@@ -201,6 +242,7 @@ export class Connection {
   async close(): Promise<void> {
     this.released = true;
     this.listeners.clear();
+    this.stopWatch();
     await this.flush().catch(() => undefined);
     await this.branch.close();
   }

@@ -18,7 +18,13 @@
  * O_EXCL holding the owner's pid; a lock whose owner has died is taken over.
  */
 
-import { constants, type Dirent, promises as fs } from 'node:fs';
+import {
+  constants,
+  type Dirent,
+  type FSWatcher,
+  promises as fs,
+  watch as watchFolder,
+} from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -152,6 +158,7 @@ class FileStore implements Store {
   private readonly blobDir: string;
   private readonly logDir: string;
   private closed = false;
+  private readonly watchers = new Set<FSWatcher>();
   /** Where this handle's last append ended. */
   private tail: { branch: string; first: number; end: number; seq: number } | null = null;
 
@@ -385,12 +392,33 @@ class FileStore implements Store {
     return out;
   }
 
+  watch(branch: string, onChange: () => void): () => void {
+    const dir = this.branchDir(branch);
+    let watcher: FSWatcher | undefined;
+    try {
+      watcher = watchFolder(dir, { persistent: false }, () => onChange());
+      watcher.on('error', () => undefined);
+    } catch {
+      // No log folder yet (or no inotify): poll instead.
+      const timer = setInterval(onChange, 1000);
+      timer.unref();
+      return () => clearInterval(timer);
+    }
+    this.watchers.add(watcher);
+    return () => {
+      watcher.close();
+      this.watchers.delete(watcher);
+    };
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    for (const w of this.watchers) w.close();
+    this.watchers.clear();
   }
 
   async destroy(): Promise<void> {
-    this.closed = true;
+    await this.close();
     await fs.rm(this.path, { recursive: true, force: true });
   }
 }
