@@ -5,9 +5,10 @@
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import * as d from '../../src/index.js';
 import { PERSON_SCHEMA } from '../core/helpers.js';
+import { startS3Server } from './s3-server.js';
 import { PG, pgAvailable } from './servers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dh-durable-'));
@@ -26,12 +27,26 @@ const names = (db: d.DbView) =>
   d.q('[:find [?n ...] :where [_ :person/name ?n]]', db) as Promise<string[]>;
 
 const withPg = await pgAvailable();
+const s3 = await startS3Server();
+afterAll(() => s3.close());
 
 /** A fresh store config per backend. */
 const BACKENDS: [string, () => Record<string, unknown>, boolean][] = [
   ['file', () => ({ backend: ':file', path: join(root, `db-${++n}`) }), true],
   ['sqlite', () => ({ backend: ':sqlite', path: join(root, `db-${++n}.sqlite`) }), true],
   ['postgresql', () => ({ backend: ':pg', ...PG, table: `dh_db_${process.pid}_${++n}` }), withPg],
+  [
+    's3',
+    () => ({
+      backend: ':s3',
+      id: `db-${++n}`,
+      bucket: 'datahike-test',
+      endpoint: s3.endpoint,
+      'access-key': 'test',
+      secret: 'test',
+    }),
+    true,
+  ],
 ];
 
 describe.each(BACKENDS)('a database on the %s store', (_, store, enabled) => {
