@@ -64,9 +64,27 @@ export async function createDatabase(config: DatabaseConfig): Promise<DatabaseCo
     // Datahike always creates the database under :db, whatever :branch says.
     store.casRef('db', undefined, { db, config: stored } satisfies LiveHead);
   } else {
-    const store = await (await loadBackend(config.store.kind)).create(durableOptions(config));
+    const backend = await loadBackend(config.store.kind);
+    const options = durableOptions(config);
+    let store: Store;
     try {
-      await store.append('db', 0, [encodeCommit(creationRecord(stored, now))]);
+      store = await backend.create(options);
+    } catch (err) {
+      if (!(err instanceof DatahikeError && err.code === 'store/exists')) throw err;
+      // A store without a database in it is what a creation cut short leaves: finish it.
+      store = await backend.open(options);
+      if ((await store.lastRecord('db')) !== null) {
+        await store.close();
+        throw err;
+      }
+    }
+    try {
+      if (!(await store.append('db', 0, [encodeCommit(creationRecord(stored, now))])))
+        throw new DatahikeError(
+          'store/exists',
+          `Another process created a database in the ${store.label} at the same time.`,
+          { id: config.store.id },
+        );
     } finally {
       await store.close();
     }

@@ -106,6 +106,21 @@ describe('the file store', () => {
     expect(await d.databaseExists(cfg)).toBe(false);
   });
 
+  it('finishes a creation that was cut short', async () => {
+    const cfg = fileConfig();
+    const { fileBackend } = await import('../../src/storage/file.js');
+    // The store exists, but the crash came before the database's first record.
+    await (
+      await fileBackend.create({ backend: 'file', id: cfg.store.path, path: cfg.store.path })
+    ).close();
+    await expect(d.connect(cfg)).rejects.toMatchObject({ code: 'database/not-found' });
+    await d.createDatabase(cfg);
+    const conn = await d.connect(cfg);
+    await d.transact(conn, PERSON_SCHEMA);
+    await d.release(conn);
+    await d.deleteDatabase(cfg);
+  });
+
   it('refuses to create twice and to connect to nothing', async () => {
     const cfg = fileConfig();
     await expect(d.connect(cfg)).rejects.toMatchObject({ code: 'database/not-found' });
