@@ -181,6 +181,10 @@ export class DurableBranch implements Branch {
     const f = this.flushed;
     if (f === null) return;
     this.flushed = null;
+    // A refresh may have moved the state onto a newer base (another writer's flush) while
+    // this flush ran: the novelty no longer reaches back to the flush, and rebasing on it
+    // would drop the records in between. Such a flush is of no use any more.
+    if (f.base.seq < this.state.base.seq) return;
     this.state = await rebase(f.db, f.base, this.state, this.cache);
   }
 

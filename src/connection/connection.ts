@@ -126,6 +126,10 @@ export class Connection {
       while (this.queue.length > 0) {
         const group = this.queue.splice(0);
         await this.commitGroup(group);
+        // Let the callers just answered queue their next transactions before the next
+        // group is taken: otherwise they miss it, and concurrent callers split into two
+        // cohorts that commit alternately, each in half-size groups.
+        await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {
       this.writing = null;

@@ -660,7 +660,10 @@ export class SortedSet<K> extends SortedSetReader<K> {
     const store = this.ctx.store;
     if (store === undefined)
       throw new BTreeError('index/no-store', 'flush needs the store option to keep written nodes');
-    const root = this.root;
+    // A tree opened by address whose root was never read has nothing to write; reading the
+    // root here would throw NodeNotLoadedError when it is not in the cache.
+    if (this.rootNode === undefined) return this;
+    const root = this.rootNode;
     if (root.address !== undefined) return this;
     return new SortedSet(this.ctx, flushNode(root, write, store));
   }
