@@ -1,0 +1,370 @@
+/**
+ * The HTTP server: one route per remote-capable function of the API specification table
+ * (`/<name>` in Datahike's spelling), its arguments as one list in JSON with tagged
+ * literals, transit-json or EDN (`Content-Type`; the answer in the `Accept` format, else
+ * the request's), plus `/health`, `/ready`, `/metrics`, `/openapi.json` and `/docs`.
+ *
+ * Referentially transparent functions answer GET (arguments in the body, as Datahike's
+ * clients send them, or base64url-encoded in `?args=`), with `Cache-Control` and an ETag
+ * when `:cache` is set; every route answers POST.
+ */
+
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import cors from '@fastify/cors';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { API, type ApiEntry, internalApi } from '../api/index.js';
+import { Connection } from '../connection/index.js';
+import { Db } from '../db/index.js';
+import { parseEdn } from '../edn/index.js';
+import { DatahikeError, isDatahikeError, isKeyword, keyword, printValue } from '../values/index.js';
+import { DEFAULT_MEDIA_TYPE, formats, pickFormat, type WireFormat } from '../wire/index.js';
+import type { ServerConfig } from './config.js';
+import { fromFastify, statusOf } from './errors.js';
+import { ServerHandles } from './handles.js';
+import { retypeTxData } from './json-tx.js';
+import { Metrics } from './metrics.js';
+import { openApiDocument } from './openapi.js';
+
+/** The route path of an API entry: Datahike's name without a trailing `?` or `!`. */
+export function routePath(entry: ApiEntry): string {
+  return `/${entry.name.replace(/[?!]$/, '')}`;
+}
+
+const K = {
+  store: keyword('store'),
+  backend: keyword('backend'),
+  path: keyword('path'),
+  id: keyword('id'),
+  name: keyword('name'),
+  error: keyword('error'),
+  code: keyword('code'),
+  message: keyword('message'),
+  data: keyword('data'),
+};
+
+export interface Server {
+  readonly app: FastifyInstance;
+  readonly config: ServerConfig;
+  readonly handles: ServerHandles;
+  /** Stops accepting, finishes what is in flight, releases every connection. */
+  close(): Promise<void>;
+}
+
+function unauthorized(): DatahikeError {
+  return new DatahikeError(
+    'server/unauthorized',
+    'This server needs its token: send the header `token: <token>` or `Authorization: token <token>`.',
+    {},
+  );
+}
+
+/** Constant-time comparison of a presented token with the configured one. */
+function tokenMatches(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function presentedToken(req: FastifyRequest): string | undefined {
+  const direct = req.headers.token;
+  if (typeof direct === 'string') return direct;
+  const auth = req.headers.authorization;
+  if (typeof auth !== 'string') return undefined;
+  const m = /^(?:token|Token|Bearer)\s+(.+)$/.exec(auth);
+  return m?.[1];
+}
+
+/** A file-store config without a `:path` gets one under the server's data folder. */
+function withDataDir(arg: unknown, dataDir: string): unknown {
+  const cfg = typeof arg === 'string' ? parseEdn(arg) : arg;
+  if (!(cfg instanceof Map)) return arg;
+  const store = cfg.get(K.store);
+  if (!(store instanceof Map)) return cfg;
+  const backend = store.get(K.backend);
+  const isFile = (isKeyword(backend) ? backend.fqn : String(backend).replace(/^:/, '')) === 'file';
+  if (!isFile || store.has(K.path)) return cfg;
+  const id = store.get(K.id) ?? cfg.get(K.name);
+  if (id === undefined)
+    throw new DatahikeError(
+      'config/invalid',
+      'A :file store created through the server needs a :path or an :id (it then lives in the server data folder).',
+      {},
+    );
+  mkdirSync(dataDir, { recursive: true });
+  const text = typeof id === 'string' ? id : printValue(id);
+  const safe = text.replace(/[^A-Za-z0-9_.-]/g, '_');
+  return new Map([...cfg, [K.store, new Map([...store, [K.path, join(dataDir, safe)]])]]);
+}
+
+/** Decodes `?args=` (base64url of the encoded argument list). */
+function argsFromQuery(value: string, format: WireFormat): unknown {
+  let text: string;
+  try {
+    text = Buffer.from(value, 'base64url').toString('utf8');
+  } catch {
+    throw new DatahikeError('server/bad-request', '?args= must be base64url.', {});
+  }
+  return format.decode(text);
+}
+
+/** Functions whose second argument is tx-data. */
+const TX_ROUTES = new Set(['transact', 'loadEntities', 'withDb', 'dbWith']);
+
+/** The body of a request Fastify did not parse (a GET), up to the limit. */
+async function readBody(req: FastifyRequest, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req.raw) {
+    size += (chunk as Buffer).length;
+    if (size > limit)
+      throw new DatahikeError(
+        'server/body-too-large',
+        'The request body is larger than the server accepts (:body-limit).',
+        {},
+      );
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function createServer(config: ServerConfig): Promise<Server> {
+  const app = Fastify({
+    bodyLimit: config.bodyLimit,
+    logger: {
+      level: config.level,
+      redact: ['req.headers.authorization', 'req.headers.token'],
+    },
+    // Datahike's clients send GET requests with a body.
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  const handles = new ServerHandles();
+  const metrics = new Metrics();
+  let shuttingDown = false;
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  await app.register(cors, {
+    origin: (origin, cb) => {
+      if (origin === undefined) return cb(null, true);
+      const ok = config.allowOrigins.some((o) =>
+        typeof o === 'string' ? o === origin : o.test(origin),
+      );
+      cb(null, ok);
+    },
+    methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
+    allowedHeaders: ['content-type', 'accept', 'authorization', 'token', 'if-none-match'],
+    exposedHeaders: ['etag'],
+  });
+
+  const document = openApiDocument();
+  await app.register(swagger, { mode: 'static', specification: { document } } as never);
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.observe(req.routeOptions.url ?? 'unknown', reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  function send(
+    reply: FastifyReply,
+    format: WireFormat,
+    status: number,
+    value: unknown,
+  ): FastifyReply {
+    let body: string;
+    try {
+      body = format.encode(value, handles);
+    } catch (err) {
+      if (status >= 400)
+        body = JSON.stringify({ error: { code: 'server/unencodable', message: String(err) } });
+      else throw err;
+    }
+    return reply.code(status).type(format.mediaType).send(body);
+  }
+
+  function errorBody(err: DatahikeError): Map<unknown, unknown> {
+    let data: unknown = err.data;
+    try {
+      formats['application/json'].encode(data, handles);
+    } catch {
+      data = printValue(data);
+    }
+    return new Map([
+      [
+        K.error,
+        new Map<unknown, unknown>([
+          [K.code, err.code],
+          [K.message, err.message],
+          [K.data, data],
+        ]),
+      ],
+    ]);
+  }
+
+  function replyFormat(req: FastifyRequest): WireFormat {
+    const request = pickFormat(req.headers['content-type']) ?? formats[DEFAULT_MEDIA_TYPE];
+    return pickFormat(req.headers.accept) ?? request;
+  }
+
+  app.setErrorHandler((err, req, reply) => {
+    const e = isDatahikeError(err)
+      ? err
+      : (err as { code?: string }).code?.startsWith('FST_')
+        ? fromFastify(err as never)
+        : null;
+    if (e === null) {
+      req.log.error({ err }, 'internal error');
+      const internal = new DatahikeError(
+        'server/internal',
+        `Internal error: ${(err as Error).message}`,
+        {},
+      );
+      return send(reply, replyFormat(req), 500, errorBody(internal));
+    }
+    return send(reply, replyFormat(req), statusOf(e), errorBody(e));
+  });
+
+  app.setNotFoundHandler((req, reply) =>
+    send(
+      reply,
+      replyFormat(req),
+      404,
+      errorBody(new DatahikeError('server/not-found', `No route ${req.method} ${req.url}.`, {})),
+    ),
+  );
+
+  const authorise = async (req: FastifyRequest) => {
+    if (config.devMode || (req.url === '/metrics' && config.token === undefined)) return;
+    const given = presentedToken(req);
+    if (given === undefined || config.token === undefined || !tokenMatches(given, config.token))
+      throw unauthorized();
+  };
+
+  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/ready', async (_req, reply) =>
+    shuttingDown ? reply.code(503).send({ status: 'shutting down' }) : { status: 'ready' },
+  );
+  app.get('/metrics', { onRequest: [authorise] }, async (req, reply) => {
+    // With arguments it is the API's `metrics` of a database, as in Datahike.
+    const hasArgs =
+      (req.query as Record<string, unknown>).args !== undefined ||
+      (typeof req.body === 'string' && req.body.trim().length > 0);
+    if (hasArgs) return apiHandler(API.find((e) => e.jsName === 'metrics')!)(req, reply);
+    return reply.type('text/plain; version=0.0.4').send(metrics.text());
+  });
+  app.get('/openapi.json', async () => document);
+
+  const apiHandler = (entry: ApiEntry) => {
+    const fn = internalApi[entry.jsName] as (...args: unknown[]) => Promise<unknown>;
+    return async (req: FastifyRequest, reply: FastifyReply) => {
+      if (shuttingDown)
+        throw new DatahikeError('server/shutting-down', 'The server is shutting down.', {});
+      const contentType = req.headers['content-type'];
+      const inFormat = pickFormat(contentType);
+      if (
+        contentType !== undefined &&
+        inFormat === undefined &&
+        typeof req.body === 'string' &&
+        req.body.length > 0
+      )
+        throw new DatahikeError(
+          'server/unsupported-media-type',
+          `Content-Type ${contentType} is not one of ${Object.keys(formats).join(', ')}.`,
+          {},
+        );
+      const format = inFormat ?? formats[DEFAULT_MEDIA_TYPE];
+      const outFormat = pickFormat(req.headers.accept) ?? format;
+      const query = req.query as Record<string, string | undefined>;
+      // Fastify leaves a GET's body unread; Datahike's clients put the arguments there.
+      const text =
+        typeof req.body === 'string'
+          ? req.body
+          : req.method === 'GET'
+            ? await readBody(req, config.bodyLimit)
+            : '';
+      const raw =
+        typeof query.args === 'string'
+          ? argsFromQuery(query.args, format)
+          : text.trim().length > 0
+            ? format.decode(text, handles)
+            : [];
+      if (!Array.isArray(raw))
+        throw new DatahikeError(
+          'server/bad-request',
+          `The body must be the list of arguments (${entry.args.map((a) => `[${a.join(' ')}]`).join(' or ')}), got ${printValue(raw)}.`,
+          { route: entry.name },
+        );
+      let args = (await handles.resolve(raw)) as unknown[];
+      if (format.mediaType === 'application/json' && TX_ROUTES.has(entry.jsName)) {
+        const target = args[0];
+        const db =
+          target instanceof Connection ? target.db() : target instanceof Db ? target : null;
+        if (db !== null) args = [target, retypeTxData(db, args[1]), ...args.slice(2)];
+      }
+      if (
+        entry.jsName === 'createDatabase' ||
+        entry.jsName === 'connect' ||
+        entry.jsName === 'databaseExists' ||
+        entry.jsName === 'deleteDatabase'
+      )
+        args = [withDataDir(args[0] ?? new Map(), config.dataDir), ...args.slice(1)];
+      if ((entry.jsName === 'q' || entry.jsName === 'queryStats') && !(args[0] instanceof Map))
+        args = [
+          new Map<unknown, unknown>([
+            [keyword('query'), args[0]],
+            [keyword('args'), args.slice(1)],
+            [keyword('timeout'), config.timeoutMs],
+          ]),
+        ];
+      const result = await fn(...args);
+      if (result instanceof Connection) handles.remember(result);
+      if (entry.jsName === 'release' && args[0] instanceof Connection && args[0].isReleased)
+        handles.forget(args[0]);
+      if (entry.jsName === 'transact' || entry.jsName === 'loadEntities') metrics.commits++;
+      handles.own(result, args);
+      const body = outFormat.encode(result, handles);
+      if (
+        req.method === 'GET' &&
+        entry.referentiallyTransparent &&
+        config.cacheMaxAge !== undefined
+      ) {
+        const etag = `"${createHash('sha1').update(body).digest('base64url')}"`;
+        reply.header(
+          'cache-control',
+          `${config.token === undefined ? 'public, ' : ''}max-age=${config.cacheMaxAge}`,
+        );
+        reply.header('etag', etag);
+        if (req.headers['if-none-match'] === etag) {
+          metrics.notModified++;
+          return reply.code(304).send();
+        }
+      }
+      return reply.type(outFormat.mediaType).send(body);
+    };
+  };
+
+  for (const entry of API) {
+    if (!entry.remote) continue;
+    const path = routePath(entry);
+    // GET /metrics without arguments is the Prometheus endpoint (above).
+    const methods: ('GET' | 'POST')[] =
+      entry.referentiallyTransparent && path !== '/metrics' ? ['GET', 'POST'] : ['POST'];
+    app.route({ method: methods, url: path, onRequest: [authorise], handler: apiHandler(entry) });
+  }
+
+  return {
+    app,
+    config,
+    handles,
+    async close() {
+      shuttingDown = true;
+      await app.close();
+      for (const conn of handles.all())
+        await internalApi.release(conn, true).catch(() => undefined);
+    },
+  };
+}

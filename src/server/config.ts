@@ -1,0 +1,206 @@
+/**
+ * The server's configuration: an EDN file as Datahike writes it (`{:port 4444 :level :info
+ * :dev-mode false :token "…" :access-control-allow-origin ["http://localhost:8080"] :cache
+ * {:get {:max-age 3600}}}`) plus our keys, overridden by `DATAHIKE_*` environment
+ * variables. Every key is checked: an unknown key or a wrong type stops the start with a
+ * message that names it.
+ */
+
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEdn } from '../edn/index.js';
+import { DatahikeError, isKeyword, type Keyword, printValue } from '../values/index.js';
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+export interface ServerConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly level: LogLevel;
+  readonly devMode: boolean;
+  readonly token: string | undefined;
+  /** Allowed origins: exact strings, or regular expressions written `/…/` in the file. */
+  readonly allowOrigins: readonly (string | RegExp)[];
+  /** `Cache-Control: max-age` for cacheable GET answers; undefined: no caching headers. */
+  readonly cacheMaxAge: number | undefined;
+  /** Largest request body, in bytes. */
+  readonly bodyLimit: number;
+  /** Longest a request may run, in ms (a query's own `timeout` may be shorter). */
+  readonly timeoutMs: number;
+  /** Where file-store databases created without a `:path` go. */
+  readonly dataDir: string;
+}
+
+export const DEFAULTS: ServerConfig = {
+  port: 4444,
+  host: '127.0.0.1',
+  level: 'info',
+  devMode: true,
+  token: undefined,
+  allowOrigins: ['http://localhost', 'http://localhost:8080'],
+  cacheMaxAge: undefined,
+  bodyLimit: 10 * 1024 * 1024,
+  timeoutMs: 30_000,
+  dataDir: './data',
+};
+
+const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+function bad(message: string, data: Record<string, unknown> = {}): never {
+  throw new DatahikeError('server/config', message, data);
+}
+
+function name(k: unknown): string {
+  return isKeyword(k) ? k.fqn : typeof k === 'string' ? k.replace(/^:/, '') : printValue(k);
+}
+
+function int(key: string, v: unknown, min: number, max: number): number {
+  const n = typeof v === 'bigint' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max)
+    bad(`:${key} must be a whole number from ${min} to ${max}, got ${printValue(v)}.`, { key });
+  return n;
+}
+
+function bool(key: string, v: unknown): boolean {
+  if (typeof v === 'boolean') return v;
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  return bad(`:${key} must be true or false, got ${printValue(v)}.`, { key });
+}
+
+function str(key: string, v: unknown): string {
+  if (typeof v !== 'string' || v.length === 0)
+    bad(`:${key} must be a non-empty string, got ${printValue(v)}.`, { key });
+  return v;
+}
+
+function origin(v: unknown): string | RegExp {
+  if (typeof v !== 'string')
+    bad(`:access-control-allow-origin lists strings, got ${printValue(v)}.`);
+  const m = /^\/(.*)\/$/.exec(v);
+  if (m === null) return v;
+  try {
+    return new RegExp(`^(?:${m[1]})$`);
+  } catch (err) {
+    return bad(`:access-control-allow-origin has a bad pattern ${v}: ${(err as Error).message}`);
+  }
+}
+
+type Setter = (c: Mutable, v: unknown) => void;
+type Mutable = { -readonly [K in keyof ServerConfig]: ServerConfig[K] };
+
+const KEYS: Record<string, Setter> = {
+  port: (c, v) => {
+    c.port = int('port', v, 0, 65535);
+  },
+  host: (c, v) => {
+    c.host = str('host', v);
+  },
+  level: (c, v) => {
+    const l = name(v);
+    if (!LEVELS.includes(l as LogLevel))
+      bad(`:level must be one of ${LEVELS.map((x) => `:${x}`).join(' ')}, got ${printValue(v)}.`);
+    c.level = l as LogLevel;
+  },
+  'dev-mode': (c, v) => {
+    c.devMode = bool('dev-mode', v);
+  },
+  token: (c, v) => {
+    c.token = str('token', v);
+  },
+  'access-control-allow-origin': (c, v) => {
+    const list = typeof v === 'string' ? v.split(',').map((s) => s.trim()) : v;
+    if (!Array.isArray(list))
+      bad(`:access-control-allow-origin must be a vector of origins, got ${printValue(v)}.`);
+    c.allowOrigins = list.map(origin);
+  },
+  cache: (c, v) => {
+    const get = v instanceof Map ? (v as Map<unknown, unknown>).get(kw(v, 'get')) : undefined;
+    const maxAge = get instanceof Map ? get.get(kw(get, 'max-age')) : undefined;
+    if (maxAge === undefined)
+      bad(`:cache must look like {:get {:max-age 3600}}, got ${printValue(v)}.`);
+    c.cacheMaxAge = int('cache :get :max-age', maxAge, 0, 31_536_000);
+  },
+  'body-limit': (c, v) => {
+    c.bodyLimit = int('body-limit', v, 1024, 2 ** 31 - 1);
+  },
+  timeout: (c, v) => {
+    c.timeoutMs = int('timeout', v, 1, 24 * 3600 * 1000);
+  },
+  'data-dir': (c, v) => {
+    c.dataDir = str('data-dir', v);
+  },
+  // Jetty's option in Datahike's file; the server never blocks its caller.
+  'join?': () => undefined,
+};
+
+/** The map's key with this name (keyword or string keys). */
+function kw(m: unknown, key: string): unknown {
+  for (const k of (m as Map<unknown, unknown>).keys()) if (name(k) === key) return k;
+  return undefined;
+}
+
+const ENV: Record<string, string> = {
+  DATAHIKE_PORT: 'port',
+  DATAHIKE_HOST: 'host',
+  DATAHIKE_LEVEL: 'level',
+  DATAHIKE_DEV_MODE: 'dev-mode',
+  DATAHIKE_TOKEN: 'token',
+  DATAHIKE_ALLOW_ORIGIN: 'access-control-allow-origin',
+  DATAHIKE_CACHE_MAX_AGE: 'cache-max-age',
+  DATAHIKE_BODY_LIMIT: 'body-limit',
+  DATAHIKE_TIMEOUT: 'timeout',
+  DATAHIKE_DATA_DIR: 'data-dir',
+};
+
+/** The configuration from an EDN map (keyword keys) and the environment. */
+export function serverConfig(
+  file: ReadonlyMap<unknown, unknown> | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): ServerConfig {
+  const c: Mutable = { ...DEFAULTS };
+  let devModeGiven = false;
+  for (const [k, v] of file ?? []) {
+    const key = name(k);
+    const set = KEYS[key];
+    if (set === undefined)
+      bad(
+        `Unknown server config key :${key}. Known keys: ${Object.keys(KEYS)
+          .map((x) => `:${x}`)
+          .join(' ')}.`,
+        { key },
+      );
+    set(c, v);
+    if (key === 'dev-mode') devModeGiven = true;
+  }
+  for (const [variable, key] of Object.entries(ENV)) {
+    const raw = env[variable];
+    if (raw === undefined || raw === '') continue;
+    if (key === 'cache-max-age') c.cacheMaxAge = int(variable, Number(raw), 0, 31_536_000);
+    else {
+      const numeric = key === 'port' || key === 'body-limit' || key === 'timeout';
+      KEYS[key]!(c, numeric ? Number(raw) : raw);
+      if (key === 'dev-mode') devModeGiven = true;
+    }
+  }
+  // A token given and dev mode not asked for: requests must carry the token.
+  if (c.token !== undefined && !devModeGiven) c.devMode = false;
+  if (!c.devMode && c.token === undefined)
+    bad('Without :dev-mode the server needs a :token (or DATAHIKE_TOKEN) to check requests.');
+  c.dataDir = resolve(c.dataDir);
+  return c;
+}
+
+/** Reads and checks a config file (EDN). */
+export function loadServerConfig(path: string | undefined): ServerConfig {
+  if (path === undefined) return serverConfig(undefined);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    return bad(`Cannot read the server config ${path}: ${(err as Error).message}`, { path });
+  }
+  const data = parseEdn(text);
+  if (!(data instanceof Map)) bad(`The server config ${path} must be an EDN map {…}.`, { path });
+  return serverConfig(data as Map<Keyword, unknown>);
+}
