@@ -8,7 +8,7 @@
 import type { Db } from '../db/index.js';
 import { type NodeCache, withLoadedNodes } from '../index/btree-api.js';
 import type { Datom } from '../index/datom.js';
-import { unpackDatoms } from '../storage/codec.js';
+import { packDatoms, unpackDatoms } from '../storage/codec.js';
 import type { MemoryStore } from '../storage/memory.js';
 import type { Store } from '../storage/store.js';
 import type { TxReport } from '../tx/index.js';
@@ -103,6 +103,8 @@ export class DurableBranch implements Branch {
   /** A finished flush waiting to become the base (at the next commit or refresh). */
   private flushed: { db: Db; base: Base } | null = null;
   private flushError: unknown = null;
+  /** This connection has committed: closing it may flush. */
+  private wrote = false;
 
   constructor(
     readonly store: Store,
@@ -137,6 +139,7 @@ export class DurableBranch implements Branch {
       await this.refresh();
       throw conflict(this.store.label, this.name);
     }
+    this.wrote = true;
     this.state = {
       db: reports[reports.length - 1]!.dbAfter,
       seq: seq + reports.length,
@@ -224,8 +227,9 @@ export class DurableBranch implements Branch {
     if (!(await this.refresh())) return [];
     const after = this.state.db;
     const records = await this.store.readLog(this.name, before.seq + 1, this.state.seq);
-    return records.map((r) => {
+    return records.flatMap((r) => {
       const c = decodeCommit(r, this.name);
+      if (c.checkpoint === true) return [];
       return {
         dbBefore: before.db,
         dbAfter: after,
@@ -246,6 +250,27 @@ export class DurableBranch implements Branch {
 
   async close(): Promise<void> {
     if (this.flushing !== null) await this.flushing;
+    await this.adoptFlush();
+    // A writer leaves its store flushed, so that the next reader opens from index roots
+    // instead of replaying the log since the last flush.
+    if (this.wrote && this.state.novelty.length > 0) {
+      await this.flushNow(this.state);
+      await this.adoptFlush();
+      await this.checkpoint().catch(() => undefined);
+    }
     await this.store.close();
+  }
+
+  /**
+   * Appends a copy of the head record that names the current base: not a commit (no
+   * datoms, the same commit id), only a newer place for readers to start from.
+   */
+  private async checkpoint(): Promise<void> {
+    const last = await this.store.lastRecord(this.name);
+    if (last === null || last.seq !== this.state.seq) return;
+    const head = decodeCommit(last, this.name);
+    if (head.base.seq === this.state.base.seq) return;
+    const record = { ...head, datoms: packDatoms([]), base: this.state.base, checkpoint: true };
+    await this.store.append(this.name, last.seq, [encodeCommit(record)]);
   }
 }

@@ -58,6 +58,8 @@ export interface CommitRecord {
   readonly base: Base;
   /** The creation record (and roots) carry the database config, as data. */
   readonly config?: unknown;
+  /** A copy of the head naming a newer base, written when a writer closes: not a commit. */
+  readonly checkpoint?: boolean;
 }
 
 interface TreeRoots {

@@ -121,6 +121,27 @@ describe('the file store', () => {
     await d.deleteDatabase(cfg);
   });
 
+  it('leaves the store flushed when the writer closes', async () => {
+    const cfg = fileConfig();
+    await d.createDatabase(cfg);
+    let conn = await d.connect(cfg);
+    await d.transact(conn, PERSON_SCHEMA);
+    await d.transact(conn, [{ 'person/name': 'Ada' }]);
+    const before = await d.commitId(await d.db(conn));
+    await d.release(conn);
+    expect(readdirSync(join(cfg.store.path, 'blobs')).some((b) => b.startsWith('roots-'))).toBe(
+      true,
+    );
+    conn = await d.connect(cfg);
+    const db = await d.db(conn);
+    expect(await names(db)).toEqual(['Ada']);
+    // The checkpoint is not a commit: the head is still the last transaction.
+    expect(await d.commitId(db)).toEqual(before);
+    await d.transact(conn, [{ 'person/name': 'Grace' }]);
+    expect(await d.parentCommitIds(await d.db(conn))).toEqual([before]);
+    await d.release(conn);
+  });
+
   it('refuses to create twice and to connect to nothing', async () => {
     const cfg = fileConfig();
     await expect(d.connect(cfg)).rejects.toMatchObject({ code: 'database/not-found' });
