@@ -40,6 +40,12 @@ import type { LogRecord, Store } from '../storage/store.js';
 import { replayTx } from '../tx/index.js';
 import { DatahikeError, Uuid } from '../values/index.js';
 
+/**
+ * Children per node of stored trees: wider than in memory (64), since every node is a
+ * blob written and fsync'd by a flush and read by a reader's miss.
+ */
+const STORED_BRANCHING = 256;
+
 /** Where replay starts: the roots blob of the last flush and the record it includes. */
 export interface Base {
   readonly roots: string | null;
@@ -158,9 +164,9 @@ async function loadRoots(
     temporal: raw.temporal === null ? null : asRecord<TreeRoots>(raw.temporal),
   };
   const trees = (r: TreeRoots) => ({
-    eavt: SortedSet.fromRoot(cmpEAVT, r.eavt, { store: cache }),
-    aevt: SortedSet.fromRoot(cmpAEVT, r.aevt, { store: cache }),
-    avet: SortedSet.fromRoot(cmpAVET, r.avet, { store: cache }),
+    eavt: SortedSet.fromRoot(cmpEAVT, r.eavt, { store: cache, branching: STORED_BRANCHING }),
+    aevt: SortedSet.fromRoot(cmpAEVT, r.aevt, { store: cache, branching: STORED_BRANCHING }),
+    avet: SortedSet.fromRoot(cmpAVET, r.avet, { store: cache, branching: STORED_BRANCHING }),
   });
   const config = dbConfigOf(roots);
   const db = new Db(
@@ -176,7 +182,7 @@ async function loadRoots(
 
 /** An empty database whose trees keep written nodes in `cache`. */
 function emptyFor(config: DbConfig, cache: NodeCache<Datom>): Db {
-  return emptyDb(config, { store: cache });
+  return emptyDb(config, { store: cache, branching: STORED_BRANCHING });
 }
 
 /** Applies commit records to a database, in order. */
