@@ -46,9 +46,14 @@ export async function time(
   return median(times);
 }
 
-export function report(title: string, peer: string, samples: Sample[]): void {
+export function report(
+  title: string,
+  peer: string,
+  samples: Sample[],
+  runs: number = OPTIONS.samples,
+): void {
   console.log(
-    `\n${title} (median of ${OPTIONS.samples} runs; ratio = ${peer} time / our time, higher is better)`,
+    `\n${title} (median of ${runs} runs; ratio = ${peer} time / our time, higher is better)`,
   );
   const w = Math.max(...samples.map((s) => s.name.length), 10);
   console.log(

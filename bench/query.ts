@@ -8,10 +8,19 @@
  */
 import ds from 'datascript';
 import * as d from '../src/index.js';
-import { report, type Sample, time } from './harness.js';
+import { OPTIONS, report, type Sample, time } from './harness.js';
 import { DS_SCHEMA, EID_OFFSET, type Person, people, SCHEMA } from './people.js';
 
 const N = Number(process.env.BENCH_PEOPLE ?? 20000);
+
+/**
+ * Queries take milliseconds, so both engines get enough warm-up runs to reach steady state
+ * (with 5, the JIT of either may still be compiling) and more samples against GC noise.
+ */
+const QUERY_OPTIONS = {
+  warmups: Math.max(OPTIONS.warmups, 20),
+  samples: Math.max(OPTIONS.samples, 15),
+};
 
 const ours = (q: string) => q.replace(/@([a-z-]+)/g, ':$1').replace(/#([a-z]+)/g, ':$1');
 const theirs = (q: string) => q.replace(/@([a-z-]+)/g, '"$1"').replace(/#([a-z]+)/g, '":$1"');
@@ -61,8 +70,8 @@ async function pair(
   if (!check(a, b)) throw new Error(`${name}: results differ (${count(a)} vs ${count(b)} rows)`);
   return {
     name,
-    oursMs: await time(`ours ${name}`, oursFn),
-    peerMs: await time(`datascript ${name}`, theirsFn),
+    oursMs: await time(`ours ${name}`, oursFn, QUERY_OPTIONS),
+    peerMs: await time(`datascript ${name}`, theirsFn, QUERY_OPTIONS),
   };
 }
 
@@ -204,11 +213,18 @@ export async function datahikeShapes(): Promise<Sample[]> {
 }
 
 export async function runQueryBenchmarks(): Promise<void> {
-  report(`DataScript's query benchmarks over ${N} people`, 'DataScript', await queryBenchmarks());
-  report(`Pull over ${N} people`, 'DataScript', await pullBenchmarks());
+  const runs = QUERY_OPTIONS.samples;
+  report(
+    `DataScript's query benchmarks over ${N} people`,
+    'DataScript',
+    await queryBenchmarks(),
+    runs,
+  );
+  report(`Pull over ${N} people`, 'DataScript', await pullBenchmarks(), runs);
   report(
     `Datahike's query shapes over ${N} people, every attribute indexed`,
     'DataScript',
     await datahikeShapes(),
+    runs,
   );
 }
