@@ -99,18 +99,25 @@ export function asText(input: string | Uint8Array, format: FormatName): string {
 }
 
 /**
- * How deep collections may nest, in and out (Jackson's default limit, which Datahike's
- * server applies too). Deeper input is `wire/malformed`; a deeper or cyclic value is
- * `wire/unencodable`. An explicit limit, because a stack overflow does not always surface
- * as a RangeError (V8 may report a failed `instanceof` as a TypeError instead).
+ * How deep collections may nest in a value we encode (a deeper or cyclic value is
+ * `wire/unencodable`); input is limited in proportion (below). An explicit limit, because
+ * the recursive readers and writers (ours, the EDN module's, transit-js's) would otherwise
+ * overflow the stack, which does not always surface as a RangeError (V8 may report a
+ * failed `instanceof` as a TypeError). transit-js manages about 950 nested sets on a
+ * default stack; 500 leaves room for the caller's frames.
  */
-export const MAX_DEPTH = 1000;
+export const MAX_DEPTH = 500;
 
 /**
- * How deep brackets may nest in input: JSON spends up to three levels of brackets on one
- * level of value (`["!map",[[k,v]]]`), so whatever we encode we also decode.
+ * How deep brackets may nest in input, per format: JSON spends up to three levels of
+ * brackets on one level of value (`["!map",[[k,v]]]`), transit two (`["~#set",[…]]`), EDN
+ * one; so whatever we encode we also decode, and nothing deeper reaches a recursive reader.
  */
-export const MAX_TEXT_DEPTH = 3 * MAX_DEPTH + 1;
+export const MAX_TEXT_DEPTH: Record<FormatName, number> = {
+  json: 3 * MAX_DEPTH + 10,
+  'transit+json': 2 * MAX_DEPTH + 10,
+  edn: MAX_DEPTH + 10,
+};
 
 export function tooDeepToEncode(format: FormatName): DatahikeError {
   return unencodable(
@@ -120,10 +127,12 @@ export function tooDeepToEncode(format: FormatName): DatahikeError {
 }
 
 /**
- * The offset where text nests brackets deeper than {@link MAX_TEXT_DEPTH}, or -1. Skips strings
- * and, for EDN, character literals and comments. For readers we do not write ourselves.
+ * The offset where text nests brackets deeper than the format allows, or -1. Skips
+ * strings and, for EDN, character literals and comments. For readers we did not write.
  */
-export function excessiveNesting(text: string, edn: boolean): number {
+export function excessiveNesting(text: string, format: 'edn' | 'transit+json'): number {
+  const edn = format === 'edn';
+  const limit = MAX_TEXT_DEPTH[format];
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -134,7 +143,7 @@ export function excessiveNesting(text: string, edn: boolean): number {
         else if (d === 34) break;
       }
     } else if (c === 91 || c === 123 || (edn && c === 40)) {
-      if (++depth > MAX_TEXT_DEPTH) return i;
+      if (++depth > limit) return i;
     } else if (c === 93 || c === 125 || (edn && c === 41)) depth--;
     else if (edn && c === 92 /* \ */) i++;
     else if (edn && c === 59 /* ; */) while (i < text.length && text.charCodeAt(i) !== 10) i++;

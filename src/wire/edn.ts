@@ -84,11 +84,11 @@ const REGISTRY: TagRegistry = TAGS;
 /** Reads EDN (text or UTF-8 bytes) with the handle tags. */
 export function decodeEdn(input: string | Uint8Array, mapper?: HandleMapper): unknown {
   const text = asText(input, 'edn');
-  const deep = excessiveNesting(text, true);
+  const deep = excessiveNesting(text, 'edn');
   if (deep >= 0)
     throw malformed(
       'edn',
-      `nested deeper than ${MAX_TEXT_DEPTH} levels`,
+      `nested deeper than ${MAX_TEXT_DEPTH.edn} levels`,
       lineAndColumn(text, deep),
     );
   const outer = current;
@@ -136,8 +136,10 @@ class EdnWriter {
         return printEdn(x);
       case 'object': {
         if (x === null) return 'nil';
+        const atom = this.atom(x);
+        if (atom !== undefined) return atom;
         if (++this.depth > MAX_DEPTH) throw tooDeepToEncode('edn');
-        const out = this.object(x);
+        const out = this.compound(x);
         this.depth--;
         return out;
       }
@@ -152,17 +154,10 @@ class EdnWriter {
     return out;
   }
 
-  object(x: object): string {
-    if (Array.isArray(x)) return isList(x) ? `(${this.seq(x)})` : `[${this.seq(x)}]`;
+  /** Objects that are single values (no nesting), or undefined. */
+  atom(x: object): string | undefined {
     if (x instanceof Keyword || x instanceof Uuid || x instanceof Sym || x instanceof BigDec)
       return printEdn(x);
-    if (x instanceof Map) {
-      let out = '';
-      for (const [k, v] of x)
-        out += `${out.length === 0 ? '' : ', '}${this.write(k)} ${this.write(v)}`;
-      return `{${out}}`;
-    }
-    if (x instanceof Set) return `#{${this.seq(x)}}`;
     if (x instanceof Date) {
       const year = x.getUTCFullYear();
       if (Number.isNaN(year)) throw unencodable('edn', 'an invalid Date', x);
@@ -170,8 +165,19 @@ class EdnWriter {
         throw unencodable('edn', `#inst cannot hold the year ${year} (0–9999 only)`, x);
       return printEdn(x);
     }
-    if (x instanceof Char) return printEdn(x);
-    if (x instanceof Uint8Array) return printEdn(x);
+    if (x instanceof Char || x instanceof Uint8Array) return printEdn(x);
+    return undefined;
+  }
+
+  compound(x: object): string {
+    if (Array.isArray(x)) return isList(x) ? `(${this.seq(x)})` : `[${this.seq(x)}]`;
+    if (x instanceof Map) {
+      let out = '';
+      for (const [k, v] of x)
+        out += `${out.length === 0 ? '' : ', '}${this.write(k)} ${this.write(v)}`;
+      return `{${out}}`;
+    }
+    if (x instanceof Set) return `#{${this.seq(x)}}`;
     if (x instanceof TaggedValue) return `#${x.tag} ${this.write(x.value)}`;
     const t = taggedTypeOf(x);
     if (t !== undefined) return this.tagged(t, x);

@@ -381,8 +381,8 @@ class JsonReader {
   }
 
   enter(start: number): void {
-    if (++this.depth > MAX_TEXT_DEPTH)
-      this.fail(`nested deeper than ${MAX_TEXT_DEPTH} levels`, start);
+    if (++this.depth > MAX_TEXT_DEPTH.json)
+      this.fail(`nested deeper than ${MAX_TEXT_DEPTH.json} levels`, start);
   }
 
   object(): Map<unknown, unknown> {
@@ -483,6 +483,9 @@ class JsonReader {
 
 // ---- writer --------------------------------------------------------------------------
 
+/** Keywords are interned and few: their JSON is made once. */
+const KEYWORD_JSON = new Map<Keyword, string>();
+
 class JsonWriter {
   private depth = 0;
 
@@ -502,8 +505,10 @@ class JsonWriter {
         return 'null';
       case 'object': {
         if (x === null) return 'null';
+        const atom = this.atom(x);
+        if (atom !== undefined) return atom;
         if (++this.depth > MAX_DEPTH) throw tooDeepToEncode('json');
-        const out = this.object(x);
+        const out = this.compound(x);
         this.depth--;
         return out;
       }
@@ -538,21 +543,31 @@ class JsonWriter {
     return `[${JSON.stringify(tag)},${payload}]`;
   }
 
-  object(x: object): string {
-    if (Array.isArray(x)) return isList(x) ? this.tagged('!list', this.array(x)) : this.array(x);
-    if (x instanceof Keyword) return this.tagged('!kw', JSON.stringify(x.fqn));
-    if (x instanceof Map) return this.map(x);
+  /** Objects that are single values (no nesting), or undefined. */
+  atom(x: object): string | undefined {
+    if (x instanceof Keyword) {
+      let text = KEYWORD_JSON.get(x);
+      if (text === undefined)
+        KEYWORD_JSON.set(x, (text = this.tagged('!kw', JSON.stringify(x.fqn))));
+      return text;
+    }
     if (x instanceof Uuid) return `["!uuid","${x.str}"]`;
     if (x instanceof Date) {
       const ms = x.getTime();
       if (Number.isNaN(ms)) throw unencodable('json', 'an invalid Date', x);
       return `["!date","${ms}"]`;
     }
-    if (x instanceof Set) return this.tagged('!set', this.array([...x]));
     if (x instanceof Sym) return this.tagged('!sym', JSON.stringify(x.fqn));
     if (x instanceof BigDec) return `["!bigdec","${x}"]`;
     if (x instanceof Char) return this.tagged('!char', JSON.stringify(x.char));
     if (x instanceof Uint8Array) return `["!bytes","${bytesToBase64(x)}"]`;
+    return undefined;
+  }
+
+  compound(x: object): string {
+    if (Array.isArray(x)) return isList(x) ? this.tagged('!list', this.array(x)) : this.array(x);
+    if (x instanceof Map) return this.map(x);
+    if (x instanceof Set) return this.tagged('!set', this.array([...x]));
     if (x instanceof TaggedValue) return this.tagged('!tagged', this.array([x.tag, x.value]));
     const t = taggedTypeOf(x);
     if (t !== undefined) return this.handle(t, x);

@@ -260,23 +260,33 @@ function makeWriter() {
 
 const sharedWriter = makeWriter();
 
+/** Empties a transit-js reader's or writer's cache of strings seen (`^0`, `^1`, …). */
+function clearCache(readerOrWriter: object): void {
+  (readerOrWriter as { cache?: { clear(): void } | null }).cache?.clear();
+}
+
 /**
  * Fails on a value nested deeper than MAX_DEPTH (or cyclic) before transit-js recurses
  * into it: transit-js has no hook where a depth could be counted on the way out.
  */
 function checkDepth(x: unknown, depth: number): void {
   if (typeof x !== 'object' || x === null) return;
-  if (depth > MAX_DEPTH) throw tooDeepToEncode('transit+json');
-  if (Array.isArray(x) || x instanceof Set) for (const y of x) checkDepth(y, depth + 1);
-  else if (x instanceof Map)
+  if (Array.isArray(x) || x instanceof Set) {
+    if (depth > MAX_DEPTH) throw tooDeepToEncode('transit+json');
+    for (const y of x) checkDepth(y, depth + 1);
+  } else if (x instanceof Map) {
+    if (depth > MAX_DEPTH) throw tooDeepToEncode('transit+json');
     for (const [k, v] of x) {
       checkDepth(k, depth + 1);
       checkDepth(v, depth + 1);
     }
-  else if (x instanceof TaggedValue) checkDepth(x.value, depth + 1);
-  else if (x instanceof Datom) checkDepth(x.v, depth + 1);
-  else if (isPlainObject(x) || HANDLE_CLASSES.has(x.constructor))
+  } else if (x instanceof TaggedValue || x instanceof Datom) {
+    if (depth > MAX_DEPTH) throw tooDeepToEncode('transit+json');
+    checkDepth(x instanceof Datom ? x.v : x.value, depth + 1);
+  } else if (isPlainObject(x) || HANDLE_CLASSES.has(x.constructor)) {
+    if (depth > MAX_DEPTH) throw tooDeepToEncode('transit+json');
     for (const k in x) checkDepth((x as Record<string, unknown>)[k], depth + 1);
+  }
 }
 
 const HANDLE_CLASSES = new Set<unknown>([
@@ -298,6 +308,9 @@ export function encodeTransit(value: unknown, mapper?: HandleMapper): string {
   try {
     return w.write(value);
   } catch (err) {
+    // transit-js clears its cache only after a write that succeeds; a stale cache would
+    // corrupt the next text written (cache codes pointing at the wrong strings).
+    clearCache(w);
     if (err instanceof Error && err.name !== 'DatahikeError' && /^Cannot write/.test(err.message))
       throw unencodable('transit+json', err.message, value);
     throw err;
@@ -421,9 +434,9 @@ const sharedReader = makeReader();
 /** Reads transit-json (text or UTF-8 bytes). */
 export function decodeTransit(input: string | Uint8Array, mapper?: HandleMapper): unknown {
   const text = asText(input, 'transit+json');
-  const deep = excessiveNesting(text, false);
+  const deep = excessiveNesting(text, 'transit+json');
   if (deep >= 0)
-    throw malformed('transit+json', `nested deeper than ${MAX_TEXT_DEPTH} levels`, {
+    throw malformed('transit+json', `nested deeper than ${MAX_TEXT_DEPTH['transit+json']} levels`, {
       position: deep,
       ...lineAndColumn(text, deep),
     });
@@ -433,6 +446,7 @@ export function decodeTransit(input: string | Uint8Array, mapper?: HandleMapper)
   try {
     return fromTransit(r.read(text));
   } catch (err) {
+    clearCache(r);
     if (err instanceof PayloadError) throw malformed('transit+json', err.message, {}, {}, err);
     if (err instanceof SyntaxError) {
       const found = jsonSyntaxError(text, 'transit+json');
