@@ -147,10 +147,26 @@ export function compareValues(a: unknown, b: unknown): number {
 }
 
 /** Values outside the database's types (maps, sets, functions) still order, by kind and text. */
+/** Elements (or entries) of a set or map in the value order, so that equal ones compare equal. */
+function sortedItems(x: Set<unknown> | Map<unknown, unknown>): unknown[] {
+  const items = x instanceof Set ? [...x] : [...x].map(([k, v]) => [k, v]);
+  return items.sort(compareValues);
+}
+
 function compareOther(a: unknown, b: unknown): number {
   const ka = Object.prototype.toString.call(a);
   const kb = Object.prototype.toString.call(b);
   if (ka !== kb) return compareStrings(ka, kb);
+  if ((a instanceof Set && b instanceof Set) || (a instanceof Map && b instanceof Map)) {
+    if (a.size !== b.size) return a.size - b.size;
+    const xs = sortedItems(a);
+    const ys = sortedItems(b);
+    for (let i = 0; i < xs.length; i++) {
+      const c = compareValues(xs[i], ys[i]);
+      if (c !== 0) return c;
+    }
+    return 0;
+  }
   return compareStrings(String(a), String(b));
 }
 
@@ -204,6 +220,13 @@ export function hashValue(v: unknown): number {
       if (v instanceof Uint8Array) {
         let h = 0x777;
         for (const x of v) h = mix(h, x);
+        return h;
+      }
+      if (v instanceof Set || v instanceof Map) {
+        // Order-free: a sum of the elements' (or entries') hashes.
+        let h = v instanceof Set ? 0x5e7 : 0x3a9;
+        if (v instanceof Set) for (const x of v) h = (h + hashValue(x)) | 0;
+        else for (const [k, x] of v) h = (h + mix(hashValue(k), hashValue(x))) | 0;
         return h;
       }
       return stringHash(String(v));

@@ -97,4 +97,14 @@ describe('the total order over values', () => {
     expect(compareValues([1], [1, 0])).toBeLessThan(0);
     expect(compareValues([1, null], [1, 0])).toBeLessThan(0);
   });
+
+  it('compares sets and maps by their contents, in any order', () => {
+    const a = keyword('a');
+    expect(equals(new Set([1, 2]), new Set([2, 1]))).toBe(true);
+    expect(equals(new Set([1]), new Set([2]))).toBe(false);
+    expect(equals(new Map([[a, 1]]), new Map([[a, 1]]))).toBe(true);
+    expect(equals(new Map([[a, 1]]), new Map([[a, 2]]))).toBe(false);
+    expect(hashValue(new Set([1, 2]))).toBe(hashValue(new Set([2, 1])));
+    expect(hashValue(new Map([[a, [1]]]))).toBe(hashValue(new Map([[a, [1]]])));
+  });
 });
