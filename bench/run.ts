@@ -2,6 +2,7 @@
  * `npm run bench`: every benchmark, ours against DataScript in the same process and run.
  * Select with arguments: `npm run bench -- transact memory`.
  */
+import { runHttpBenchmarks } from './http.js';
 import { runMemoryBenchmark } from './memory.js';
 import { runQueryBenchmarks } from './query.js';
 import { runStorageBenchmarks } from './storage.js';
@@ -12,6 +13,7 @@ const suites: Record<string, () => Promise<void>> = {
   memory: runMemoryBenchmark,
   query: runQueryBenchmarks,
   storage: runStorageBenchmarks,
+  http: runHttpBenchmarks,
 };
 
 const chosen = process.argv.slice(2).filter((a) => a in suites);

@@ -116,15 +116,18 @@ export class ServerHandles implements HandleMapper {
 
   private async dbOf(h: DbHandle): Promise<Db> {
     const conn = this.connectionFor(h.storeId, h.branch.fqn);
-    const current = await conn.latest();
-    if (h.commitId === null || current.meta.commitId?.str === h.commitId.str) {
+    const id = h.commitId;
+    // The commit in memory first (usually it is the one asked for), then the store's newest.
+    let current = conn.db();
+    if (id !== null && current.meta.commitId?.str !== id.str) current = await conn.latest();
+    if (id === null || current.meta.commitId?.str === id.str) {
       this.owners.set(current, conn);
       return current;
     }
-    let db = this.commits.get(h.commitId.str);
+    let db = this.commits.get(id.str);
     if (db === undefined) {
-      db = (await internalApi.commitAsDb(conn, h.commitId)) as Db;
-      this.commits.set(h.commitId.str, db);
+      db = (await internalApi.commitAsDb(conn, id)) as Db;
+      this.commits.set(id.str, db);
     }
     this.owners.set(db, conn);
     return db;

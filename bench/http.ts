@@ -1,0 +1,168 @@
+/**
+ * The HTTP server under load: the server runs in its own process (as in production), and
+ * autocannon, in this one, sends simple `q` and `pull` requests (JSON and transit) and
+ * small transactions from 32 concurrent connections on the file store. Reports requests
+ * per second with p50/p99 latency beside the targets (10,000 queries/s, 5,000 tx/s).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { decodeJson, encodeTransit } from '../src/wire/index.js';
+
+const DURATION = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
+const JSON_H = { 'content-type': 'application/json' };
+
+async function startServer(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+  const main = join(import.meta.dirname, '..', 'src', 'cli', 'main.js');
+  const child = spawn(process.execPath, [main, 'serve'], {
+    env: { ...process.env, DATAHIKE_PORT: '0', DATAHIKE_LEVEL: 'warn', DATAHIKE_DATA_DIR: dataDir },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (b) => {
+      err += String(b);
+      const m = /server on (http:\/\/\S+)/.exec(err);
+      if (m !== null) resolve(m[1]!);
+    });
+    child.on('exit', () => reject(new Error(`the server exited: ${err}`)));
+  });
+  return { url, child };
+}
+
+async function call(url: string, path: string, args: unknown[]): Promise<unknown> {
+  const res = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: JSON_H,
+    body: JSON.stringify(args),
+  });
+  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+interface Row {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  target: string;
+}
+
+async function load(name: string, target: string, opts: autocannon.Options): Promise<Row> {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[Khttp: ${name} (${DURATION} s)`);
+  const r = await autocannon({ duration: DURATION, connections: 32, pipelining: 1, ...opts });
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  return {
+    name,
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.non2xx,
+    target,
+  };
+}
+
+export async function runHttpBenchmarks(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'dh-bench-http-'));
+  const { url, child } = await startServer(dataDir);
+  try {
+    const cfg = ['{:store {:backend :file :id "bench"}}'];
+    await call(url, '/create-database', cfg);
+    const conn = await call(url, '/connect', cfg);
+    const schema = [
+      {
+        'db/ident': 'name',
+        'db/valueType': 'db.type/string',
+        'db/cardinality': 'db.cardinality/one',
+        'db/unique': 'db.unique/identity',
+      },
+      { 'db/ident': 'age', 'db/valueType': 'db.type/long', 'db/cardinality': 'db.cardinality/one' },
+    ];
+    await call(url, '/transact', [conn, schema]);
+    await call(url, '/transact', [
+      conn,
+      Array.from({ length: 1000 }, (_, i) => ({ name: `p${i}`, age: i % 90 })),
+    ]);
+    const db = await call(url, '/db', [conn]);
+    const query = JSON.stringify([
+      '[:find ?a . :in $ ?n :where [?e :name ?n] [?e :age ?a]]',
+      db,
+      'p42',
+    ]);
+    const pull = JSON.stringify([
+      db,
+      [
+        ['!kw', 'name'],
+        ['!kw', 'age'],
+      ],
+      [['!kw', 'name'], 'p42'],
+    ]);
+    const rows: Row[] = [];
+    rows.push(
+      await load('q, JSON (POST)', '10,000 req/s', {
+        url: `${url}/q`,
+        method: 'POST',
+        headers: JSON_H,
+        body: query,
+      }),
+    );
+    rows.push(
+      await load('q, JSON (GET ?args=)', '10,000 req/s', {
+        url: `${url}/q?args=${Buffer.from(query).toString('base64url')}`,
+        headers: JSON_H,
+      }),
+    );
+    const tq = encodeTransit(decodeJson(query));
+    rows.push(
+      await load('q, transit (POST)', '10,000 req/s', {
+        url: `${url}/q`,
+        method: 'POST',
+        headers: { 'content-type': 'application/transit+json' },
+        body: tq,
+      }),
+    );
+    rows.push(
+      await load('pull, JSON (POST)', '10,000 req/s', {
+        url: `${url}/pull`,
+        method: 'POST',
+        headers: JSON_H,
+        body: pull,
+      }),
+    );
+    let n = 0;
+    rows.push(
+      await load('transact, 1 entity, file store, 32 clients', '5,000 req/s', {
+        url: `${url}/transact`,
+        method: 'POST',
+        headers: JSON_H,
+        requests: [
+          {
+            method: 'POST',
+            setupRequest: (req) => ({
+              ...req,
+              body: JSON.stringify([conn, [{ name: `t${n++}`, age: 1 }]]),
+            }),
+          },
+        ],
+      }),
+    );
+    console.log(
+      `\nHTTP server on loopback (server in its own process; autocannon, 32 connections, ${DURATION} s each)`,
+    );
+    const w = Math.max(...rows.map((r) => r.name.length));
+    console.log(
+      `${'benchmark'.padEnd(w)}  ${'req/s'.padStart(9)}  ${'p50 ms'.padStart(7)}  ${'p99 ms'.padStart(7)}  ${'errors'.padStart(6)}  target`,
+    );
+    for (const r of rows)
+      console.log(
+        `${r.name.padEnd(w)}  ${Math.round(r.rps).toLocaleString('en').padStart(9)}  ${r.p50.toFixed(1).padStart(7)}  ${r.p99.toFixed(1).padStart(7)}  ${String(r.errors).padStart(6)}  ${r.target}`,
+      );
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.on('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
