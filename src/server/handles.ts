@@ -12,16 +12,20 @@ import { LRUCache } from 'lru-cache';
 import { internalApi } from '../api/index.js';
 import { Connection } from '../connection/index.js';
 import { AsOfDb, Db, DbView, HistoricalDb, SinceDb } from '../db/index.js';
-import { DatahikeError, Uuid } from '../values/index.js';
+import { Entity } from '../pull/index.js';
+import { DatahikeError, keyword, Uuid } from '../values/index.js';
 import {
   AsOfDbHandle,
   ConnectionHandle,
   DbHandle,
+  EntityHandle,
   type Handle,
   type HandleMapper,
   HistoricalDbHandle,
   SinceDbHandle,
 } from '../wire/index.js';
+
+const DB_ID = keyword('db/id');
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -84,6 +88,18 @@ export class ServerHandles implements HandleMapper {
     if (x instanceof HistoricalDb) return new HistoricalDbHandle(x.origin);
     if (x instanceof AsOfDb) return new AsOfDbHandle(x.origin, x.timePointDate ?? x.timePoint);
     if (x instanceof SinceDb) return new SinceDbHandle(x.origin, x.timePointDate ?? x.timePoint);
+    if (x instanceof Entity) {
+      // Its attributes as they are, references as {:db/id e} (an entity graph may have cycles).
+      const attrs = new Map<unknown, unknown>();
+      const flat = (v: unknown): unknown =>
+        v instanceof Entity
+          ? new Map([[DB_ID, v.eid]])
+          : v instanceof Set
+            ? new Set([...v].map(flat))
+            : v;
+      for (const [k, v] of x.entries()) attrs.set(k, flat(v));
+      return new EntityHandle(x.db, x.eid, attrs);
+    }
     if (x instanceof Db) {
       const conn = this.owners.get(x);
       if (conn === undefined) return undefined;
@@ -143,6 +159,8 @@ export class ServerHandles implements HandleMapper {
       return internalApi.asOf((await this.resolve(x.origin)) as Db, x.timePoint);
     if (x instanceof SinceDbHandle)
       return internalApi.since((await this.resolve(x.origin)) as Db, x.timePoint);
+    if (x instanceof EntityHandle)
+      return internalApi.entity((await this.resolve(x.db)) as DbView, x.eid);
     if (Array.isArray(x)) {
       if (!x.some(needsResolving)) return x;
       const out = new Array(x.length);
@@ -164,7 +182,8 @@ function needsResolving(x: unknown): boolean {
     x instanceof DbHandle ||
     x instanceof HistoricalDbHandle ||
     x instanceof AsOfDbHandle ||
-    x instanceof SinceDbHandle
+    x instanceof SinceDbHandle ||
+    x instanceof EntityHandle
   )
     return true;
   if (Array.isArray(x)) return x.some(needsResolving);

@@ -306,7 +306,8 @@ export function encodeTransit(value: unknown, mapper?: HandleMapper): string {
   const w = outer === undefined ? sharedWriter : makeWriter();
   writing = { mapper };
   try {
-    return w.write(value);
+    // transit-js applies `transform` below the top level only.
+    return w.write(transform(value));
   } catch (err) {
     // transit-js clears its cache only after a write that succeeds; a stale cache would
     // corrupt the next text written (cache codes pointing at the wrong strings).
