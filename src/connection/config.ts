@@ -106,7 +106,8 @@ function normaliseStore(raw: unknown): StoreConfig {
   if (id === null) bad(`The ${backend} store needs an :id.`, { store: raw });
   const normalised = new Map(m);
   normalised.set(KEY.backend, keyword(name));
-  normalised.set(KEY.id, id);
+  // A UUID id stays a UUID in the config handed back (as Datahike has it).
+  normalised.set(KEY.id, rawId instanceof Uuid ? rawId : id);
   return { backend: name, kind, id, raw: normalised };
 }
 
