@@ -18,7 +18,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { API, type ApiEntry, internalApi } from '../api/index.js';
 import { Connection } from '../connection/index.js';
-import { Db } from '../db/index.js';
+import { Db, DbView } from '../db/index.js';
 import { parseEdn } from '../edn/index.js';
 import { DatahikeError, isDatahikeError, isKeyword, keyword, printValue } from '../values/index.js';
 import { DEFAULT_MEDIA_TYPE, formats, pickFormat, type WireFormat } from '../wire/index.js';
@@ -109,6 +109,36 @@ function argsFromQuery(value: string, format: WireFormat): unknown {
     throw new DatahikeError('server/bad-request', '?args= must be base64url.', {});
   }
   return format.decode(text);
+}
+
+/**
+ * Checks the argument list against the entry's arities before the call, so that a wrong
+ * count or a connection where a database belongs is a 400 naming the argument's position.
+ */
+function checkArgs(entry: ApiEntry, args: readonly unknown[]): void {
+  const fits = entry.args.filter(
+    (a) => a.length === args.length || (entry.variadic !== undefined && args.length >= a.length),
+  );
+  if (fits.length === 0)
+    throw new DatahikeError(
+      'server/bad-arguments',
+      `${entry.name} takes ${entry.args.map((a) => `[${a.join(' ')}]`).join(' or ')}${entry.variadic === undefined ? '' : ` and more ${entry.variadic}`}, got ${args.length} argument(s).`,
+      { route: entry.name, path: [], given: args.length },
+    );
+  for (const arity of fits)
+    for (let i = 0; i < arity.length; i++) {
+      const kind = arity[i];
+      const x = args[i];
+      const wrong =
+        (kind === 'conn' && !(x instanceof Connection)) ||
+        (kind === 'db' && !(x instanceof DbView));
+      if (wrong && fits.length === 1)
+        throw new DatahikeError(
+          'server/bad-arguments',
+          `${entry.name}: argument ${i} must be a ${kind === 'conn' ? 'connection (["!datahike/Connection", …] from /connect)' : 'database (["!datahike/DB", …] from /db)'}, got ${printValue(x)}.`,
+          { route: entry.name, path: [i], expected: kind },
+        );
+    }
 }
 
 /** Functions whose second argument is tx-data. */
@@ -299,6 +329,7 @@ export async function createServer(config: ServerConfig): Promise<Server> {
           { route: entry.name },
         );
       let args = (await handles.resolve(raw)) as unknown[];
+      checkArgs(entry, args);
       if (format.mediaType === 'application/json' && TX_ROUTES.has(entry.jsName)) {
         const target = args[0];
         const db =

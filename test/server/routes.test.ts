@@ -119,10 +119,11 @@ describe.each(Object.keys(formats) as MediaType[])('every route in %s', (type) =
     expect(await read('/q', ['[:find ?n ?a :where [?e :name ?n] [?e :age ?a]]', db])).toEqual(
       new Set([['Ann', 30]]),
     );
-    const stats = (await read('/query-stats', ['[:find ?n . :where [_ :name ?n]]', db], false)) as Map<
-      unknown,
-      unknown
-    >;
+    const stats = (await read(
+      '/query-stats',
+      ['[:find ?n . :where [_ :name ?n]]', db],
+      false,
+    )) as Map<unknown, unknown>;
     expect(stats.get(kw('result'))).toBe('Ann');
     expect(await read('/pull', [db, [kw('name')], ann])).toEqual(m(kw('name'), 'Ann'));
     expect(await read('/pull-many', [db, '[:age]', [ann]])).toEqual([m(kw('age'), 30)]);

@@ -161,6 +161,11 @@ describe('the server in dev mode', () => {
     const missing = await post('/connect', ['{:store {:backend :memory :id "nowhere"}}']);
     expect(missing.status).toBe(404);
     expect((await json(missing)).error.code).toBe('database/not-found');
+    const wrongKind = await post('/pull', [['!kw', 'x'], ['*'], 1]);
+    expect(wrongKind.status).toBe(400);
+    expect((await json(wrongKind)).error.data.path).toEqual([0]);
+    const wrongCount = await post('/db', []);
+    expect(wrongCount.status).toBe(400);
     const route = await post('/no-such-route', []);
     expect(route.status).toBe(404);
     const cfg = '{:store {:backend :memory :id "errors"}}';
