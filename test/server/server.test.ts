@@ -178,6 +178,25 @@ describe('the server in dev mode', () => {
     expect(type.status).toBe(415);
   });
 
+  it('reads EDN in string arguments, and stops a query that runs too long with 503', async () => {
+    const cfg = '{:store {:backend :memory :id "slow"} :schema-flexibility :read}';
+    await post('/create-database', [cfg]);
+    const conn = await json(await post('/connect', [cfg]));
+    const tx = await post('/transact', [
+      conn,
+      `[${Array.from({ length: 300 }, (_, i) => `{:n ${i}}`).join(' ')}]`,
+    ]);
+    expect(tx.status).toBe(200);
+    const db = await json(await post('/db', [conn]));
+    const slow = await post('/q', [
+      { query: '[:find (count ?a) . :where [?a :n] [?b :n] [?c :n]]', args: [db], timeout: 50 },
+    ]);
+    expect(slow.status).toBe(503);
+    expect((await json(slow)).error.code).toBe('query/timeout');
+    const fine = await post('/q', ['[:find (count ?a) . :where [?a :n]]', db]);
+    expect(await json(fine)).toBe(300);
+  });
+
   it('serves health, readiness, metrics and the OpenAPI document', async () => {
     expect((await fetch(`${url}/health`)).status).toBe(200);
     expect((await fetch(`${url}/ready`)).status).toBe(200);
