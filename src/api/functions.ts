@@ -15,15 +15,15 @@ import type { Db, DbView } from '../db/index.js';
 import type { TxReport } from '../tx/index.js';
 import { isKeyword, type Uuid } from '../values/index.js';
 import { type DatomObject, datomToObject, toExternal } from './convert.js';
+import { dispatchedApi as core } from './dispatch.js';
 import { EntityView } from './entity.js';
-import {
-  type Config,
-  internalApi as core,
-  type PullPattern,
-  type QueryArgs,
-  type QueryInput,
-  type TimePoint,
-  type TransactArg,
+import type {
+  Config,
+  PullPattern,
+  QueryArgs,
+  QueryInput,
+  TimePoint,
+  TransactArg,
 } from './internal.js';
 
 export type {

@@ -1,0 +1,165 @@
+/**
+ * The remote peer: sends API calls to a datahike server and reads its answers.
+ *
+ * Arguments go as one list in the configured format (transit by default, JSON or EDN);
+ * referentially transparent calls go as GET with `?args=` (cacheable by HTTP caches),
+ * the others as POST. Reads are retried with backoff on network errors and 5xx answers;
+ * writes never are. Only `fetch` and web APIs are used, so this runs in a browser too
+ * (Node's fetch pools keep-alive connections through undici).
+ */
+
+import type { ApiEntry } from '../api/index.js';
+import { DatahikeError } from '../values/index.js';
+import {
+  AsOfDbHandle,
+  ConnectionHandle,
+  DbHandle,
+  formats,
+  type Handle,
+  type HandleMapper,
+  HistoricalDbHandle,
+  type MediaType,
+  SinceDbHandle,
+} from '../wire/index.js';
+import { RemoteConnection, RemoteDb } from './proxies.js';
+
+export interface PeerOptions {
+  readonly url: string;
+  readonly token?: string;
+  readonly format?: 'transit' | 'json' | 'edn';
+  /** Per request, in ms (default 30 s). */
+  readonly timeoutMs?: number;
+  /** Attempts for a read that fails on the network or with a 5xx (default 3). */
+  readonly retries?: number;
+}
+
+const MEDIA: Record<NonNullable<PeerOptions['format']>, MediaType> = {
+  transit: 'application/transit+json',
+  json: 'application/json',
+  edn: 'application/edn',
+};
+
+function base64url(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+export class RemotePeer implements HandleMapper {
+  readonly url: string;
+  private readonly media: MediaType;
+
+  constructor(readonly options: PeerOptions) {
+    this.url = options.url.replace(/\/+$/, '');
+    this.media = MEDIA[options.format ?? 'transit'];
+    if (this.media === undefined)
+      throw new DatahikeError(
+        'config/invalid',
+        `:remote-peer :format must be :transit, :json or :edn, got ${String(options.format)}.`,
+        {},
+      );
+  }
+
+  /** Same server, same token, same format: the same peer. */
+  get key(): string {
+    return `${this.url}|${this.options.token ?? ''}|${this.media}`;
+  }
+
+  toHandle(x: unknown): unknown | undefined {
+    if (x instanceof RemoteConnection || x instanceof RemoteDb) return x.handle;
+    return undefined;
+  }
+
+  fromHandle(h: Handle): unknown {
+    if (h instanceof ConnectionHandle) return new RemoteConnection(this, h);
+    if (
+      h instanceof DbHandle ||
+      h instanceof HistoricalDbHandle ||
+      h instanceof AsOfDbHandle ||
+      h instanceof SinceDbHandle
+    )
+      return new RemoteDb(this, h);
+    return h;
+  }
+
+  async call(entry: ApiEntry, args: readonly unknown[]): Promise<unknown> {
+    const format = formats[this.media];
+    const body = format.encode(args, this);
+    const path = `${this.url}/${entry.name.replace(/[?!]$/, '')}`;
+    const read = entry.referentiallyTransparent;
+    const headers: Record<string, string> = { 'content-type': this.media, accept: this.media };
+    if (this.options.token !== undefined) headers.authorization = `token ${this.options.token}`;
+    const attempts = read ? (this.options.retries ?? 3) : 1;
+    for (let attempt = 1; ; attempt++) {
+      let res: Response;
+      try {
+        res = await fetch(read ? `${path}?args=${base64url(body)}` : path, {
+          method: read ? 'GET' : 'POST',
+          headers: read
+            ? { accept: this.media, 'content-type': this.media, ...authOf(headers) }
+            : headers,
+          body: read ? undefined : body,
+          signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+        });
+      } catch (err) {
+        if (attempt < attempts) {
+          await backoff(attempt);
+          continue;
+        }
+        throw new DatahikeError(
+          'client/unreachable',
+          `Cannot reach the datahike server at ${this.url} (${(err as Error).message}): is it running, and is the URL right?`,
+          { url: this.url, route: entry.name },
+        );
+      }
+      const text = await res.text();
+      if (res.status >= 500 && attempt < attempts) {
+        await backoff(attempt);
+        continue;
+      }
+      if (res.ok) return text.length === 0 ? null : format.decode(text, this);
+      throw this.serverError(res.status, text, entry);
+    }
+  }
+
+  private serverError(status: number, text: string, entry: ApiEntry): DatahikeError {
+    let decoded: unknown;
+    try {
+      decoded = formats[this.media].decode(text, this);
+    } catch {
+      decoded = undefined;
+    }
+    const error = decoded instanceof Map ? [...decoded.values()][0] : undefined;
+    if (error instanceof Map) {
+      const field = (name: string) => {
+        for (const [k, v] of error) if ((k as { fqn?: string }).fqn === name) return v;
+        return undefined;
+      };
+      const data = field('data');
+      return new DatahikeError(String(field('code')), String(field('message')), {
+        ...(data instanceof Map
+          ? Object.fromEntries(
+              [...data].map(([k, v]) => [(k as { fqn?: string }).fqn ?? String(k), v]),
+            )
+          : {}),
+        status,
+        url: this.url,
+      });
+    }
+    return new DatahikeError(
+      'client/server-error',
+      `The datahike server at ${this.url} answered ${entry.name} with ${status}: ${text.slice(0, 200)}`,
+      { status, url: this.url },
+    );
+  }
+}
+
+function authOf(headers: Record<string, string>): Record<string, string> {
+  return headers.authorization === undefined ? {} : { authorization: headers.authorization };
+}
+
+function backoff(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 50 * 2 ** (attempt - 1)));
+}

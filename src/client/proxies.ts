@@ -1,0 +1,35 @@
+/**
+ * What a remote peer hands to the program: light pointers to a server's connections and
+ * databases. They hold the handle the server sent and the peer to send it back to; every
+ * API function given one runs on that server.
+ */
+
+import type { ConnectionHandle, Handle } from '../wire/index.js';
+import type { RemotePeer } from './peer.js';
+
+export class RemoteConnection {
+  constructor(
+    readonly peer: RemotePeer,
+    readonly handle: ConnectionHandle,
+  ) {}
+}
+
+/** A database on the server: one commit (`db`), or a view of one (as-of, since, history). */
+export class RemoteDb {
+  constructor(
+    readonly peer: RemotePeer,
+    /** A DB handle, or a view handle whose origin is the RemoteDb of its database. */
+    readonly handle: Handle,
+  ) {}
+
+  /** The commit's max tx, as a local database value has it. */
+  get maxTx(): number | undefined {
+    const h = this.handle as { maxTx?: number; origin?: RemoteDb };
+    return h.maxTx ?? h.origin?.maxTx;
+  }
+
+  get maxEid(): number | undefined {
+    const h = this.handle as { maxEid?: number; origin?: RemoteDb };
+    return h.maxEid ?? h.origin?.maxEid;
+  }
+}

@@ -1,0 +1,131 @@
+/** The remote peer: the package's own functions, every call sent to a server over HTTP. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as d from '../../src/index.js';
+import { createServer, type Server } from '../../src/server/app.js';
+import { serverConfig } from '../../src/server/config.js';
+import { keyword } from '../../src/values/index.js';
+
+let server: Server;
+let url: string;
+
+beforeAll(async () => {
+  server = await createServer(
+    serverConfig(
+      new Map<unknown, unknown>([
+        [keyword('level'), keyword('silent')],
+        [keyword('token'), 'secret'],
+        [keyword('data-dir'), mkdtempSync(join(tmpdir(), 'dh-peer-'))],
+      ]),
+      {},
+    ),
+  );
+  url = await server.app.listen({ port: 0, host: '127.0.0.1' });
+});
+afterAll(() => server.close());
+
+const SCHEMA = [
+  {
+    'db/ident': ':name',
+    'db/valueType': ':db.type/string',
+    'db/cardinality': ':db.cardinality/one',
+    'db/unique': ':db.unique/identity',
+  },
+  { 'db/ident': ':age', 'db/valueType': ':db.type/long', 'db/cardinality': ':db.cardinality/one' },
+];
+
+describe.each(['transit', 'json', 'edn'])('a remote peer speaking %s', (format) => {
+  const cfg = () => ({
+    store: { backend: ':memory', id: `peer-${format}` },
+    'remote-peer': { backend: ':datahike-server', url, token: 'secret', format: `:${format}` },
+  });
+
+  it('runs the API on the server with the same results as locally', async () => {
+    const created = await d.createDatabase(cfg());
+    expect((created['remote-peer'] as Record<string, unknown>).url).toBe(url);
+    expect(await d.databaseExists(cfg())).toBe(true);
+    const conn = await d.connect(cfg());
+    expect(conn).toBeInstanceOf(d.RemoteConnection);
+    await d.transact(conn, SCHEMA);
+    const report = await d.transact(conn, [
+      { 'db/id': -1, name: 'Ann', age: 30 },
+      { name: 'Bob', age: 40 },
+    ]);
+    const ann = report.tempids['-1']!;
+    expect(report['tx-data'].map((x) => x.a)).toEqual(expect.arrayContaining([':name', ':age']));
+    const db = await d.db(conn);
+    expect(db).toBeInstanceOf(d.RemoteDb);
+    expect(await d.q('[:find ?n ?a :where [?e :name ?n] [?e :age ?a]]', db)).toEqual(
+      expect.arrayContaining([
+        ['Ann', 30],
+        ['Bob', 40],
+      ]),
+    );
+    expect(
+      await d.q({
+        query: '[:find ?a . :in $ ?n :where [?e :name ?n] [?e :age ?a]]',
+        args: [db, 'Bob'],
+      }),
+    ).toBe(40);
+    expect(await d.pull(db, '[:name :age]', ann)).toEqual({ name: 'Ann', age: 30 });
+    expect(await d.pullMany(db, [':name'], [ann, [':name', 'Bob']])).toEqual([
+      { name: 'Ann' },
+      { name: 'Bob' },
+    ]);
+    expect((await d.datoms(db, ':eavt', ann)).map((x) => x.v)).toEqual([30, 'Ann']);
+    await d.transact(conn, [{ name: 'Ann', age: 31 }]);
+    // A database pointer pins its commit.
+    expect(await d.pull(db, '[:age]', ann)).toEqual({ age: 30 });
+    const now = await d.db(conn);
+    expect(await d.pull(now, '[:age]', ann)).toEqual({ age: 31 });
+    const past = await d.asOf(now, report['db-after'].maxTx);
+    expect(await d.pull(past, '[:age]', ann)).toEqual({ age: 30 });
+    const ages = await d.q(
+      '[:find ?a ?added :in $ ?e :where [?e :age ?a _ ?added]]',
+      await d.history(now),
+      ann,
+    );
+    expect(ages).toEqual(
+      expect.arrayContaining([
+        [30, true],
+        [30, false],
+        [31, true],
+      ]),
+    );
+    expect(Object.keys(await d.schema(now))).toEqual(expect.arrayContaining(['name', 'age']));
+    expect(await d.commitId(now)).toBeInstanceOf(d.Uuid);
+    expect(await d.release(conn)).toBeNull();
+    await d.deleteDatabase(cfg());
+    expect(await d.databaseExists(cfg())).toBe(false);
+  });
+});
+
+describe('remote peer errors', () => {
+  it('keeps the server error code, refuses JS functions before sending, names an unreachable URL', async () => {
+    const cfg = {
+      store: { backend: ':memory', id: 'nowhere' },
+      'remote-peer': { backend: ':datahike-server', url, token: 'secret' },
+    };
+    await expect(d.connect(cfg)).rejects.toMatchObject({ code: 'database/not-found' });
+    await d.createDatabase({ ...cfg, store: { backend: ':memory', id: 'fns' } });
+    const conn = await d.connect({ ...cfg, store: { backend: ':memory', id: 'fns' } });
+    const db = await d.db(conn);
+    await expect(d.q('[:find ?x :in $ ?f :where [(?f) ?x]]', db, () => 1)).rejects.toMatchObject({
+      code: 'client/not-remote',
+    });
+    const badToken = {
+      ...cfg,
+      'remote-peer': { backend: ':datahike-server', url, token: 'wrong' },
+    };
+    await expect(d.databaseExists(badToken)).rejects.toMatchObject({ code: 'server/unauthorized' });
+    const dead = {
+      ...cfg,
+      'remote-peer': { backend: ':datahike-server', url: 'http://127.0.0.1:9' },
+    };
+    const err = await d.databaseExists(dead).catch((e) => e);
+    expect(err.code).toBe('client/unreachable');
+    expect(err.message).toContain('http://127.0.0.1:9');
+  });
+});
