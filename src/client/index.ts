@@ -12,6 +12,7 @@ import { RemoteConnection, RemoteDb } from './proxies.js';
 
 export { type PeerOptions, RemotePeer } from './peer.js';
 export { RemoteConnection, RemoteDb } from './proxies.js';
+export { remoteWriter } from './writer.js';
 
 const REMOTE_PEER = keyword('remote-peer');
 const peers = new Map<string, RemotePeer>();
@@ -53,11 +54,12 @@ function option(m: Map<unknown, unknown>, name: string): unknown {
   return undefined;
 }
 
-function peerOf(spec: unknown): RemotePeer {
+/** The peer a `:remote-peer` or `:writer` map names (one per server, token and format). */
+export function peerOf(spec: unknown): RemotePeer {
   if (!(spec instanceof Map))
     throw new DatahikeError(
       'config/invalid',
-      ':remote-peer must be a map {:backend :datahike-server :url "http://…" :token "…"}.',
+      'A :remote-peer or :writer must be a map {:backend :datahike-server :url "http://…" :token "…"}.',
       {},
     );
   const backend = option(spec, 'backend');
@@ -65,7 +67,7 @@ function peerOf(spec: unknown): RemotePeer {
   if (!(isKeyword(backend) && backend.fqn === 'datahike-server') || typeof url !== 'string')
     throw new DatahikeError(
       'config/invalid',
-      ':remote-peer needs :backend :datahike-server and a :url.',
+      'A :remote-peer or :writer needs :backend :datahike-server and a :url.',
       {},
     );
   const token = option(spec, 'token');

@@ -12,8 +12,9 @@
 import type { Db } from '../db/index.js';
 import { K } from '../schema/index.js';
 import { type TransactOptions, type TxReport, transactData } from '../tx/index.js';
-import { DatahikeError, keyword, randomUuid } from '../values/index.js';
+import { DatahikeError, type Keyword, keyword, randomUuid } from '../values/index.js';
 import type { DatabaseConfig } from './config.js';
+import type { RemoteCommit } from './remote-writer.js';
 
 export type Listener = (report: TxReport) => void;
 
@@ -63,6 +64,12 @@ export class Connection {
   private lastRefresh = 0;
   private stopWatching: (() => void) | null = null;
   private catchingUp = false;
+  /** Tx ids the listeners have heard of (the last 1024). */
+  private readonly notified = new Set<number>();
+  private remoteWriter:
+    | ((txData: readonly unknown[], opts: TransactOptions) => Promise<RemoteCommit>)
+    | null = null;
+  private remoteTail: Promise<unknown> = Promise.resolve();
   private noticedAgain = false;
   /** How many `connect` calls share this connection. */
   refCount = 1;
@@ -112,12 +119,60 @@ export class Connection {
     return this.branch.withNodes(fn);
   }
 
+  /** @internal sends transactions to a writer elsewhere (`:writer`) instead of committing here. */
+  setRemoteWriter(
+    writer: (txData: readonly unknown[], opts: TransactOptions) => Promise<RemoteCommit>,
+  ): void {
+    this.remoteWriter = writer;
+  }
+
   transact(txData: readonly unknown[], opts: TransactOptions = {}): Promise<TxReport> {
     this.ensureOpen();
+    if (this.remoteWriter !== null) {
+      const run = this.remoteTail.then(() => this.transactRemotely(txData, opts));
+      this.remoteTail = run.catch(() => undefined);
+      return run;
+    }
     return new Promise<TxReport>((resolve, reject) => {
       this.queue.push({ txData, opts, resolve, reject });
       if (this.writing === null) this.writing = this.drain();
     });
+  }
+
+  /**
+   * A transaction committed by the remote writer, then read back from the shared store:
+   * when this resolves, `db()` includes it and the report's databases are local values.
+   */
+  private async transactRemotely(
+    txData: readonly unknown[],
+    opts: TransactOptions,
+  ): Promise<TxReport> {
+    const before = this.branch.db;
+    const commit = await this.remoteWriter!(txData, opts);
+    let after: Db | null = null;
+    for (let attempt = 0; attempt < 50 && after === null; attempt++) {
+      await this.branch.refresh();
+      if (this.branch.db.meta.commitId?.str === commit.commitId) after = this.branch.db;
+      else after = await this.branch.commitDb(commit.commitId);
+      if (after === null) await new Promise((r) => setTimeout(r, 10 * (attempt + 1)));
+    }
+    if (after === null)
+      throw new DatahikeError(
+        'writer/not-visible',
+        `The writer committed ${commit.commitId}, but the store this process reads does not show it: do both use the same store?`,
+        { commitId: commit.commitId },
+      );
+    const tempids = new Map<string | number | Keyword, number>();
+    for (const [k, v] of commit.tempids) tempids.set(k as string | number | Keyword, v);
+    const report: TxReport = {
+      dbBefore: before,
+      dbAfter: after,
+      txData: commit.txData,
+      tempids,
+      txMeta: commit.txMeta,
+    };
+    this.notify(report);
+    return report;
   }
 
   /** Commits queued transactions, a group at a time, until the queue is empty. */
@@ -175,8 +230,15 @@ export class Connection {
     );
   }
 
-  /** @internal tells the listeners of a commit (made here, or noticed from elsewhere). */
+  /** @internal tells the listeners of a commit (made here, or noticed from elsewhere), once. */
   notify(report: TxReport): void {
+    // A commit may be seen twice: as this process's own, and by the store watcher.
+    const tx = report.txData[0]?.tx;
+    if (tx !== undefined) {
+      if (this.notified.has(tx)) return;
+      this.notified.add(tx);
+      if (this.notified.size > 1024) this.notified.delete(this.notified.values().next().value!);
+    }
     for (const listener of this.listeners.values()) {
       try {
         listener(report);

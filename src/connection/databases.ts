@@ -18,6 +18,7 @@ import {
 } from './config.js';
 import { Connection } from './connection.js';
 import { creationRecord, encodeCommit, nodeCacheFor, openBranch } from './durable.js';
+import { remoteWriterOf } from './remote-writer.js';
 
 const connections = new Map<string, Connection>();
 
@@ -52,6 +53,11 @@ function notFound(config: DatabaseConfig): DatahikeError {
 
 /** Creates the store and an empty database in it; returns the config with defaults filled in. */
 export async function createDatabase(config: DatabaseConfig): Promise<DatabaseConfig> {
+  const writer = remoteWriterOf(config);
+  if (writer !== undefined) {
+    await writer.createDatabase(config);
+    return config;
+  }
   const now = new Date();
   const stored = configToData({ ...config, initialTx: undefined });
   if (config.store.kind === 'memory') {
@@ -123,7 +129,9 @@ export async function deleteDatabase(config: DatabaseConfig): Promise<void> {
       await conn.close();
     }
   }
-  if (config.store.kind === 'memory') memoryStores.delete(config.store.id);
+  const writer = remoteWriterOf(config);
+  if (writer !== undefined) await writer.deleteDatabase(config);
+  else if (config.store.kind === 'memory') memoryStores.delete(config.store.id);
   else await (await loadBackend(config.store.kind)).destroy(durableOptions(config));
 }
 
@@ -203,7 +211,11 @@ async function connectDurable(config: DatabaseConfig): Promise<Connection> {
     const branch = new DurableBranch(store, config.branch.fqn, cache, state, {
       flushThreshold: option(config, 'flush-threshold', DEFAULT_FLUSH_THRESHOLD),
     });
-    return new Connection(effective, branch, option(config, 'refresh-interval-ms', 0));
+    const conn = new Connection(effective, branch, option(config, 'refresh-interval-ms', 0));
+    const writer = remoteWriterOf(config);
+    if (writer !== undefined)
+      conn.setRemoteWriter((txData, opts) => writer.transact(config, txData, opts));
+    return conn;
   } catch (err) {
     await store.close();
     throw err;
