@@ -95,6 +95,29 @@ function hasFunction(x: unknown, depth = 0): boolean {
   return false;
 }
 
+const listeners = new Map<unknown, () => void>();
+let listenerKeys = 0;
+
+/** `listen`/`unlisten` on a remote connection: server-sent events from the server. */
+function listenRemotely(jsName: string, args: readonly unknown[]): unknown {
+  const conn = args[0];
+  if (!(conn instanceof RemoteConnection))
+    throw new DatahikeError('client/not-remote', `${jsName} needs a remote connection.`, {});
+  if (jsName === 'unlisten') {
+    const stop = listeners.get(args[1]);
+    listeners.delete(args[1]);
+    stop?.();
+    return stop !== undefined;
+  }
+  const [key, cb] =
+    args.length > 2 ? [args[1], args[2]] : [`remote-listener-${++listenerKeys}`, args[1]];
+  if (typeof cb !== 'function')
+    throw new DatahikeError('api/invalid-argument', 'listen: expected a callback function.', {});
+  listeners.get(key)?.();
+  listeners.set(key, conn.peer.listen(conn, cb as (r: unknown) => void));
+  return key;
+}
+
 registerRemote({
   claims(args) {
     if (remoteIn(args) !== undefined) return true;
@@ -103,6 +126,7 @@ registerRemote({
   },
 
   async call(jsName, args) {
+    if (jsName === 'listen' || jsName === 'unlisten') return listenRemotely(jsName, args);
     const entry = apiEntry(jsName);
     if (entry === undefined || !entry.remote)
       throw new DatahikeError(

@@ -124,6 +124,64 @@ export class RemotePeer implements HandleMapper {
     }
   }
 
+  /**
+   * Follows a connection's commits (`/listen`, server-sent events); reconnects after a
+   * failure with backoff, resuming after the last commit seen. Returns the stop function.
+   */
+  listen(conn: RemoteConnection, onReport: (report: unknown) => void): () => void {
+    const format = formats[this.media];
+    let lastId: string | undefined;
+    let stopped = false;
+    let controller: AbortController | undefined;
+    const follow = async (): Promise<void> => {
+      const headers: Record<string, string> = { accept: this.media, 'content-type': this.media };
+      if (this.options.token !== undefined) headers.authorization = `token ${this.options.token}`;
+      if (lastId !== undefined) headers['last-event-id'] = lastId;
+      controller = new AbortController();
+      const res = await fetch(`${this.url}/listen?args=${base64url(format.encode([conn], this))}`, {
+        headers,
+        signal: controller.signal,
+      });
+      if (!res.ok || res.body === null) throw new Error(`listen answered ${res.status}`);
+      const reader = res.body.getReader();
+      const decoder = new TextDecoder();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += decoder.decode(value, { stream: true });
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          let id: string | undefined;
+          let data: string | undefined;
+          for (const line of block.split('\n')) {
+            if (line.startsWith('id: ')) id = line.slice(4);
+            else if (line.startsWith('data: ')) data = line.slice(6);
+          }
+          if (data === undefined) continue;
+          if (id !== undefined) lastId = id;
+          onReport(format.decode(data, this));
+        }
+      }
+    };
+    void (async () => {
+      for (let attempt = 1; !stopped; attempt++) {
+        try {
+          await follow();
+          attempt = 0;
+        } catch {
+          // The server went away or refused: try again, more slowly each time.
+        }
+        if (!stopped) await backoff(Math.min(attempt, 6));
+      }
+    })();
+    return () => {
+      stopped = true;
+      controller?.abort();
+    };
+  }
+
   private serverError(status: number, text: string, entry: ApiEntry): DatahikeError {
     let decoded: unknown;
     try {

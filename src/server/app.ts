@@ -11,6 +11,7 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
@@ -20,6 +21,7 @@ import { API, type ApiEntry, internalApi } from '../api/index.js';
 import { Connection } from '../connection/index.js';
 import { Db, DbView } from '../db/index.js';
 import { parseEdn } from '../edn/index.js';
+import type { TxReport } from '../tx/index.js';
 import { DatahikeError, isDatahikeError, isKeyword, keyword, printValue } from '../values/index.js';
 import { DEFAULT_MEDIA_TYPE, formats, pickFormat, type WireFormat } from '../wire/index.js';
 import type { ServerConfig } from './config.js';
@@ -141,6 +143,34 @@ function checkArgs(entry: ApiEntry, args: readonly unknown[]): void {
     }
 }
 
+interface FeedEntry {
+  readonly tx: number;
+  readonly report: TxReport;
+}
+
+interface Feed {
+  readonly recent: FeedEntry[];
+  readonly subscribers: Set<(r: FeedEntry) => void>;
+}
+
+const feeds = new WeakMap<Connection, Feed>();
+const FEED_MEMORY = 1000;
+
+/** The commits of a connection as a feed for `/listen`, with the last thousand kept. */
+function feedOf(conn: Connection): Feed {
+  const feed = feeds.get(conn);
+  if (feed !== undefined) return feed;
+  const f: Feed = { recent: [], subscribers: new Set() };
+  conn.listen((report) => {
+    const entry = { tx: report.txData[0]?.tx ?? report.dbAfter.maxTx, report };
+    f.recent.push(entry);
+    if (f.recent.length > FEED_MEMORY) f.recent.shift();
+    for (const s of f.subscribers) s(entry);
+  });
+  feeds.set(conn, f);
+  return f;
+}
+
 /** Functions whose second argument is tx-data. */
 const TX_ROUTES = new Set(['transact', 'loadEntities', 'withDb', 'dbWith']);
 
@@ -174,6 +204,8 @@ export async function createServer(config: ServerConfig): Promise<Server> {
   const handles = new ServerHandles();
   const metrics = new Metrics();
   let shuttingDown = false;
+  /** Open event streams: ended at shutdown (they never finish by themselves). */
+  const streams = new Set<ServerResponse>();
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
@@ -288,6 +320,59 @@ export async function createServer(config: ServerConfig): Promise<Server> {
   });
   app.get('/openapi.json', async () => document);
 
+  /**
+   * `/listen`: a server-sent event per commit of a connection (`id:` its tx id, `data:` the
+   * report in the request's format). A client reconnecting with `Last-Event-ID` first gets
+   * the commits it missed that this server still remembers.
+   */
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/listen',
+    onRequest: [authorise],
+    handler: async (req, reply) => {
+      const format = pickFormat(req.headers['content-type']) ?? formats[DEFAULT_MEDIA_TYPE];
+      const outFormat = pickFormat(req.headers.accept) ?? format;
+      const query = req.query as Record<string, string | undefined>;
+      const text =
+        typeof query.args === 'string'
+          ? Buffer.from(query.args, 'base64url').toString('utf8')
+          : typeof req.body === 'string'
+            ? req.body
+            : await readBody(req, config.bodyLimit);
+      const args = (await handles.resolve(format.decode(text, handles))) as unknown[];
+      const conn = args[0];
+      if (!Array.isArray(args) || !(conn instanceof Connection))
+        throw new DatahikeError(
+          'server/bad-arguments',
+          '/listen takes [connection] (["!datahike/Connection", …] from /connect).',
+          { route: 'listen', path: [0] },
+        );
+      const feed = feedOf(conn);
+      const since = Number(req.headers['last-event-id']);
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+      });
+      const send = (r: FeedEntry) => {
+        handles.own(r.report, [conn]);
+        res.write(`id: ${r.tx}\nevent: tx\ndata: ${outFormat.encode(r.report, handles)}\n\n`);
+      };
+      res.write(': listening\n\n');
+      if (Number.isFinite(since)) for (const r of feed.recent) if (r.tx > since) send(r);
+      feed.subscribers.add(send);
+      streams.add(res);
+      const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+      req.raw.on('close', () => {
+        clearInterval(ping);
+        feed.subscribers.delete(send);
+        streams.delete(res);
+      });
+    },
+  });
+
   const apiHandler = (entry: ApiEntry) => {
     const fn = internalApi[entry.jsName] as (...args: unknown[]) => Promise<unknown>;
     return async (req: FastifyRequest, reply: FastifyReply) => {
@@ -393,6 +478,7 @@ export async function createServer(config: ServerConfig): Promise<Server> {
     handles,
     async close() {
       shuttingDown = true;
+      for (const res of streams) res.end();
       await app.close();
       for (const conn of handles.all())
         await internalApi.release(conn, true).catch(() => undefined);

@@ -102,6 +102,31 @@ describe.each(['transit', 'json', 'edn'])('a remote peer speaking %s', (format) 
   });
 });
 
+describe('remote listening', () => {
+  it('delivers each commit through server-sent events, until unlisten', async () => {
+    const cfg = {
+      store: { backend: ':memory', id: 'listened' },
+      'remote-peer': { backend: ':datahike-server', url, token: 'secret' },
+      'schema-flexibility': ':read',
+    };
+    await d.createDatabase(cfg);
+    const conn = await d.connect(cfg);
+    const heard: unknown[] = [];
+    const key = await d.listen(conn, (r) => {
+      heard.push(r['tx-data'].find((x) => x.a === ':n')?.v);
+    });
+    // Give the event stream a moment to open before the first commit.
+    await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 3; i++) await d.transact(conn, [{ n: i }]);
+    await expect.poll(() => heard.length, { timeout: 5000 }).toBe(3);
+    expect(heard).toEqual([0, 1, 2]);
+    expect(await d.unlisten(conn, key)).toBe(true);
+    await d.transact(conn, [{ n: 9 }]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(heard).toHaveLength(3);
+  });
+});
+
 describe('remote peer errors', () => {
   it('keeps the server error code, refuses JS functions before sending, names an unreachable URL', async () => {
     const cfg = {
