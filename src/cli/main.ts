@@ -1,25 +1,48 @@
 #!/usr/bin/env node
-
 /**
- * The `datahike-ts` command (alias `dthk`). `serve [config.edn]` runs the HTTP server;
- * the other commands come with the CLI issue.
+ * The `datahike-ts` command (alias `dthk`): every API function as a command (commands.ts),
+ * plus `serve` (the HTTP server), `import`/`export` (a whole database as datom lines) and
+ * `bench` (the benchmarks, from a checkout). Exit status 1 with a one-line error on failure.
  */
 
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { internalApi } from '../api/index.js';
+import type { Connection } from '../connection/index.js';
+import type { DbView } from '../db/index.js';
 import { createServer } from '../server/app.js';
 import { loadServerConfig } from '../server/config.js';
 import { DatahikeError } from '../values/index.js';
+import {
+  type ArgContext,
+  argument,
+  COMMANDS,
+  commandHelp,
+  type OutputFormat,
+  render,
+} from './commands.js';
+import { exportDb, importInto } from './transfer.js';
 
-const USAGE = `usage: datahike-ts serve [config.edn]
+const USAGE = `usage: datahike-ts [--format edn|json|pprint|table] <command> [arguments]
 
-  serve   runs the HTTP server (port 4444, file databases under ./data, dev mode on
-          loopback unless the config or DATAHIKE_* variables say otherwise)`;
+  serve [config.edn]           runs the HTTP server (port 4444, file databases under ./data)
+  import conn:CONFIG FILE      loads datom lines (EDN or JSON) into a database (- for stdin)
+  export db:CONFIG             writes every datom of a database, one per line (--format json too)
+  bench [suite]                runs the benchmarks (from a checkout)
+  ${[...COMMANDS.keys()].join(' ')}
+
+Arguments: conn:FILE db:FILE history:FILE asof:MS:FILE since:MS:FILE edn:FILE json:FILE,
+- for standard input, anything else as EDN. \`datahike-ts <command> --help\` describes one.`;
 
 async function serve(configPath: string | undefined): Promise<void> {
   const config = loadServerConfig(configPath);
   const server = await createServer(config);
   const address = await server.app.listen({ port: config.port, host: config.host });
+  const loopback = ['127.0.0.1', 'localhost', '::1'].includes(config.host);
   const mode = config.devMode
-    ? `dev mode: no token needed${config.host === '127.0.0.1' || config.host === 'localhost' || config.host === '::1' ? ', loopback only' : `, LISTENING ON ${config.host} WITHOUT A TOKEN`}`
+    ? `dev mode: no token needed${loopback ? ', loopback only' : `, LISTENING ON ${config.host} WITHOUT A TOKEN`}`
     : 'token required';
   process.stderr.write(
     `datahike-ts server on ${address} (${mode}); databases under ${config.dataDir}\n`,
@@ -36,21 +59,89 @@ async function serve(configPath: string | undefined): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return dir;
+}
+
+function bench(args: string[]): void {
+  const root = packageRoot();
+  if (!existsSync(join(root, 'bench')))
+    throw new DatahikeError('cli/bench', 'The benchmarks come with a checkout of datahike-ts.', {});
+  const r = spawnSync('npm', ['run', 'bench', '--', ...args], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) throw new DatahikeError('cli/bench', 'The benchmarks failed.', {});
+}
+
 async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'serve':
-      return serve(rest[0]);
-    case undefined:
-    case '--help':
-    case '-h':
-    case 'help':
-      process.stdout.write(`${USAGE}\n`);
+  let format: OutputFormat = 'edn';
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-f' || a === '--format') {
+      const f = argv[++i];
+      if (f !== 'edn' && f !== 'json' && f !== 'pprint' && f !== 'table')
+        throw new DatahikeError(
+          'cli/usage',
+          `--format takes edn, json, pprint or table, got ${f}.`,
+          {},
+        );
+      format = f;
+    } else if (a === '--version') {
+      process.stdout.write(`datahike-ts ${await internalApi.datahikeVersion()}\n`);
       return;
-    default:
-      throw new DatahikeError('cli/unknown-command', `Unknown command ${command}.\n${USAGE}`, {});
+    } else rest.push(a);
+  }
+  const [command, ...args] = rest;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (command === 'serve') return serve(args[0]);
+  if (command === 'bench') return bench(args);
+  const ctx: ArgContext = { connections: [], stdin: () => readFileSync(0, 'utf8') };
+  try {
+    if (command === 'import') {
+      const [target, file] = args;
+      const conn = target === undefined ? undefined : await argument(target, ctx);
+      if (file === undefined || conn === undefined)
+        throw new DatahikeError('cli/usage', 'usage: datahike-ts import conn:CONFIG FILE', {});
+      const n = await importInto(conn as Connection, file);
+      process.stderr.write(`imported ${n} datoms\n`);
+      return;
+    }
+    if (command === 'export') {
+      if (args[0] === undefined)
+        throw new DatahikeError('cli/usage', 'usage: datahike-ts export db:CONFIG', {});
+      const db = await argument(args[0], ctx);
+      await exportDb(db as DbView, format === 'json' ? 'json' : 'edn');
+      return;
+    }
+    const entry = COMMANDS.get(command);
+    if (entry === undefined)
+      throw new DatahikeError(
+        'cli/usage',
+        `Unknown command ${command}: see datahike-ts --help.`,
+        {},
+      );
+    if (args.includes('--help') || args.includes('-h')) {
+      process.stdout.write(`${commandHelp(command, entry)}\n`);
+      return;
+    }
+    const values: unknown[] = [];
+    for (const a of args) values.push(await argument(a, ctx));
+    const fn = internalApi[entry.jsName] as (...a: unknown[]) => Promise<unknown>;
+    process.stdout.write(`${render(await fn(...values), format)}\n`);
+  } finally {
+    for (const c of ctx.connections) await internalApi.release(c, true).catch(() => undefined);
   }
 }
+
+// A reader that goes away early (`| head`) ends the output, not with an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   const message = err instanceof Error ? err.message : String(err);
