@@ -10,6 +10,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { internalApi } from '../api/index.js';
+// Registers the remote peer and writer, so that configs with :remote-peer or :writer work here.
+import '../client/index.js';
 import type { Connection } from '../connection/index.js';
 import type { DbView } from '../db/index.js';
 import { createServer } from '../server/app.js';

@@ -1,0 +1,83 @@
+/**
+ * Combined distribution: server A writes a file store; server B serves the same store with
+ * `:writer` pointing at A, so it answers reads itself and forwards writes. Clients on both
+ * see every write, in one order.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import * as d from '../../src/index.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const dir = mkdtempSync(join(tmpdir(), 'dh-combined-'));
+const children: ChildProcess[] = [];
+
+async function server(name: string): Promise<string> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'serve'],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        DATAHIKE_PORT: '0',
+        DATAHIKE_LEVEL: 'warn',
+        DATAHIKE_DATA_DIR: join(dir, name),
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  children.push(child);
+  return new Promise<string>((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (b) => {
+      err += String(b);
+      const m = /server on (http:\/\/\S+)/.exec(err);
+      if (m !== null) resolve(m[1]!);
+    });
+    child.on('exit', () => reject(new Error(err)));
+  });
+}
+
+let a: string;
+let b: string;
+beforeAll(async () => {
+  [a, b] = await Promise.all([server('a'), server('b')]);
+}, 30_000);
+afterAll(async () => {
+  for (const c of children) c.kill('SIGTERM');
+  await Promise.all(children.map((c) => new Promise((r) => c.on('exit', r))));
+});
+
+it('shares one writer between two servers', async () => {
+  const store = { backend: ':file', path: join(dir, 'shared') };
+  const viaA = {
+    store,
+    'schema-flexibility': ':read',
+    'remote-peer': { backend: ':datahike-server', url: a },
+  };
+  // B's databases write through A.
+  const viaB = {
+    store,
+    'schema-flexibility': ':read',
+    writer: { backend: ':datahike-server', url: a },
+    'remote-peer': { backend: ':datahike-server', url: b },
+  };
+  await d.createDatabase(viaA);
+  const connA = await d.connect(viaA);
+  const connB = await d.connect(viaB);
+  const txs: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    const r = await d.transact(i % 2 === 0 ? connA : connB, [{ n: i }]);
+    txs.push(r['db-after'].maxTx as number);
+  }
+  // One order: tx ids grow with acknowledgement, whichever server took the write.
+  expect(txs).toEqual([...txs].sort((x, y) => x - y));
+  const q = '[:find [?n ...] :where [_ :n ?n]]';
+  const fromA = ((await d.q(q, await d.db(connA))) as number[]).sort();
+  const fromB = ((await d.q(q, await d.db(connB))) as number[]).sort();
+  expect(fromA).toEqual([0, 1, 2, 3, 4, 5]);
+  expect(fromB).toEqual(fromA);
+}, 60_000);
