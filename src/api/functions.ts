@@ -12,6 +12,7 @@
 
 import type { Connection } from '../connection/index.js';
 import type { Db, DbView } from '../db/index.js';
+import { Entity } from '../pull/index.js';
 import type { TxReport } from '../tx/index.js';
 import { isKeyword, type Uuid } from '../values/index.js';
 import { type DatomObject, datomToObject, toExternal } from './convert.js';
@@ -248,7 +249,8 @@ export async function indexRange(
 /** The entity with this id, ident or lookup ref, or null when that names nothing. */
 export async function entity(database: DbView, eid: unknown): Promise<EntityView | null> {
   const e = await core.entity(database, eid);
-  return e === null ? null : new EntityView(e);
+  // A remote entity comes ready for public use; a local one is wrapped.
+  return e === null ? null : e instanceof Entity ? new EntityView(e) : (e as unknown as EntityView);
 }
 
 /** The database an entity reads from. */

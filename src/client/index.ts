@@ -8,21 +8,23 @@ import { apiEntry, registerRemote, toInternal } from '../api/index.js';
 import { parseEdn } from '../edn/index.js';
 import { DatahikeError, isKeyword, keyword } from '../values/index.js';
 import { RemotePeer } from './peer.js';
-import { RemoteConnection, RemoteDb } from './proxies.js';
+import { RemoteConnection, RemoteDb, RemoteEntity } from './proxies.js';
 
 export { type PeerOptions, RemotePeer } from './peer.js';
-export { RemoteConnection, RemoteDb } from './proxies.js';
+export { RemoteConnection, RemoteDb, RemoteEntity } from './proxies.js';
 export { remoteWriter } from './writer.js';
 
 const REMOTE_PEER = keyword('remote-peer');
 const peers = new Map<string, RemotePeer>();
 
-function isRemote(x: unknown): x is RemoteConnection | RemoteDb {
-  return x instanceof RemoteConnection || x instanceof RemoteDb;
+function isRemote(x: unknown): x is RemoteConnection | RemoteDb | RemoteEntity {
+  return x instanceof RemoteConnection || x instanceof RemoteDb || x instanceof RemoteEntity;
 }
 
 /** A remote object among the arguments (or inside an array or map argument). */
-function remoteIn(args: readonly unknown[]): RemoteConnection | RemoteDb | undefined {
+function remoteIn(
+  args: readonly unknown[],
+): RemoteConnection | RemoteDb | RemoteEntity | undefined {
   for (const a of args) {
     if (isRemote(a)) return a;
     if (Array.isArray(a)) for (const x of a) if (isRemote(x)) return x;
@@ -73,11 +75,13 @@ export function peerOf(spec: unknown): RemotePeer {
   const token = option(spec, 'token');
   const format = option(spec, 'format');
   const timeout = option(spec, 'timeout');
+  const retries = option(spec, 'retries');
   const peer = new RemotePeer({
     url,
     token: typeof token === 'string' ? token : undefined,
     format: (isKeyword(format) ? format.fqn : (format as string | undefined)) as never,
     timeoutMs: typeof timeout === 'number' ? timeout : undefined,
+    retries: typeof retries === 'number' ? retries : undefined,
   });
   const known = peers.get(peer.key);
   if (known !== undefined) return known;
@@ -141,7 +145,7 @@ registerRemote({
         { function: jsName },
       );
     const remote = remoteIn(args);
-    let peer = remote?.peer;
+    let peer = remote instanceof RemoteEntity ? remote.db.peer : remote?.peer;
     let sent = args.map((a) => (isRemote(a) ? a : toInternal(a)));
     let attach: unknown;
     if (peer === undefined) {

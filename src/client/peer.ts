@@ -8,12 +8,13 @@
  * (Node's fetch pools keep-alive connections through undici).
  */
 
-import type { ApiEntry } from '../api/index.js';
-import { DatahikeError } from '../values/index.js';
+import { type ApiEntry, toExternal } from '../api/index.js';
+import { DatahikeError, isKeyword } from '../values/index.js';
 import {
   AsOfDbHandle,
   ConnectionHandle,
   DbHandle,
+  EntityHandle,
   formats,
   type Handle,
   type HandleMapper,
@@ -21,7 +22,7 @@ import {
   type MediaType,
   SinceDbHandle,
 } from '../wire/index.js';
-import { RemoteConnection, RemoteDb } from './proxies.js';
+import { RemoteConnection, RemoteDb, RemoteEntity } from './proxies.js';
 
 export interface PeerOptions {
   readonly url: string;
@@ -69,6 +70,7 @@ export class RemotePeer implements HandleMapper {
 
   toHandle(x: unknown): unknown | undefined {
     if (x instanceof RemoteConnection || x instanceof RemoteDb) return x.handle;
+    if (x instanceof RemoteEntity) return new EntityHandle(x.db, x.id);
     return undefined;
   }
 
@@ -81,6 +83,11 @@ export class RemotePeer implements HandleMapper {
       h instanceof SinceDbHandle
     )
       return new RemoteDb(this, h);
+    if (h instanceof EntityHandle && h.db instanceof RemoteDb) {
+      const attrs = new Map<string, unknown>();
+      for (const [k, v] of h.attrs) attrs.set(isKeyword(k) ? k.fqn : String(k), toExternal(v));
+      return new RemoteEntity(h.db, h.eid, attrs);
+    }
     return h;
   }
 

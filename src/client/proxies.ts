@@ -33,3 +33,27 @@ export class RemoteDb {
     return h.maxEid ?? h.origin?.maxEid;
   }
 }
+
+/**
+ * An entity on the server, as `entity(remoteDb, eid)` returns it: the attributes the server
+ * sent (`get`, `keys`, `toJSON` as on a local entity), references as `{ 'db/id': e }`.
+ */
+export class RemoteEntity {
+  constructor(
+    readonly db: RemoteDb,
+    readonly id: number,
+    private readonly attrs: ReadonlyMap<string, unknown>,
+  ) {}
+
+  get(attr: string): unknown {
+    return this.attrs.get(attr.replace(/^:/, ''));
+  }
+
+  keys(): string[] {
+    return [...this.attrs.keys()].map((k) => `:${k}`);
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { 'db/id': this.id, ...Object.fromEntries(this.attrs) };
+  }
+}

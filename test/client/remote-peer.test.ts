@@ -96,6 +96,11 @@ describe.each(['transit', 'json', 'edn'])('a remote peer speaking %s', (format) 
     );
     expect(Object.keys(await d.schema(now))).toEqual(expect.arrayContaining(['name', 'age']));
     expect(await d.commitId(now)).toBeInstanceOf(d.Uuid);
+    const e = await d.entity(now, ann);
+    expect(e).toBeInstanceOf(d.RemoteEntity);
+    expect(e?.get(':name')).toBe('Ann');
+    expect(e?.keys().sort()).toEqual([':age', ':name']);
+    expect(await d.entityDb(e!)).toBeInstanceOf(d.RemoteDb);
     expect(await d.release(conn)).toBeNull();
     await d.deleteDatabase(cfg());
     expect(await d.databaseExists(cfg())).toBe(false);
