@@ -8,7 +8,8 @@
  * (Node's fetch pools keep-alive connections through undici).
  */
 
-import { type ApiEntry, toExternal } from '../api/index.js';
+import { toExternal } from '../api/convert.js';
+import type { ApiEntry } from '../api/specification.js';
 import { DatahikeError, isKeyword } from '../values/index.js';
 import {
   AsOfDbHandle,

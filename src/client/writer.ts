@@ -14,9 +14,9 @@ import {
 import type { Datom } from '../index/datom.js';
 import { DatahikeError, isDatahikeError, isKeyword, keyword } from '../values/index.js';
 import { DbHandle, type WireTxReport } from '../wire/index.js';
-import { peerOf } from './index.js';
 import type { RemotePeer } from './peer.js';
 import { type RemoteConnection, RemoteDb } from './proxies.js';
+import { peerOf } from './remote.js';
 
 const K = {
   writer: keyword('writer'),

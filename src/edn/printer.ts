@@ -1,6 +1,16 @@
 /** The EDN printer: any value the database or a query produces, as text that reads back equal. */
 
-import { BigDec, Char, isList, Keyword, Sym, TaggedValue, Uuid } from '../values/index.js';
+import {
+  BigDec,
+  base64ToBytes,
+  bytesToBase64,
+  Char,
+  isList,
+  Keyword,
+  Sym,
+  TaggedValue,
+  Uuid,
+} from '../values/index.js';
 import { registerTag } from './reader.js';
 
 export type ValuePrinter = (value: unknown, print: (v: unknown) => string) => string;
@@ -74,12 +84,12 @@ export function printInstant(d: Date): string {
 }
 
 function printBytes(b: Uint8Array): string {
-  return `#bytes ${printString(Buffer.from(b).toString('base64'))}`;
+  return `#bytes ${printString(bytesToBase64(b))}`;
 }
 
 registerTag('bytes', (v) => {
   if (typeof v !== 'string') throw new TypeError('#bytes needs a base64 string');
-  return new Uint8Array(Buffer.from(v, 'base64'));
+  return base64ToBytes(v);
 });
 
 /** EDN text for a value. Plain objects print as maps with keyword keys. */

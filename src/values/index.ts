@@ -1,3 +1,4 @@
+export { base64ToBytes, bytesToBase64 } from './base64.js';
 export { printValue } from './describe.js';
 export { DatahikeError, isDatahikeError } from './error.js';
 export {

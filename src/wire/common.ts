@@ -4,7 +4,7 @@
  * and small tests on values.
  */
 
-import { DatahikeError } from '../values/index.js';
+import { bytesToBase64, DatahikeError, base64ToBytes as fromBase64 } from '../values/index.js';
 
 /** The formats, as errors and `data.format` name them. */
 export type FormatName = 'json' | 'edn' | 'transit+json';
@@ -177,13 +177,10 @@ export function hasSurrogate(s: string): boolean {
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-export function bytesToBase64(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
-}
-
 /** Standard base64 (with padding) → bytes; anything else is a PayloadError. */
+export { bytesToBase64 };
+
 export function base64ToBytes(s: string): Uint8Array {
   if (!BASE64.test(s)) throw new PayloadError(`not base64: ${JSON.stringify(s.slice(0, 40))}`);
-  // A copy: Buffer.from may hand out a slice of a shared pool.
-  return new Uint8Array(Buffer.from(s, 'base64'));
+  return fromBase64(s);
 }

@@ -197,7 +197,7 @@ const KNOWN = new Set<unknown>([
   ...WRITE_HANDLERS.map(([c]) => c),
   Array,
   Uint8Array,
-  Buffer,
+  ...(typeof Buffer === 'undefined' ? [] : [Buffer]),
   // transit-js wraps a top-level scalar in its own tagged value ("'").
   TransitTagged,
   String,

@@ -1,0 +1,53 @@
+/**
+ * The remote peer for the browser (and any other runtime without Node's modules): every
+ * remote-capable function of the API table, by its JavaScript name, with the package's own
+ * public conventions, running on a datahike server. Bundle it with any bundler:
+ *
+ *   import { api } from 'datahike-ts/browser';
+ *   const conn = await api.connect({ store: {…}, 'remote-peer': { backend: ':datahike-server', url } });
+ */
+
+import { datomToObject, toExternal } from '../api/convert.js';
+import { API } from '../api/specification.js';
+import type { Datom } from '../index/datom.js';
+import { isKeyword } from '../values/index.js';
+import { isTxReport } from '../wire/index.js';
+import { remoteDispatcher } from './remote.js';
+
+export { RemoteConnection, RemoteDb, RemoteEntity } from './proxies.js';
+
+/** A result in public form; reports as the package's transaction reports. */
+function toPublic(x: unknown): unknown {
+  if (!isTxReport(x)) return toExternal(x);
+  const tempids: Record<string, number> = {};
+  for (const [k, v] of x.tempids) tempids[isKeyword(k) ? k.fqn : String(k)] = v as number;
+  return {
+    'db-before': x.dbBefore,
+    'db-after': x.dbAfter,
+    'tx-data': (x.txData as Datom[]).map(datomToObject),
+    tempids,
+    'tx-meta': toExternal(x.txMeta),
+  };
+}
+
+type RemoteFn = (...args: unknown[]) => Promise<unknown>;
+
+/** The remote functions by their JavaScript names (`q`, `pull`, `transact`, `listen`, …). */
+export const api: Readonly<Record<string, RemoteFn>> = Object.fromEntries([
+  ...API.filter((e) => e.remote).map((e) => [
+    e.jsName,
+    async (...args: unknown[]) => toPublic(await remoteDispatcher.call(e.jsName, args)),
+  ]),
+  [
+    'listen',
+    async (conn: unknown, keyOrCb: unknown, cb?: unknown) => {
+      const f = (cb ?? keyOrCb) as (r: unknown) => void;
+      const wrapped = (r: unknown) => f(toPublic(r));
+      return remoteDispatcher.call(
+        'listen',
+        cb === undefined ? [conn, wrapped] : [conn, keyOrCb, wrapped],
+      );
+    },
+  ],
+  ['unlisten', (conn: unknown, key: unknown) => remoteDispatcher.call('unlisten', [conn, key])],
+]);
