@@ -590,6 +590,9 @@ async function gcStorage(
   const c = asConn('gcStorage', conn);
   if (removeBefore !== undefined && !(removeBefore instanceof Date))
     argError('gcStorage', `removeBefore must be a Date, got ${printValue(removeBefore)}.`);
+  // The store's writer collects: a reader must not delete what the writer is flushing.
+  if (c.remote !== null)
+    return (await c.remote.gcStorage(c.config, removeBefore)) as Map<Keyword, unknown>;
   if (!(c.branch instanceof DurableBranch))
     return new Map<Keyword, unknown>([
       [A.removed, 0],

@@ -65,6 +65,11 @@ export function remoteWriter(peer: RemotePeer): RemoteWriter {
       conns.delete(key(config));
       await peer.call(entry('deleteDatabase'), [forServer(config)]);
     },
+    async gcStorage(config, removeBefore) {
+      const args: unknown[] = [await connFor(config)];
+      if (removeBefore !== undefined) args.push(removeBefore);
+      return peer.call(entry('gcStorage'), args);
+    },
     async transact(config, txData, opts) {
       const arg =
         opts.txMeta === undefined

@@ -14,7 +14,7 @@ import { K } from '../schema/index.js';
 import { type TransactOptions, type TxReport, transactData } from '../tx/index.js';
 import { DatahikeError, type Keyword, keyword, randomUuid } from '../values/index.js';
 import type { DatabaseConfig } from './config.js';
-import type { RemoteCommit } from './remote-writer.js';
+import type { RemoteWriter } from './remote-writer.js';
 
 export type Listener = (report: TxReport) => void;
 
@@ -66,9 +66,7 @@ export class Connection {
   private catchingUp = false;
   /** Tx ids the listeners have heard of (the last 1024). */
   private readonly notified = new Set<number>();
-  private remoteWriter:
-    | ((txData: readonly unknown[], opts: TransactOptions) => Promise<RemoteCommit>)
-    | null = null;
+  private remoteWriter: RemoteWriter | null = null;
   private remoteTail: Promise<unknown> = Promise.resolve();
   private noticedAgain = false;
   /** How many `connect` calls share this connection. */
@@ -119,11 +117,14 @@ export class Connection {
     return this.branch.withNodes(fn);
   }
 
-  /** @internal sends transactions to a writer elsewhere (`:writer`) instead of committing here. */
-  setRemoteWriter(
-    writer: (txData: readonly unknown[], opts: TransactOptions) => Promise<RemoteCommit>,
-  ): void {
+  /** @internal sends what changes the database to a writer elsewhere (`:writer`). */
+  setRemoteWriter(writer: RemoteWriter): void {
     this.remoteWriter = writer;
+  }
+
+  /** The writer elsewhere that commits for this connection, or null when it commits itself. */
+  get remote(): RemoteWriter | null {
+    return this.remoteWriter;
   }
 
   transact(txData: readonly unknown[], opts: TransactOptions = {}): Promise<TxReport> {
@@ -148,7 +149,7 @@ export class Connection {
     opts: TransactOptions,
   ): Promise<TxReport> {
     const before = this.branch.db;
-    const commit = await this.remoteWriter!(txData, opts);
+    const commit = await this.remoteWriter!.transact(this.config, txData, opts);
     let after: Db | null = null;
     for (let attempt = 0; attempt < 50 && after === null; attempt++) {
       await this.branch.refresh();

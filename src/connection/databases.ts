@@ -213,8 +213,7 @@ async function connectDurable(config: DatabaseConfig): Promise<Connection> {
     });
     const conn = new Connection(effective, branch, option(config, 'refresh-interval-ms', 0));
     const writer = remoteWriterOf(config);
-    if (writer !== undefined)
-      conn.setRemoteWriter((txData, opts) => writer.transact(config, txData, opts));
+    if (writer !== undefined) conn.setRemoteWriter(writer);
     return conn;
   } catch (err) {
     await store.close();

@@ -26,6 +26,8 @@ export interface RemoteWriter {
     txData: readonly unknown[],
     opts: TransactOptions,
   ): Promise<RemoteCommit>;
+  /** Garbage collection of the shared store, run by its writer. */
+  gcStorage(config: DatabaseConfig, removeBefore: Date | undefined): Promise<unknown>;
 }
 
 /** Makes the writer a `:writer` map names, or undefined when it is not this factory's kind. */

@@ -75,6 +75,9 @@ it('sends writes to the server and reads its own writes from the shared store', 
   ]);
   expect(await d.q('[:find [?n ...] :where [_ :name ?n]]', await d.db(conn))).toEqual(['Anne']);
   expect(heard.length).toBe(3);
+  // Garbage collection runs at the writer, which owns the store.
+  const gc = (await d.gcStorage(conn)) as Record<string, unknown>;
+  expect(gc).toHaveProperty('removed');
   await d.release(conn);
   await d.deleteDatabase(cfg);
   expect(await d.databaseExists({ store: cfg.store })).toBe(false);
