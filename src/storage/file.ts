@@ -542,18 +542,39 @@ class FileStore implements Store {
  * never taken over, by a process killed in between. Falls back to O_EXCL where the file
  * system has no hard links. False when the lock is taken.
  */
+/**
+ * This process's owner file for a lock: written once, then hard-linked into place for each
+ * append (one link and one unlink per append, instead of writing a file each time).
+ */
+const owners = new Map<string, Promise<string>>();
+
+function ownerFile(path: string, me: string): Promise<string> {
+  let p = owners.get(path);
+  if (p === undefined) {
+    const file = `${path}.${process.pid}.owner`;
+    p = fs.writeFile(file, me).then(() => file);
+    owners.set(path, p);
+    p.catch(() => owners.delete(path));
+  }
+  return p;
+}
+
 async function createLock(path: string, me: string): Promise<boolean> {
-  const mine = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-  try {
-    await fs.writeFile(mine, me);
-    await fs.link(mine, path);
-    return true;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return false;
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw err;
-  } finally {
-    await fs.rm(mine, { force: true });
+  for (let fresh = false; ; fresh = true) {
+    try {
+      await fs.link(await ownerFile(path, me), path);
+      return true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return false;
+      // The owner file went with its folder (a destroyed store): write it again, once.
+      if (code === 'ENOENT' && !fresh && owners.has(path)) {
+        owners.delete(path);
+        continue;
+      }
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw err;
+      break;
+    }
   }
   try {
     const h = await fs.open(path, 'wx');
@@ -571,7 +592,7 @@ async function lock(path: string, label: string): Promise<() => Promise<void>> {
   const me = `${hostname()} ${process.pid}`;
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (let attempt = 0; ; attempt++) {
-    if (await createLock(path, me)) return () => fs.rm(path, { force: true });
+    if (await createLock(path, me)) return () => fs.unlink(path).catch(() => undefined);
     const owner = await fs.readFile(path, 'utf8').catch(() => '');
     const [host, pid] = owner.split(' ');
     if (host === hostname() && pid !== undefined && !alive(Number(pid))) {
