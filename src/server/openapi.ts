@@ -13,30 +13,49 @@ const ERROR = {
   },
 };
 
-/** Example argument lists (JSON with tagged literals) for the routes a newcomer tries first. */
-const EXAMPLES: Record<string, unknown> = {
-  'create-database': ['{:store {:backend :file :id "people"}}'],
-  connect: ['{:store {:backend :file :id "people"}}'],
-  transact: [
-    ['!datahike/Connection', ['people-store-id', ['!kw', 'db']]],
-    [{ name: 'Peter', age: 42 }],
-  ],
-  q: [
-    '[:find ?n ?a :where [?e :name ?n] [?e :age ?a]]',
-    [
-      '!datahike/DB',
-      {
-        'store-id': ['…', ['!kw', 'db']],
-        'commit-id': ['!uuid', '…'],
-        'max-eid': 1,
-        'max-tx': 536870913,
-      },
-    ],
-  ],
+const CONN = ['!datahike/Connection', ['people', ['!kw', 'db']]];
+const DB = [
+  '!datahike/DB',
+  {
+    'store-id': ['people', ['!kw', 'db']],
+    'commit-id': ['!uuid', '8b3c5e1a-0000-4000-8000-000000000001'],
+    'max-eid': 2,
+    'max-tx': 536870914,
+  },
+];
+
+/** An example JSON value for each kind of argument the API table names. */
+const BY_KIND: Record<string, unknown> = {
+  config: '{:store {:backend :file :id "people"}}',
+  conn: CONN,
+  db: DB,
+  tx: [{ name: 'Peter', age: 42 }],
+  'tx-meta': { source: 'import' },
+  'time-point': 536870913,
+  index: ['!kw', 'eavt'],
+  component: ['!kw', 'name'],
+  eid: 1,
+  entity: ['!datahike/Entity', { db: DB, eid: 1 }],
+  'index-range': { attrid: ['!kw', 'age'], start: 18, end: 65 },
+  query: '[:find ?n ?a :where [?e :name ?n] [?e :age ?a]]',
+  pattern: '[:name :age]',
+  'pull-options': { selector: '[:name]', eid: 1 },
+  eids: [1, 2],
+  key: ['!kw', 'db'],
+  boolean: true,
+  string: '8b3c5e1a-0000-4000-8000-000000000001',
+  any: DB,
 };
 
+/** The example argument list of a route: its first arity, one example per argument. */
+function example(entry: ApiEntry): unknown[] {
+  const arity = entry.args.find((a) => a.length > 0) ?? [];
+  const out = arity.map((k) => BY_KIND[k] ?? null);
+  if (entry.name === 'q' || entry.name === 'query-stats') out.push(DB);
+  return out;
+}
+
 function operation(entry: ApiEntry, method: 'get' | 'post') {
-  const path = entry.name.replace(/[?!]$/, '');
   return {
     operationId:
       method === 'get' || !entry.referentiallyTransparent ? entry.name : `${entry.name}-post`,
@@ -66,7 +85,7 @@ function operation(entry: ApiEntry, method: 'get' | 'post') {
           t === 'application/json'
             ? {
                 schema: { type: 'array', items: {} },
-                ...(EXAMPLES[path] ? { example: EXAMPLES[path] } : {}),
+                example: example(entry),
               }
             : { schema: { type: 'string' } },
         ]),
