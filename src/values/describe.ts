@@ -38,7 +38,11 @@ function render(v: unknown, depth: number): string {
     return `{${Object.entries(v as object)
       .map(([k, x]) => `${k} ${render(x, depth + 1)}`)
       .join(', ')}}`;
-  return String(v);
+  const text = String(v);
+  // An object without a string form of its own: name its class.
+  return text === '[object Object]'
+    ? `#object ${(v as object).constructor?.name ?? 'Object'}`
+    : text;
 }
 
 export function printValue(v: unknown): string {
