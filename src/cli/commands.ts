@@ -12,6 +12,7 @@ import { Connection } from '../connection/index.js';
 import { Db, DbView } from '../db/index.js';
 import { parseEdn, printEdn } from '../edn/index.js';
 import { Datom } from '../index/datom.js';
+import { Entity } from '../pull/index.js';
 import { DatahikeError, isKeyword, keyword, printValue } from '../values/index.js';
 import { decodeJson, encodeEdn, type HandleMapper, isTxReport } from '../wire/index.js';
 
@@ -103,6 +104,18 @@ const describe: HandleMapper = {
         [keyword('commit-id'), x.origin.meta.commitId ?? null],
       ]);
     if (x instanceof Connection) return `#connection ${x.config.store.id}`;
+    if (x instanceof Entity) {
+      // Its attributes, references as {:db/id e}.
+      const m = new Map<unknown, unknown>([[keyword('db/id'), x.eid]]);
+      const ref = (v: unknown): unknown =>
+        v instanceof Entity
+          ? new Map([[keyword('db/id'), v.eid]])
+          : v instanceof Set
+            ? new Set([...v].map(ref))
+            : v;
+      for (const [k, v] of x.entries()) m.set(k, ref(v));
+      return m;
+    }
     return printValue(x);
   },
   fromHandle: (h) => h,
@@ -131,7 +144,9 @@ export function render(result: unknown, format: OutputFormat): string {
   switch (format) {
     case 'json':
       return JSON.stringify(
-        toExternal(result instanceof DbView ? describe.toHandle(result) : result),
+        toExternal(
+          result instanceof DbView || result instanceof Entity ? describe.toHandle(result) : result,
+        ),
         (_k, v) =>
           typeof v === 'bigint' ? v.toString() : v instanceof Db ? describe.toHandle(v) : v,
       );
