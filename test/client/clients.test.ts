@@ -4,18 +4,19 @@
  * Every acknowledged transaction is there exactly once, each client saw its tx ids grow,
  * and what a client counted at a commit is what the server counts at that commit.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as d from '../../src/index.js';
 import { PG, pgAvailable } from '../storage/servers.js';
+import { type ServerProcess, startServerProcess } from './server-process.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'dh-clients-'));
 const withPg = await pgAvailable();
-let server: ChildProcess;
+let server: ServerProcess;
 let url: string;
 
 function run(
@@ -48,30 +49,11 @@ function run(
 }
 
 beforeAll(async () => {
-  server = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'serve'],
-    {
-      cwd: ROOT,
-      env: { ...process.env, DATAHIKE_PORT: '0', DATAHIKE_LEVEL: 'warn', DATAHIKE_DATA_DIR: dir },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  url = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    server.stderr!.on('data', (b) => {
-      err += String(b);
-      const m = /server on (http:\/\/\S+)/.exec(err);
-      if (m !== null) resolve(m[1]!);
-    });
-    server.on('exit', () => reject(new Error(err)));
-  });
+  server = await startServerProcess({ DATAHIKE_DATA_DIR: dir });
+  url = server.url;
 }, 30_000);
 
-afterAll(async () => {
-  server.kill('SIGTERM');
-  await new Promise((r) => server.on('exit', r));
-});
+afterAll(() => server.stop());
 
 const STORES: [string, () => Record<string, unknown>, boolean][] = [
   ['file', () => ({ backend: ':file', path: join(dir, 'shared') }), true],

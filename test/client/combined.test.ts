@@ -3,53 +3,28 @@
  * `:writer` pointing at A, so it answers reads itself and forwards writes. Clients on both
  * see every write, in one order.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import * as d from '../../src/index.js';
+import { type ServerProcess, startServerProcess } from './server-process.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'dh-combined-'));
-const children: ChildProcess[] = [];
-
-async function server(name: string): Promise<string> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'serve'],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATAHIKE_PORT: '0',
-        DATAHIKE_LEVEL: 'warn',
-        DATAHIKE_DATA_DIR: join(dir, name),
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  children.push(child);
-  return new Promise<string>((resolve, reject) => {
-    let err = '';
-    child.stderr!.on('data', (b) => {
-      err += String(b);
-      const m = /server on (http:\/\/\S+)/.exec(err);
-      if (m !== null) resolve(m[1]!);
-    });
-    child.on('exit', () => reject(new Error(err)));
-  });
-}
-
+const servers: ServerProcess[] = [];
 let a: string;
 let b: string;
+
 beforeAll(async () => {
-  [a, b] = await Promise.all([server('a'), server('b')]);
+  servers.push(
+    ...(await Promise.all([
+      startServerProcess({ DATAHIKE_DATA_DIR: join(dir, 'a') }),
+      startServerProcess({ DATAHIKE_DATA_DIR: join(dir, 'b') }),
+    ])),
+  );
+  [a, b] = servers.map((s) => s.url) as [string, string];
 }, 30_000);
-afterAll(async () => {
-  for (const c of children) c.kill('SIGTERM');
-  await Promise.all(children.map((c) => new Promise((r) => c.on('exit', r))));
-});
+afterAll(() => Promise.all(servers.map((s) => s.stop())));
 
 it('shares one writer between two servers', async () => {
   const store = { backend: ':file', path: join(dir, 'shared') };

@@ -2,49 +2,23 @@
  * The remote writer: a server process writes a file store; this process reads the store
  * itself and sends its transactions to the server (`:writer`).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import * as d from '../../src/index.js';
+import { type ServerProcess, startServerProcess } from './server-process.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-let child: ChildProcess;
-let url: string;
 const dir = mkdtempSync(join(tmpdir(), 'dh-writer-'));
+let server: ServerProcess;
+let url: string;
 
 beforeAll(async () => {
-  child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'serve'],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATAHIKE_PORT: '0',
-        DATAHIKE_LEVEL: 'warn',
-        DATAHIKE_DATA_DIR: dir,
-        DATAHIKE_TOKEN: 'tok',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  url = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    child.stderr!.on('data', (b) => {
-      err += String(b);
-      const m = /server on (http:\/\/\S+)/.exec(err);
-      if (m !== null) resolve(m[1]!);
-    });
-    child.on('exit', () => reject(new Error(err)));
-  });
+  server = await startServerProcess({ DATAHIKE_DATA_DIR: dir, DATAHIKE_TOKEN: 'tok' });
+  url = server.url;
 }, 30_000);
 
-afterAll(async () => {
-  child.kill('SIGTERM');
-  await new Promise((r) => child.on('exit', r));
-});
+afterAll(() => server.stop());
 
 it('sends writes to the server and reads its own writes from the shared store', async () => {
   const cfg = {
