@@ -20,6 +20,11 @@ export function registerRemote(d: RemoteDispatcher): void {
   if (!dispatchers.includes(d)) dispatchers.push(d);
 }
 
+/** Whether a registered dispatcher takes a call with these arguments (it runs remotely). */
+export function isRemoteCall(args: readonly unknown[]): boolean {
+  return dispatchers.some((d) => d.claims(args));
+}
+
 /** `internalApi`, each function first offered to the registered dispatchers. */
 export const dispatchedApi = Object.fromEntries(
   Object.entries(internalApi).map(([name, f]) => [

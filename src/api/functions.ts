@@ -16,7 +16,7 @@ import { Entity } from '../pull/index.js';
 import type { TxReport } from '../tx/index.js';
 import { isKeyword, type Uuid } from '../values/index.js';
 import { type DatomObject, datomToObject, toExternal } from './convert.js';
-import { dispatchedApi as core } from './dispatch.js';
+import { dispatchedApi as core, isRemoteCall } from './dispatch.js';
 import { EntityView } from './entity.js';
 import type {
   Config,
@@ -26,6 +26,7 @@ import type {
   TimePoint,
   TransactArg,
 } from './internal.js';
+import { queryRows } from './internal.js';
 
 export type {
   Config,
@@ -315,7 +316,9 @@ export async function metrics(database: DbView): Promise<Record<string, unknown>
  * `q({ query, args: [db], limit, offset, timeout })`. Relations come back as arrays of arrays.
  */
 export async function q(query: QueryInput | QueryArgs, ...inputs: unknown[]): Promise<unknown> {
-  return toExternal(await core.q(query, ...inputs));
+  const args = [query, ...inputs];
+  if (isRemoteCall(args)) return toExternal(await core.q(query, ...inputs));
+  return toExternal(await queryRows(query, ...inputs));
 }
 
 /** Runs a query and returns its result with the plan: rows and time per clause. */

@@ -763,6 +763,15 @@ async function q(query: QueryInput | QueryArgs | QueryMap, ...inputs: unknown[])
   return resultOf(form, result);
 }
 
+/**
+ * `q` for the public function run here: a relation stays an array (of distinct rows), since
+ * the public form is one; the Set `q` builds for the wire would only be copied back.
+ */
+export async function queryRows(query: unknown, ...inputs: unknown[]): Promise<unknown> {
+  const { query: form, inputs: ins, opts } = queryCall('q', [query, ...inputs]);
+  return (await whenLoaded(ins, () => runQuery(form, ins, opts, pullInQuery))).result;
+}
+
 /** `{:result …, :plan [{:clause "…" :estimate n :rows n :ms n} …]}`. */
 async function queryStats(
   query: QueryInput | QueryArgs | QueryMap,
