@@ -19,20 +19,40 @@ function isRemote(x: unknown): x is RemoteConnection | RemoteDb | RemoteEntity {
   return x instanceof RemoteConnection || x instanceof RemoteDb || x instanceof RemoteEntity;
 }
 
-/** A remote object among the arguments (or inside an array or map argument). */
+/** Longest array searched for remote objects: query inputs are short, tx-data need not be looked at. */
+const SHORT = 16;
+
+function isPlain(x: unknown): x is Record<string, unknown> {
+  return x !== null && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype;
+}
+
+/**
+ * A remote object among the arguments, or one level inside a short array, a map or an
+ * object argument (`q({query, args: [db]})`). Cheap on purpose: every local call asks it.
+ */
 function remoteIn(
   args: readonly unknown[],
+  depth = 0,
 ): RemoteConnection | RemoteDb | RemoteEntity | undefined {
   for (const a of args) {
     if (isRemote(a)) return a;
-    if (Array.isArray(a)) for (const x of a) if (isRemote(x)) return x;
-    if (a instanceof Map) for (const x of a.values()) if (isRemote(x)) return x;
-    if (a !== null && typeof a === 'object' && Object.getPrototypeOf(a) === Object.prototype) {
-      const r = remoteIn(Object.values(a));
-      if (r !== undefined) return r;
-    }
+    if (depth > 1 || a === null || typeof a !== 'object') continue;
+    let inner: readonly unknown[] | undefined;
+    if (Array.isArray(a)) inner = a.length <= SHORT ? a : undefined;
+    else if (a instanceof Map) inner = a.size <= SHORT ? [...a.values()] : undefined;
+    else if (isPlain(a)) inner = Object.values(a).slice(0, SHORT);
+    const r = inner === undefined ? undefined : remoteIn(inner, depth + 1);
+    if (r !== undefined) return r;
   }
   return undefined;
+}
+
+/** Whether an argument may be a config naming a server: looked at without converting it. */
+function mayNameServer(x: unknown): boolean {
+  if (typeof x === 'string') return x.includes('remote-peer');
+  if (x instanceof Map)
+    return [...x.keys()].some((k) => (isKeyword(k) ? k.fqn : k) === 'remote-peer');
+  return isPlain(x) && ('remote-peer' in x || ':remote-peer' in x);
 }
 
 /** The config as internal data, if the argument is one (object, Map or EDN text). */
@@ -123,7 +143,8 @@ function listenRemotely(jsName: string, args: readonly unknown[]): unknown {
 export const remoteDispatcher: RemoteDispatcher = {
   claims(args) {
     if (remoteIn(args) !== undefined) return true;
-    const cfg = args[0] === undefined ? undefined : configData(args[0]);
+    if (!mayNameServer(args[0])) return false;
+    const cfg = configData(args[0]);
     return cfg !== undefined && option(cfg, 'remote-peer') !== undefined;
   },
 
