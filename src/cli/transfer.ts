@@ -4,7 +4,7 @@
  * the history (entity ids and instants kept, tx ids renumbered). Progress on a terminal.
  */
 
-import { createWriteStream, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { internalApi } from '../api/index.js';
 import type { Connection } from '../connection/index.js';
 import type { Db, DbView } from '../db/index.js';
@@ -70,9 +70,4 @@ export async function importInto(conn: Connection, path: string): Promise<number
   }
   await internalApi.loadEntities(conn, rows);
   return rows.length;
-}
-
-/** A file stream for `--out`. */
-export function fileOut(path: string): NodeJS.WritableStream {
-  return createWriteStream(path);
 }

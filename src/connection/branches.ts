@@ -118,10 +118,6 @@ export class DurableBranch implements Branch {
     return this.state.db;
   }
 
-  get seq(): number {
-    return this.state.seq;
-  }
-
   /** The roots the next commit will name as its base. */
   get base(): Base {
     return this.state.base;

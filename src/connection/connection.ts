@@ -112,11 +112,6 @@ export class Connection {
     return this.branch.db;
   }
 
-  /** Runs a synchronous read over the branch's lazily loaded indices. */
-  withNodes<T>(fn: () => T): Promise<T> {
-    return this.branch.withNodes(fn);
-  }
-
   /** @internal sends what changes the database to a writer elsewhere (`:writer`). */
   setRemoteWriter(writer: RemoteWriter): void {
     this.remoteWriter = writer;

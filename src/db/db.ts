@@ -68,6 +68,11 @@ export abstract class DbView {
     return this.select(index, bound, bound, false);
   }
 
+  /** Datoms that match a prefix and `keep`. */
+  searchWhere(index: IndexName, bound: Datom, keep: (d: Datom) => boolean): Datom[] {
+    return this.search(index, bound).filter(keep);
+  }
+
   /** How many datoms match a prefix; the query planner's estimate. */
   count(index: IndexName, bound: Datom): number {
     return this.search(index, bound).length;
@@ -108,6 +113,15 @@ export class Db extends DbView {
 
   override search(index: IndexName, bound: Datom): Datom[] {
     return this.indices[index].sliceToArray(bound, bound, PREFIX_ORDER[index]);
+  }
+
+  /** Collects only the matches, not every datom of the prefix. */
+  override searchWhere(index: IndexName, bound: Datom, keep: (d: Datom) => boolean): Datom[] {
+    const out: Datom[] = [];
+    this.indices[index].forEachInRange(bound, bound, PREFIX_ORDER[index], (d) => {
+      if (keep(d)) out.push(d);
+    });
+    return out;
   }
 
   override count(index: IndexName, bound: Datom): number {

@@ -8,8 +8,8 @@
  * is scanned once and hash-joined.
  */
 
-import { Db, DbView, entid } from '../db/index.js';
-import { boundDatom, type Datom, PREFIX_ORDER } from '../index/datom.js';
+import { DbView, entid } from '../db/index.js';
+import { boundDatom, type Datom } from '../index/datom.js';
 import { DatahikeError, equals, isKeyword, type Keyword, printValue } from '../values/index.js';
 import { BUILTINS } from './builtins.js';
 import type { Binding, Clause, FnRef, RuleBranch, Term } from './parse.js';
@@ -106,18 +106,9 @@ function scan(db: DbView, e: unknown, a: unknown, v: unknown, tx: unknown): Dato
   } else if (a !== undefined) {
     if (v !== undefined && db.schema.attr(a as Keyword)?.inAvet)
       out = db.search('avet', boundDatom(undefined, a as Keyword, v));
-    else if (v !== undefined && db instanceof Db) {
-      // Only the matches are collected, not the attribute's every datom.
-      const bound = boundDatom(undefined, a as Keyword);
-      const found: Datom[] = [];
-      db.indices.aevt.forEachInRange(bound, bound, PREFIX_ORDER.aevt, (d) => {
-        if (valueEquals(d.v, v)) found.push(d);
-      });
-      out = found;
-    } else {
-      out = db.search('aevt', boundDatom(undefined, a as Keyword));
-      if (v !== undefined) out = out.filter((d) => valueEquals(d.v, v));
-    }
+    else if (v !== undefined)
+      out = db.searchWhere('aevt', boundDatom(undefined, a as Keyword), (d) => valueEquals(d.v, v));
+    else out = db.search('aevt', boundDatom(undefined, a as Keyword));
   } else {
     out = db.search('eavt', boundDatom());
     if (v !== undefined) out = out.filter((d) => valueEquals(d.v, v));

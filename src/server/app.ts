@@ -102,17 +102,6 @@ function withDataDir(arg: unknown, dataDir: string): unknown {
   return new Map([...cfg, [K.store, new Map([...store, [K.path, join(dataDir, safe)]])]]);
 }
 
-/** Decodes `?args=` (base64url of the encoded argument list). */
-function argsFromQuery(value: string, format: WireFormat): unknown {
-  let text: string;
-  try {
-    text = Buffer.from(value, 'base64url').toString('utf8');
-  } catch {
-    throw new DatahikeError('server/bad-request', '?args= must be base64url.', {});
-  }
-  return format.decode(text);
-}
-
 /**
  * Checks the argument list against the entry's arities before the call, so that a wrong
  * count or a connection where a database belongs is a 400 naming the argument's position.
@@ -321,6 +310,23 @@ export async function createServer(config: ServerConfig): Promise<Server> {
   app.get('/openapi.json', async () => document);
 
   /**
+   * The decoded argument list of a request: from `?args=` (base64url), else the body
+   * (Fastify leaves a GET's body unread; Datahike's clients put the arguments there).
+   */
+  const readArgs = async (req: FastifyRequest, format: WireFormat): Promise<unknown> => {
+    const query = req.query as Record<string, string | undefined>;
+    if (typeof query.args === 'string')
+      return format.decode(Buffer.from(query.args, 'base64url').toString('utf8'), handles);
+    const text =
+      typeof req.body === 'string'
+        ? req.body
+        : req.method === 'GET'
+          ? await readBody(req, config.bodyLimit)
+          : '';
+    return text.trim().length > 0 ? format.decode(text, handles) : [];
+  };
+
+  /**
    * `/listen`: a server-sent event per commit of a connection (`id:` its tx id, `data:` the
    * report in the request's format). A client reconnecting with `Last-Event-ID` first gets
    * the commits it missed that this server still remembers.
@@ -332,16 +338,9 @@ export async function createServer(config: ServerConfig): Promise<Server> {
     handler: async (req, reply) => {
       const format = pickFormat(req.headers['content-type']) ?? formats[DEFAULT_MEDIA_TYPE];
       const outFormat = pickFormat(req.headers.accept) ?? format;
-      const query = req.query as Record<string, string | undefined>;
-      const text =
-        typeof query.args === 'string'
-          ? Buffer.from(query.args, 'base64url').toString('utf8')
-          : typeof req.body === 'string'
-            ? req.body
-            : await readBody(req, config.bodyLimit);
-      const args = (await handles.resolve(format.decode(text, handles))) as unknown[];
-      const conn = args[0];
-      if (!Array.isArray(args) || !(conn instanceof Connection))
+      const args = await handles.resolve(await readArgs(req, format));
+      const conn = Array.isArray(args) ? args[0] : undefined;
+      if (!(conn instanceof Connection))
         throw new DatahikeError(
           'server/bad-arguments',
           '/listen takes [connection] (["!datahike/Connection", …] from /connect).',
@@ -393,20 +392,7 @@ export async function createServer(config: ServerConfig): Promise<Server> {
         );
       const format = inFormat ?? formats[DEFAULT_MEDIA_TYPE];
       const outFormat = pickFormat(req.headers.accept) ?? format;
-      const query = req.query as Record<string, string | undefined>;
-      // Fastify leaves a GET's body unread; Datahike's clients put the arguments there.
-      const text =
-        typeof req.body === 'string'
-          ? req.body
-          : req.method === 'GET'
-            ? await readBody(req, config.bodyLimit)
-            : '';
-      const raw =
-        typeof query.args === 'string'
-          ? argsFromQuery(query.args, format)
-          : text.trim().length > 0
-            ? format.decode(text, handles)
-            : [];
+      const raw = await readArgs(req, format);
       if (!Array.isArray(raw))
         throw new DatahikeError(
           'server/bad-request',
