@@ -73,13 +73,16 @@ export class ServerHandles implements HandleMapper {
       if (conn !== undefined) break;
     }
     if (conn === undefined) return;
-    const mark = (x: unknown, depth: number) => {
-      if (x instanceof DbView) {
-        if (!this.owners.has(x.origin)) this.owners.set(x.origin, conn);
-      } else if (depth < 2 && x !== null && typeof x === 'object')
-        for (const v of Object.values(x)) mark(v, depth + 1);
+    const mark = (x: unknown) => {
+      if (x instanceof DbView && !this.owners.has(x.origin)) this.owners.set(x.origin, conn);
     };
-    mark(result, 0);
+    // Databases come back alone, in a report's fields, or as an entity's: never in rows,
+    // so a large query result is not walked.
+    mark(result);
+    if (result instanceof Entity) mark(result.db);
+    else if (result !== null && typeof result === 'object' && !Array.isArray(result))
+      if (Object.getPrototypeOf(result) === Object.prototype)
+        for (const v of Object.values(result)) mark(v);
   }
 
   toHandle(x: unknown): unknown | undefined {
