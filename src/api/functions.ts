@@ -14,7 +14,13 @@ import type { Connection } from '../connection/index.js';
 import type { Db, DbView } from '../db/index.js';
 import { Entity } from '../pull/index.js';
 import type { TxReport } from '../tx/index.js';
-import { isKeyword, type Uuid } from '../values/index.js';
+import {
+  DatahikeError,
+  isKeyword,
+  randomUuid as newUuid,
+  printValue,
+  Uuid,
+} from '../values/index.js';
 import { type DatomObject, datomToObject, toExternal } from './convert.js';
 import { dispatchedApi as core, isRemoteCall } from './dispatch.js';
 import { EntityView } from './entity.js';
@@ -30,12 +36,14 @@ import { queryRows } from './internal.js';
 
 export type {
   Config,
+  DatabaseConfig,
   IndexKeyword,
   PullPattern,
   QueryArgs,
   QueryInput,
   TimePoint,
   TransactArg,
+  Transaction,
   TxData,
 } from './internal.js';
 
@@ -49,6 +57,16 @@ export interface TransactionReport {
 }
 
 export type { Connection, DatomObject, Db, DbView, EntityView };
+
+// The type names of Datahike's TypeScript typings.
+/** A database value: the current one, or an as-of, since, history or filtered view. */
+export type Database = DbView;
+/** A datom as the API hands it out. */
+export type Datom = DatomObject;
+/** What `schema(db)` returns: attribute name (without colon) → its definition. */
+export type Schema = Record<string, Record<string, unknown>>;
+/** What `metrics(db)` returns. */
+export type Metrics = Record<string, unknown>;
 
 /** The public form of a transaction report. */
 function reportOut(r: TxReport): TransactionReport {
@@ -260,8 +278,8 @@ export async function entityDb(e: EntityView): Promise<DbView> {
 }
 
 /** The user schema: ident → attribute definition (with `db/id`). */
-export async function schema(database: DbView): Promise<Record<string, Record<string, unknown>>> {
-  return toExternal(await core.schema(database)) as Record<string, Record<string, unknown>>;
+export async function schema(database: DbView): Promise<Schema> {
+  return toExternal(await core.schema(database)) as Schema;
 }
 
 /** Property → attributes having it, e.g. `{ 'db/index': [':age'] }`. */
@@ -305,8 +323,8 @@ export async function parentCommitIds(database: DbView): Promise<Uuid[]> {
 }
 
 /** Datom counts: in total, in AVET, per attribute and per entity (and in the history indices). */
-export async function metrics(database: DbView): Promise<Record<string, unknown>> {
-  return toExternal(await core.metrics(database)) as Record<string, unknown>;
+export async function metrics(database: DbView): Promise<Metrics> {
+  return toExternal(await core.metrics(database)) as Metrics;
 }
 
 // ---- queries ----------------------------------------------------------------------
@@ -314,8 +332,9 @@ export async function metrics(database: DbView): Promise<Record<string, unknown>
 /**
  * Runs a Datalog query: `q('[:find ?n :where [?e :name ?n]]', db)` or
  * `q({ query, args: [db], limit, offset, timeout })`. Relations come back as arrays of arrays.
+ * Typed `any`, as in Datahike's typings: the shape follows the query's `:find`.
  */
-export async function q(query: QueryInput | QueryArgs, ...inputs: unknown[]): Promise<unknown> {
+export async function q(query: QueryInput | QueryArgs, ...inputs: unknown[]): Promise<any> {
   const args = [query, ...inputs];
   if (isRemoteCall(args)) return toExternal(await core.q(query, ...inputs));
   return toExternal(await queryRows(query, ...inputs));
@@ -367,14 +386,25 @@ export async function tempid(part?: unknown, x?: number): Promise<number> {
   return core.tempid(part, x);
 }
 
-/** A random UUID value, for `:db.type/uuid` attributes and store ids. */
-export async function randomUuid(): Promise<Uuid> {
-  return core.randomUuid();
+// The three synchronous extras of Datahike's JavaScript API: everything else returns a Promise.
+
+/** A random UUID value, for `:db.type/uuid` attributes and store ids (synchronous). */
+export function randomUuid(): Uuid {
+  return newUuid();
 }
 
-/** The UUID value of a string. */
-export async function uuid(str: string): Promise<Uuid> {
-  return core.uuid(str);
+/** The UUID value of a string (synchronous); a string that is no UUID is an error. */
+export function uuid(str: string): Uuid {
+  if (typeof str !== 'string' || !Uuid.isValid(str))
+    throw new DatahikeError('api/invalid-argument', `uuid: not a UUID: ${printValue(str)}.`, {
+      function: 'uuid',
+    });
+  return new Uuid(str);
+}
+
+/** True for a Promise, which every function but these three returns (synchronous). */
+export function isPromise(x: unknown): x is Promise<unknown> {
+  return x instanceof Promise;
 }
 
 /** The datahike-ts version. */

@@ -72,11 +72,30 @@ import { type DatomObject, stringIn, toInternal } from './convert.js';
 import { EntityView } from './entity.js';
 import type { ApiEntry } from './specification.js';
 
-/** A database configuration: `{ store: { backend: ':memory', id: 'x' }, 'keep-history?': true }` or EDN. */
-export type Config = Record<string, unknown> | string;
+/**
+ * A database configuration as Datahike's JavaScript API takes it (keys with or without the
+ * colon): `{ store: { backend: ':memory', id: 'x' }, 'keep-history?': true }`.
+ */
+export interface DatabaseConfig {
+  store?: { backend?: string; id?: string | Uuid; path?: string; [key: string]: unknown };
+  'keep-history?'?: boolean;
+  /** The spelling of Datahike's TypeScript typings, accepted as an alias. */
+  'keep-history'?: boolean;
+  'schema-flexibility'?: string;
+  'initial-tx'?: TxData;
+  name?: string;
+  branch?: string;
+  [key: string]: unknown;
+}
 
-/** Tx-data: an array of entity objects and list forms, or EDN text. */
-export type TxData = readonly unknown[] | string;
+/** A configuration object, or EDN text of one. */
+export type Config = DatabaseConfig | string;
+
+/** One form of tx-data: an entity object or a list form (`[':db/add', -1, ':name', 'Ann']`). */
+export type Transaction = readonly unknown[] | Record<string, unknown>;
+
+/** Tx-data: an array of forms, or EDN text. */
+export type TxData = readonly (Transaction | unknown)[] | string;
 
 /** `transact`'s argument: tx-data, or `{ 'tx-data': …, 'tx-meta': … }`. */
 export type TransactArg = TxData | { 'tx-data': TxData; 'tx-meta'?: unknown };

@@ -33,7 +33,8 @@ export type ArgKind =
 export interface ApiEntry {
   /** Datahike's name: `database-exists?`, `as-of`. */
   readonly name: string;
-  readonly jsName: keyof typeof api;
+  /** `isPromise` is a helper of the JavaScript API only, with no entry. */
+  readonly jsName: Exclude<keyof typeof api, 'isPromise'>;
   /** The arities, each a list of argument kinds; a trailing `…` kind repeats. */
   readonly args: readonly (readonly ArgKind[])[];
   readonly variadic?: ArgKind;

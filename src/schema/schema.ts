@@ -242,13 +242,16 @@ export class Schema {
       if (s === undefined) out.set(k, (s = new Set()));
       s.add(a);
     };
+    // As Datahike's: every attribute under :db/ident, and under :db/index every one in AVET.
     for (const a of this.attributes.values()) {
+      add(K.ident, a.ident);
       if (a.many) add(K.cardinalityMany, a.ident);
       if (a.isRef) add(valueTypeKeyword('ref'), a.ident);
       if (a.valueType === 'tuple') add(valueTypeKeyword('tuple'), a.ident);
       if (a.unique === 'identity') add(K.uniqueIdentity, a.ident);
+      if (a.unique === 'value') add(K.uniqueValue, a.ident);
       if (a.unique !== undefined) add(K.unique, a.ident);
-      if (a.index) add(K.index, a.ident);
+      if (a.inAvet) add(K.index, a.ident);
       if (a.isComponent) add(K.isComponent, a.ident);
       if (a.noHistory) add(K.noHistory, a.ident);
       if (a.tupleAttrs) add(K.tupleAttrs, a.ident);

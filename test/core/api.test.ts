@@ -167,8 +167,8 @@ describe('index access', () => {
     const t2 = await d.tempid(':db.part/user');
     expect(t1).toBeLessThan(0);
     expect(t2).toBeLessThan(t1);
-    expect(String(await d.randomUuid())).toMatch(/^[0-9a-f-]{36}$/);
-    await expect(d.uuid('nope')).rejects.toMatchObject({ code: 'api/invalid-argument' });
+    expect(String(d.randomUuid())).toMatch(/^[0-9a-f-]{36}$/);
+    expect(() => d.uuid('nope')).toThrow(expect.objectContaining({ code: 'api/invalid-argument' }));
     expect(await d.datahikeVersion()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
