@@ -1,7 +1,11 @@
 /**
  * The PostgreSQL backend: a store is a pair of tables, `<table>` (blobs by key) and
- * `<table>_log` (branch logs), reached through a `pg` pool. `watch` uses LISTEN/NOTIFY on
- * the channel `<table>_log`, which every successful append notifies with its branch.
+ * `<table>_log` (branch logs). `watch` uses LISTEN/NOTIFY on the channel `<table>_log`,
+ * which every successful append notifies with its branch.
+ *
+ * Every store on one server (host, port, database, user) shares one `pg` pool and one
+ * LISTEN connection (`PgServer`), so that a process can hold hundreds of per-tenant
+ * databases within the server's connection limit.
  */
 
 import pg from 'pg';
@@ -137,24 +141,161 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function newPool(cfg: PgConfig): pg.Pool {
-  const pool = new pg.Pool({ ...connectionOptions(cfg), allowExitOnIdle: true });
-  // An idle client that loses its connection is dropped by the pool; the next query reports it.
-  pool.on('error', () => {});
-  return pool;
+/** The connections a server's pool opens at most, shared by every store on that server. */
+const POOL_SIZE = 10;
+
+/**
+ * One PostgreSQL server as the stores on it share it: a pool for queries and one
+ * connection that LISTENs on the channels stores watch. Counted: the last store to let
+ * go of it closes both.
+ */
+class PgServer {
+  readonly pool: pg.Pool;
+  private users = 0;
+  /** Channel → callbacks, each called with the notification's payload (undefined: LISTEN took effect). */
+  private readonly handlers = new Map<string, Set<(payload: string | undefined) => void>>();
+  private listener: pg.Client | null = null;
+  /** Channels LISTENed on the current listener, each with its LISTEN in flight or done. */
+  private readonly listened = new Map<string, Promise<void>>();
+  private connected = false;
+  /** LISTEN and UNLISTEN go one at a time (a pg client takes one query at a time). */
+  private commands: Promise<unknown> = Promise.resolve();
+  private relisten: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly key: string,
+    private readonly cfg: PgConfig,
+  ) {
+    this.pool = new pg.Pool({ ...connectionOptions(cfg), max: POOL_SIZE, allowExitOnIdle: true });
+    // An idle client that loses its connection is dropped by the pool; the next query reports it.
+    this.pool.on('error', () => {});
+  }
+
+  /** The server of a config, shared with every other store on it; `release` when done. */
+  static acquire(cfg: PgConfig): PgServer {
+    // The password is part of the key: a wrong one must not ride on another store's pool.
+    const key = JSON.stringify([cfg.host, cfg.port, cfg.database, cfg.user, cfg.password]);
+    let server = servers.get(key);
+    if (server === undefined) servers.set(key, (server = new PgServer(key, cfg)));
+    server.users++;
+    return server;
+  }
+
+  async release(): Promise<void> {
+    if (--this.users > 0) return;
+    servers.delete(this.key);
+    await this.stopListening();
+    await this.pool.end();
+  }
+
+  /**
+   * Calls `handler` with each notification on `channel`, and once the LISTEN is in
+   * effect (notifications before that moment were not seen); returns the unsubscribe.
+   */
+  subscribe(channel: string, handler: (payload: string | undefined) => void): () => void {
+    let set = this.handlers.get(channel);
+    if (set === undefined) this.handlers.set(channel, (set = new Set()));
+    set.add(handler);
+    const pending = this.listened.get(channel);
+    if (pending !== undefined) void pending.then(() => handler(undefined));
+    else if (this.listener === null && this.relisten === null) void this.startListening();
+    else if (this.listener !== null && this.connected) void this.listenTo(this.listener, channel);
+    return () => {
+      const current = this.handlers.get(channel);
+      if (current === undefined || !current.delete(handler) || current.size > 0) return;
+      this.handlers.delete(channel);
+      const client = this.listener;
+      if (this.handlers.size === 0) void this.stopListening();
+      else if (client !== null && this.listened.delete(channel) && this.connected)
+        this.command(client, `UNLISTEN ${quote(channel)}`).catch(() => {});
+    };
+  }
+
+  private dispatch(channel: string, payload: string | undefined): void {
+    for (const handler of this.handlers.get(channel) ?? []) handler(payload);
+  }
+
+  private async startListening(): Promise<void> {
+    const client = new pg.Client(connectionOptions(this.cfg));
+    this.listener = client;
+    this.connected = false;
+    this.listened.clear();
+    this.commands = Promise.resolve();
+    client.on('notification', (message) => {
+      if (this.listener === client) this.dispatch(message.channel, message.payload);
+    });
+    client.on('error', () => this.lost(client));
+    client.on('end', () => this.lost(client));
+    try {
+      await client.connect();
+      if (this.listener !== client) return;
+      this.connected = true;
+      // Channels subscribed while connecting are iterated too (a Map iterates what is added).
+      for (const channel of this.handlers.keys()) void this.listenTo(client, channel);
+    } catch {
+      this.lost(client);
+    }
+  }
+
+  private listenTo(client: pg.Client, channel: string): Promise<void> {
+    let done = this.listened.get(channel);
+    if (done === undefined) {
+      done = this.command(client, `LISTEN ${quote(channel)}`).then(
+        () => {
+          if (this.listener === client && this.listened.get(channel) === done)
+            this.dispatch(channel, undefined);
+        },
+        () => this.lost(client),
+      );
+      this.listened.set(channel, done);
+    }
+    return done;
+  }
+
+  private command(client: pg.Client, sql: string): Promise<unknown> {
+    const run = this.commands.then(() => client.query(sql));
+    this.commands = run.catch(() => {});
+    return run;
+  }
+
+  /** The listening connection failed: drop it and, while someone watches, listen again. */
+  private lost(client: pg.Client): void {
+    if (this.listener !== client) return;
+    this.listener = null;
+    this.connected = false;
+    this.listened.clear();
+    void client.end().catch(() => {});
+    if (this.handlers.size === 0 || this.users === 0) return;
+    this.relisten = setTimeout(() => {
+      this.relisten = null;
+      if (this.handlers.size > 0 && this.users > 0 && this.listener === null)
+        void this.startListening();
+    }, RELISTEN_DELAY_MS);
+    this.relisten.unref();
+  }
+
+  private async stopListening(): Promise<void> {
+    if (this.relisten !== null) clearTimeout(this.relisten);
+    this.relisten = null;
+    const client = this.listener;
+    this.listener = null;
+    this.connected = false;
+    this.listened.clear();
+    if (client !== null) await client.end().catch(() => {});
+  }
 }
 
-/** Runs `fn` with a short-lived connection. */
-async function withClient<T>(cfg: PgConfig, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client(connectionOptions(cfg));
-  client.on('error', () => {});
+const servers = new Map<string, PgServer>();
+
+/** Runs `fn` on the shared pool of the config's server. */
+async function withServer<T>(cfg: PgConfig, fn: (pool: pg.Pool) => Promise<T>): Promise<T> {
+  const server = PgServer.acquire(cfg);
   try {
-    await client.connect();
-    return await fn(client);
+    return await fn(server.pool);
   } catch (err) {
     rethrow(cfg, err);
   } finally {
-    await client.end().catch(() => {});
+    await server.release();
   }
 }
 
@@ -171,19 +312,20 @@ class PostgresStore implements Store {
   private readonly blobs: string;
   private readonly log: string;
   private readonly channel: string;
+  private readonly pool: pg.Pool;
   private readonly watchers = new Map<string, Set<() => void>>();
-  private listener: pg.Client | null = null;
-  private relisten: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
   private closed = false;
 
   constructor(
     private readonly cfg: PgConfig,
-    private readonly pool: pg.Pool,
+    private readonly server: PgServer,
   ) {
     this.label = `postgresql table ${cfg.table} at ${place(cfg)}`;
     this.blobs = quote(cfg.table);
     this.channel = `${cfg.table}_log`;
     this.log = quote(this.channel);
+    this.pool = server.pool;
   }
 
   private async query<R extends pg.QueryResultRow>(
@@ -319,67 +461,34 @@ class PostgresStore implements Store {
     let set = this.watchers.get(branch);
     if (set === undefined) this.watchers.set(branch, (set = new Set()));
     set.add(onChange);
-    if (this.listener === null && this.relisten === null) void this.listen();
+    if (this.unsubscribe === null && !this.closed)
+      this.unsubscribe = this.server.subscribe(this.channel, (payload) => this.notify(payload));
     return () => {
       const current = this.watchers.get(branch);
       if (current === undefined || !current.delete(onChange)) return;
       if (current.size === 0) this.watchers.delete(branch);
-      if (this.watchers.size === 0) void this.unlisten();
+      if (this.watchers.size === 0) this.stopWatching();
     };
   }
 
   private notify(branch: string | undefined): void {
     for (const [watched, callbacks] of this.watchers)
       if (branch === undefined || branch === watched)
-        // Queued, so that a throwing callback cannot disturb the listening connection.
+        // Queued, so that a throwing callback cannot keep the others from being called.
         for (const callback of callbacks) queueMicrotask(callback);
   }
 
-  private async listen(): Promise<void> {
-    const client = new pg.Client(connectionOptions(this.cfg));
-    this.listener = client;
-    client.on('notification', (message) => {
-      if (this.listener === client && message.channel === this.channel)
-        this.notify(message.payload);
-    });
-    client.on('error', () => this.lost(client));
-    client.on('end', () => this.lost(client));
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${this.log}`);
-      if (this.listener === client) this.notify(undefined);
-    } catch {
-      this.lost(client);
-    }
-  }
-
-  /** The listening connection failed: drop it and, while someone watches, listen again. */
-  private lost(client: pg.Client): void {
-    if (this.listener !== client) return;
-    this.listener = null;
-    void client.end().catch(() => {});
-    if (this.closed || this.watchers.size === 0) return;
-    this.relisten = setTimeout(() => {
-      this.relisten = null;
-      if (!this.closed && this.watchers.size > 0 && this.listener === null) void this.listen();
-    }, RELISTEN_DELAY_MS);
-    this.relisten.unref();
-  }
-
-  private async unlisten(): Promise<void> {
-    if (this.relisten !== null) clearTimeout(this.relisten);
-    this.relisten = null;
-    const client = this.listener;
-    this.listener = null;
-    if (client !== null) await client.end().catch(() => {});
+  private stopWatching(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.watchers.clear();
-    await this.unlisten();
-    await this.pool.end();
+    this.stopWatching();
+    await this.server.release();
   }
 
   async destroy(): Promise<void> {
@@ -390,9 +499,9 @@ class PostgresStore implements Store {
 
 async function create(options: StoreOptions): Promise<Store> {
   const cfg = pgConfig(options);
-  const pool = newPool(cfg);
+  const server = PgServer.acquire(cfg);
   try {
-    const client = await pool.connect();
+    const client = await server.pool.connect();
     try {
       await client.query('BEGIN');
       await client.query(`CREATE TABLE ${quote(cfg.table)} (key text PRIMARY KEY, val bytea)`);
@@ -407,7 +516,7 @@ async function create(options: StoreOptions): Promise<Store> {
       client.release();
     }
   } catch (err) {
-    await pool.end();
+    await server.release();
     // 23505: a concurrent CREATE TABLE of the same name won the race in the catalog.
     if (err instanceof pg.DatabaseError && (err.code === '42P07' || err.code === '23505'))
       throw new DatahikeError(
@@ -417,41 +526,41 @@ async function create(options: StoreOptions): Promise<Store> {
       );
     rethrow(cfg, err);
   }
-  return new PostgresStore(cfg, pool);
+  return new PostgresStore(cfg, server);
 }
 
 async function open(options: StoreOptions): Promise<Store> {
   const cfg = pgConfig(options);
-  const pool = newPool(cfg);
+  const server = PgServer.acquire(cfg);
   let found: boolean;
   try {
-    found = await tableExists(pool, cfg.table);
+    found = await tableExists(server.pool, cfg.table);
   } catch (err) {
-    await pool.end();
+    await server.release();
     rethrow(cfg, err);
   }
   if (!found) {
-    await pool.end();
+    await server.release();
     throw new DatahikeError(
       'store/not-found',
       `No store in PostgreSQL table ${cfg.table} at ${place(cfg)}: create the database first.`,
       errorData(cfg),
     );
   }
-  return new PostgresStore(cfg, pool);
+  return new PostgresStore(cfg, server);
 }
 
 export const postgresBackend: Backend = {
   async exists(options) {
     const cfg = pgConfig(options);
-    return withClient(cfg, (client) => tableExists(client, cfg.table));
+    return withServer(cfg, (pool) => tableExists(pool, cfg.table));
   },
   create,
   open,
   async destroy(options) {
     const cfg = pgConfig(options);
-    await withClient(cfg, (client) =>
-      client.query(`DROP TABLE IF EXISTS ${quote(cfg.table)}, ${quote(`${cfg.table}_log`)}`),
+    await withServer(cfg, (pool) =>
+      pool.query(`DROP TABLE IF EXISTS ${quote(cfg.table)}, ${quote(`${cfg.table}_log`)}`),
     );
   },
 };
