@@ -8,18 +8,19 @@
 import type { Db } from '../db/index.js';
 import { type NodeCache, withLoadedNodes } from '../index/btree-api.js';
 import type { Datom } from '../index/datom.js';
-import { packDatoms, unpackDatoms } from '../storage/codec.js';
+import { packDatoms } from '../storage/codec.js';
 import type { MemoryStore } from '../storage/memory.js';
-import type { Store } from '../storage/store.js';
+import { isTransientStoreError, type Store } from '../storage/store.js';
 import type { TxReport } from '../tx/index.js';
-import { DatahikeError } from '../values/index.js';
-import type { Branch } from './connection.js';
+import { DatahikeError, isDatahikeError } from '../values/index.js';
+import type { Branch, CommitSink } from './connection.js';
 import {
   type Base,
   type BranchState,
   commitRecord,
   commitState,
   decodeCommit,
+  diverged,
   encodeCommit,
   flushBlobs,
   openBranch,
@@ -43,6 +44,7 @@ function conflict(store: string, branch: string): DatahikeError {
 
 export class LiveBranch implements Branch {
   private current: Db;
+  onCommits: CommitSink | null = null;
 
   constructor(
     private readonly store: MemoryStore,
@@ -60,17 +62,18 @@ export class LiveBranch implements Branch {
     return fn();
   }
 
-  async commit(reports: readonly TxReport[]): Promise<void> {
-    for (const r of reports) {
-      const head = this.store.readRef(this.name) as LiveHead | undefined;
-      if (
-        head?.db !== r.dbBefore ||
-        !this.store.casRef(this.name, head, { ...head, db: r.dbAfter })
-      )
-        throw conflict(`memory store ${this.store.id}`, this.name);
-      this.store.put([[r.dbAfter.meta.commitId!.str, r.dbAfter]]);
-      this.current = r.dbAfter;
-    }
+  async commit(build: (db: Db) => Promise<readonly TxReport[]>): Promise<void> {
+    const reports = await build(this.current);
+    if (reports.length === 0) return;
+    // Everything below is synchronous: the head cannot move between the reports.
+    const head = this.store.readRef(this.name) as LiveHead | undefined;
+    if (head?.db !== reports[0]!.dbBefore)
+      throw conflict(`memory store ${this.store.id}`, this.name);
+    const last = reports[reports.length - 1]!.dbAfter;
+    this.store.casRef(this.name, head, { ...head, db: last });
+    this.store.put(reports.map((r) => [r.dbAfter.meta.commitId!.str, r.dbAfter] as const));
+    this.current = last;
+    this.onCommits?.(reports);
   }
 
   async refresh(): Promise<boolean> {
@@ -98,13 +101,50 @@ export interface DurableOptions {
   readonly pollMs?: number;
 }
 
+/** An append the store could not say went in or not: found out before the state moves on. */
+interface Unresolved {
+  /** The seq the append went after. */
+  readonly seq: number;
+  /** The commit id of its first record. */
+  readonly id: string;
+  /** The state had it gone in, and its reports. */
+  readonly after: BranchState;
+  readonly reports: readonly TxReport[];
+}
+
+function notCommitted(label: string, cause: unknown): DatahikeError {
+  return new DatahikeError(
+    'store/unavailable',
+    `The ${label} failed during the commit; the log shows that nothing of it went in, so it is safe to retry (${(cause as Error).message}).`,
+    { store: label },
+    cause,
+  );
+}
+
+/**
+ * A branch in a durable store. Its state moves only forward and one step at a time:
+ * commits, refreshes and adopting a flush run in turn (`exclusive`), a refresh asked for
+ * while one runs is shared by everyone who asks meanwhile and runs after it, and each step
+ * starts from the state the previous one left. So a refresh that read the log earlier can
+ * never install an older state over a newer one, and the writer's state never falls behind
+ * the log it appended to.
+ */
 export class DurableBranch implements Branch {
+  onCommits: CommitSink | null = null;
+  /** Whether other processes' commits need reports (someone listens). */
+  wantReports = false;
   private flushing: Promise<void> | null = null;
   /** A finished flush waiting to become the base (at the next commit or refresh). */
   private flushed: { db: Db; base: Base } | null = null;
   private flushError: unknown = null;
   /** This connection has committed: closing it may flush. */
   private wrote = false;
+  /** The end of the queue of state changes. */
+  private turn: Promise<unknown> = Promise.resolve();
+  private refreshing: Promise<boolean> | null = null;
+  /** The refresh that callers arriving while one runs share; it starts after that one. */
+  private queuedRefresh: Promise<boolean> | null = null;
+  private unresolved: Unresolved | null = null;
 
   constructor(
     readonly store: Store,
@@ -127,26 +167,139 @@ export class DurableBranch implements Branch {
     return withLoadedNodes(this.cache, fn);
   }
 
-  async commit(reports: readonly TxReport[]): Promise<void> {
-    await this.adoptFlush();
-    const { seq, base } = this.state;
-    const records = reports.map((r) => encodeCommit(commitRecord(r.dbAfter, r.txData, base)));
-    if (!(await this.store.append(this.name, seq, records))) {
-      await this.refresh();
-      throw conflict(this.store.label, this.name);
+  /** Runs the state changes one at a time, in the order they were asked for. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(fn);
+    this.turn = run.catch(() => undefined);
+    return run;
+  }
+
+  private install(state: BranchState, reports: readonly TxReport[]): void {
+    this.state = state;
+    if (reports.length > 0) this.onCommits?.(reports);
+  }
+
+  async commit(build: (db: Db) => Promise<readonly TxReport[]>): Promise<void> {
+    await this.exclusive(async () => {
+      if (this.unresolved !== null) {
+        try {
+          await this.resolve();
+        } catch (err) {
+          if (!isTransientStoreError(err)) throw err;
+          throw new DatahikeError(
+            'store/unavailable',
+            `The ${this.store.label} does not answer, and whether an earlier commit went in is still unknown: nothing of this transaction was sent, retry it later (${(err as Error).message}).`,
+            { store: this.store.label },
+            err,
+          );
+        }
+      }
+      await this.adoptFlush();
+      const before = this.state;
+      const reports = await build(before.db);
+      if (reports.length === 0) return;
+      const records = reports.map((r) =>
+        encodeCommit(commitRecord(r.dbAfter, r.txData, before.base)),
+      );
+      const after: BranchState = {
+        db: reports[reports.length - 1]!.dbAfter,
+        seq: before.seq + reports.length,
+        base: before.base,
+        novelty: [
+          ...before.novelty,
+          ...reports.map((r, i) => ({
+            seq: before.seq + 1 + i,
+            tx: r.dbAfter.maxTx,
+            datoms: r.txData,
+          })),
+        ],
+        config: before.config,
+      };
+      let appended: boolean;
+      try {
+        appended = await this.store.append(this.name, before.seq, records);
+      } catch (err) {
+        if (!isDatahikeError(err, 'store/commit-unknown')) throw err;
+        this.unresolved = {
+          seq: before.seq,
+          id: reports[0]!.dbAfter.meta.commitId!.str,
+          after,
+          reports,
+        };
+        let committed: boolean;
+        try {
+          committed = await this.resolve();
+        } catch {
+          throw err;
+        }
+        if (!committed) throw notCommitted(this.store.label, err);
+        return;
+      }
+      if (!appended) {
+        await this.catchUp();
+        throw conflict(this.store.label, this.name);
+      }
+      this.wrote = true;
+      this.install(after, reports);
+      this.maybeFlush();
+    });
+  }
+
+  /**
+   * Finds out whether the unresolved append went in: its first record in the place after
+   * its seq (then its state is installed), or another record there, or nothing, and then
+   * a copy of the head takes the place (a checkpoint: no commit), so that the append can
+   * no longer arrive late. True when it went in. Throws when the store does not answer.
+   */
+  private async resolve(): Promise<boolean> {
+    const u = this.unresolved!;
+    for (let attempt = 0; ; attempt++) {
+      const [next] = await this.store.readLog(this.name, u.seq + 1, u.seq + 1);
+      if (next !== undefined) {
+        this.unresolved = null;
+        if (decodeCommit(next, this.name).id === u.id) {
+          this.wrote = true;
+          this.install(u.after, u.reports);
+          this.maybeFlush();
+          return true;
+        }
+        await this.catchUp();
+        return false;
+      }
+      try {
+        if (await this.fence(u.seq)) {
+          this.unresolved = null;
+          return false;
+        }
+        if (attempt >= 2) throw diverged(this.store, this.name, this.state, 'moved away from it');
+      } catch (err) {
+        if (isDatahikeError(err, 'connection/diverged')) {
+          this.unresolved = null;
+          await this.reopen();
+        }
+        throw err;
+      }
     }
-    this.wrote = true;
-    this.state = {
-      db: reports[reports.length - 1]!.dbAfter,
-      seq: seq + reports.length,
-      base,
-      novelty: [
-        ...this.state.novelty,
-        ...reports.map((r, i) => ({ seq: seq + 1 + i, tx: r.dbAfter.maxTx, datoms: r.txData })),
-      ],
-      config: this.state.config,
-    };
-    this.maybeFlush();
+  }
+
+  /** Reads the state again from the log (after `connection/diverged`). */
+  private async reopen(): Promise<void> {
+    const fresh = await openBranch(this.store, this.name, this.cache);
+    if (fresh === null) return;
+    this.flushed = null;
+    this.state = fresh;
+  }
+
+  /** Appends a checkpoint copy of the head at `seq`; false when the log no longer ends there. */
+  private async fence(seq: number): Promise<boolean> {
+    const [at] = await this.store.readLog(this.name, seq, seq);
+    const head = at === undefined ? null : decodeCommit(at, this.name);
+    if (head === null || head.id !== this.state.db.meta.commitId?.str)
+      throw diverged(this.store, this.name, this.state, `lacks it at ${seq}`);
+    const record = { ...head, datoms: packDatoms([]), checkpoint: true };
+    if (!(await this.store.append(this.name, seq, [encodeCommit(record)]))) return false;
+    this.state = { ...this.state, seq: seq + 1 };
+    return true;
   }
 
   private maybeFlush(): void {
@@ -178,7 +331,7 @@ export class DurableBranch implements Branch {
   /** Makes a finished flush the base of later commits, letting go of the nodes in memory. */
   private async adoptFlush(): Promise<void> {
     const f = this.flushed;
-    if (f === null) return;
+    if (f === null || this.unresolved !== null) return;
     this.flushed = null;
     // A refresh may have moved the state onto a newer base (another writer's flush) while
     // this flush ran: the novelty no longer reaches back to the flush, and rebasing on it
@@ -190,7 +343,7 @@ export class DurableBranch implements Branch {
   /** Waits for a running flush (tests, a clean close). */
   async settle(): Promise<void> {
     if (this.flushing !== null) await this.flushing;
-    await this.adoptFlush();
+    await this.exclusive(() => this.adoptFlush());
   }
 
   /** The error of the last failed flush, if any (for metrics and tests). */
@@ -198,11 +351,49 @@ export class DurableBranch implements Branch {
     return this.flushError;
   }
 
-  async refresh(): Promise<boolean> {
+  refresh(): Promise<boolean> {
+    if (this.queuedRefresh !== null) return this.queuedRefresh;
+    if (this.refreshing === null) return this.startRefresh();
+    const queued = this.refreshing
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .then(() => {
+        this.queuedRefresh = null;
+        return this.startRefresh();
+      });
+    this.queuedRefresh = queued;
+    return queued;
+  }
+
+  private startRefresh(): Promise<boolean> {
+    const run = this.exclusive(() => this.catchUp());
+    this.refreshing = run;
+    const done = () => {
+      if (this.refreshing === run) this.refreshing = null;
+    };
+    run.then(done, done);
+    return run;
+  }
+
+  /**
+   * Takes in what the log holds beyond the state. When the log no longer agrees with the
+   * state (`connection/diverged`), the state is read again from the log and the error
+   * thrown once.
+   */
+  private async catchUp(): Promise<boolean> {
+    if (this.unresolved !== null) await this.resolve();
     await this.adoptFlush();
-    const next = await refreshBranch(this.store, this.name, this.cache, this.state);
+    let next: Awaited<ReturnType<typeof refreshBranch>>;
+    try {
+      next = await refreshBranch(this.store, this.name, this.cache, this.state, this.wantReports);
+    } catch (err) {
+      if (isDatahikeError(err, 'connection/diverged')) await this.reopen();
+      throw err;
+    }
     if (next === null) return false;
-    this.state = next;
+    this.install(next.state, next.reports);
     return true;
   }
 
@@ -214,28 +405,6 @@ export class DurableBranch implements Branch {
     return (await openBranch(this.store, name, this.cache))?.db ?? null;
   }
 
-  /**
-   * Catches up with commits made elsewhere and returns them as reports (their tx-data
-   * read from the log; each report's dbAfter is the newest database).
-   */
-  async refreshReports(): Promise<TxReport[]> {
-    const before = this.state;
-    if (!(await this.refresh())) return [];
-    const after = this.state.db;
-    const records = await this.store.readLog(this.name, before.seq + 1, this.state.seq);
-    return records.flatMap((r) => {
-      const c = decodeCommit(r, this.name);
-      if (c.checkpoint === true) return [];
-      return {
-        dbBefore: before.db,
-        dbAfter: after,
-        txData: unpackDatoms(c.datoms),
-        tempids: new Map(),
-        txMeta: null,
-      };
-    });
-  }
-
   /** Calls back when the log may have grown: the store's notification, else polling. */
   watch(onChange: () => void): () => void {
     if (this.store.watch !== undefined) return this.store.watch(this.name, onChange);
@@ -245,15 +414,18 @@ export class DurableBranch implements Branch {
   }
 
   async close(): Promise<void> {
-    if (this.flushing !== null) await this.flushing;
-    await this.adoptFlush();
-    // A writer leaves its store flushed, so that the next reader opens from index roots
-    // instead of replaying the log since the last flush.
-    if (this.wrote && this.state.novelty.length > 0) {
-      await this.flushNow(this.state);
+    await this.exclusive(async () => {
+      if (this.flushing !== null) await this.flushing;
+      if (this.unresolved !== null) await this.resolve().catch(() => false);
       await this.adoptFlush();
-      await this.checkpoint().catch(() => undefined);
-    }
+      // A writer leaves its store flushed, so that the next reader opens from index roots
+      // instead of replaying the log since the last flush.
+      if (this.wrote && this.unresolved === null && this.state.novelty.length > 0) {
+        await this.flushNow(this.state);
+        await this.adoptFlush();
+        await this.checkpoint().catch(() => undefined);
+      }
+    });
     await this.store.close();
   }
 

@@ -11,12 +11,23 @@
 
 import type { Db } from '../db/index.js';
 import { K } from '../schema/index.js';
+import { isTransientStoreError } from '../storage/store.js';
 import { type TransactOptions, type TxReport, transactData } from '../tx/index.js';
-import { DatahikeError, type Keyword, keyword, randomUuid } from '../values/index.js';
+import {
+  DatahikeError,
+  isDatahikeError,
+  type Keyword,
+  keyword,
+  printValue,
+  randomUuid,
+} from '../values/index.js';
 import type { DatabaseConfig } from './config.js';
 import type { RemoteWriter } from './remote-writer.js';
 
 export type Listener = (report: TxReport) => void;
+
+/** Where a branch reports the commits its state takes in, in log order. */
+export type CommitSink = (reports: readonly TxReport[]) => void;
 
 /**
  * Where a connection's branch lives: the memory store (live values) or a durable store
@@ -28,20 +39,27 @@ export interface Branch {
   /** Runs a synchronous read or transaction over the branch's lazily loaded indices. */
   withNodes<T>(fn: () => T): Promise<T>;
   /**
-   * Makes the reports durable and the last one's database current, all or nothing.
-   * Throws `writer/conflict` when another writer moved the branch.
+   * Computes transactions on the current database (`build`, while nothing else moves the
+   * state) and makes their reports durable and the last one's database current, all or
+   * nothing. Throws `writer/conflict` when another writer moved the branch, and
+   * `store/commit-unknown` when the store could not tell whether they went in.
    */
-  commit(reports: readonly TxReport[]): Promise<void>;
-  /** Catches up with commits made elsewhere; true when the database changed. */
+  commit(build: (db: Db) => Promise<readonly TxReport[]>): Promise<void>;
+  /**
+   * Catches up with commits made elsewhere; true when the database changed. Concurrent
+   * calls share one refresh, and the state never moves back.
+   */
   refresh(): Promise<boolean>;
+  /** Told of every commit the state takes in (own and others'), once each, in order. */
+  onCommits: CommitSink | null;
+  /** Whether others' commits need their reports even when that costs reads (listeners). */
+  wantReports?: boolean;
   /** The database as of one of the branch's commits; null when there is no such commit. */
   commitDb(id: string): Promise<Db | null>;
   /** The head of another branch of the same store; null when there is none. */
   branchDb(name: string): Promise<Db | null>;
   /** Calls back when another process may have committed; returns the stop function. */
   watch?(onChange: () => void): () => void;
-  /** Catches up with other processes' commits, as reports. */
-  refreshReports?(): Promise<TxReport[]>;
   close(): Promise<void>;
 }
 
@@ -63,12 +81,13 @@ export class Connection {
   private writing: Promise<void> | null = null;
   private lastRefresh = 0;
   private stopWatching: (() => void) | null = null;
-  private catchingUp = false;
   /** Tx ids the listeners have heard of (the last 1024). */
   private readonly notified = new Set<number>();
   private remoteWriter: RemoteWriter | null = null;
   private remoteTail: Promise<unknown> = Promise.resolve();
-  private noticedAgain = false;
+  /** The store announced a commit while this connection was writing. */
+  private noticedWhileWriting = false;
+  private stale: { since: Date; error: unknown } | null = null;
   /** How many `connect` calls share this connection. */
   refCount = 1;
 
@@ -77,7 +96,11 @@ export class Connection {
     readonly branch: Branch,
     /** How stale `db()` may be, in ms, before it looks for commits made elsewhere. */
     private readonly refreshMs = 0,
-  ) {}
+  ) {
+    branch.onCommits = (reports) => {
+      for (const r of reports) this.notify(r);
+    };
+  }
 
   get isReleased(): boolean {
     return this.released;
@@ -107,9 +130,24 @@ export class Connection {
     const now = Date.now();
     if (this.writing === null && now - this.lastRefresh >= this.refreshMs) {
       this.lastRefresh = now;
-      await this.branch.refresh();
+      try {
+        await this.branch.refresh();
+        this.stale = null;
+      } catch (err) {
+        if (!isTransientStoreError(err)) throw err;
+        // The store does not answer for now: the last state known is still a state it had.
+        this.stale ??= { since: new Date(now), error: err };
+      }
     }
     return this.branch.db;
+  }
+
+  /**
+   * Since when `db()` has answered from the last state known because the store did not
+   * answer, and why; null while refreshes succeed.
+   */
+  get staleness(): { readonly since: Date; readonly error: unknown } | null {
+    return this.stale;
   }
 
   /** @internal sends what changes the database to a writer elsewhere (`:writer`). */
@@ -147,9 +185,20 @@ export class Connection {
     const commit = await this.remoteWriter!.transact(this.config, txData, opts);
     let after: Db | null = null;
     for (let attempt = 0; attempt < 50 && after === null; attempt++) {
-      await this.branch.refresh();
-      if (this.branch.db.meta.commitId?.str === commit.commitId) after = this.branch.db;
-      else after = await this.branch.commitDb(commit.commitId);
+      try {
+        // Started after the writer's answer, so it sees the commit.
+        await this.branch.refresh();
+        if (this.branch.db.meta.commitId?.str === commit.commitId) after = this.branch.db;
+        else after = await this.branch.commitDb(commit.commitId);
+      } catch (err) {
+        // The transaction is committed: it must not look like one that failed.
+        throw new DatahikeError(
+          'writer/not-visible',
+          `The writer committed ${commit.commitId}, but this process cannot read the store to show it (${(err as Error).message}); db(conn) shows it once the store answers.`,
+          { commitId: commit.commitId },
+          err,
+        );
+      }
       if (after === null) await new Promise((r) => setTimeout(r, 10 * (attempt + 1)));
     }
     if (after === null)
@@ -184,38 +233,49 @@ export class Connection {
       }
     } finally {
       this.writing = null;
+      if (this.noticedWhileWriting) {
+        this.noticedWhileWriting = false;
+        this.noticeRemote();
+      }
     }
   }
 
   private async commitGroup(group: Pending[]): Promise<void> {
     const done: { p: Pending; report: TxReport }[] = [];
-    let db = this.branch.db;
-    for (const p of group) {
-      if (this.released) {
-        p.reject(this.releasedError());
-        continue;
-      }
-      try {
-        const before = db;
-        const report = await this.branch.withNodes(() => transactData(before, p.txData, p.opts));
-        const final = withCommit(before, report);
-        done.push({ p, report: final });
-        db = final.dbAfter;
-      } catch (err) {
-        p.reject(err);
-      }
-    }
-    if (done.length === 0) return;
+    let built = false;
     try {
-      await this.branch.commit(done.map((d) => d.report));
+      await this.branch.commit(async (start) => {
+        built = true;
+        let db = start;
+        for (const p of group) {
+          if (this.released) {
+            p.reject(this.releasedError());
+            continue;
+          }
+          try {
+            const before = db;
+            const report = await this.branch.withNodes(() =>
+              transactData(before, p.txData, p.opts),
+            );
+            const final = withCommit(before, report);
+            done.push({ p, report: final });
+            db = final.dbAfter;
+          } catch (err) {
+            p.reject(err);
+          }
+        }
+        return done.map((d) => d.report);
+      });
     } catch (err) {
-      for (const d of done) d.p.reject(err);
+      if (!built) for (const p of group) p.reject(err);
+      else if (isDatahikeError(err, 'store/commit-unknown'))
+        for (const d of done) d.p.reject(commitUnknown(d.report, err));
+      else for (const d of done) d.p.reject(err);
       return;
     }
-    for (const { p, report } of done) {
-      p.resolve(report);
-      this.notify(report);
-    }
+    // The listeners heard of the commits as they went in (the branch's onCommits).
+    if (done.length > 0) this.stale = null;
+    for (const { p, report } of done) p.resolve(report);
   }
 
   private releasedError(): DatahikeError {
@@ -255,6 +315,7 @@ export class Connection {
     this.ensureOpen();
     const k = key ?? `listener-${++listenerKeys}`;
     this.listeners.set(k, callback);
+    this.branch.wantReports = true;
     if (this.stopWatching === null && this.branch.watch !== undefined)
       this.stopWatching = this.branch.watch(() => this.noticeRemote());
     return k;
@@ -262,7 +323,10 @@ export class Connection {
 
   unlisten(key: unknown): boolean {
     const removed = this.listeners.delete(key);
-    if (this.listeners.size === 0) this.stopWatch();
+    if (this.listeners.size === 0) {
+      this.branch.wantReports = false;
+      this.stopWatch();
+    }
     return removed;
   }
 
@@ -271,28 +335,19 @@ export class Connection {
     this.stopWatching = null;
   }
 
-  /** Another process may have committed: tell the listeners, one catch-up at a time. */
+  /**
+   * Another process may have committed: catch up, which tells the listeners. Refreshes
+   * asked for meanwhile share one; while this connection writes the commits are its own,
+   * so one refresh after the writing is enough.
+   */
   private noticeRemote(): void {
-    // While this connection writes, the commits are its own and it reports them itself.
-    if (this.released || this.writing !== null) return;
-    if (this.catchingUp) {
-      this.noticedAgain = true;
+    if (this.released) return;
+    if (this.writing !== null) {
+      this.noticedWhileWriting = true;
       return;
     }
-    const refresh = this.branch.refreshReports;
-    if (refresh === undefined) return;
-    this.catchingUp = true;
-    this.noticedAgain = false;
-    refresh
-      .call(this.branch)
-      .then((reports) => {
-        for (const r of reports) this.notify(r);
-      })
-      .catch(() => undefined)
-      .finally(() => {
-        this.catchingUp = false;
-        if (this.noticedAgain) this.noticeRemote();
-      });
+    // A store that does not answer now is asked again at the next notice or db().
+    this.branch.refresh().catch(() => undefined);
   }
 
   /** Waits until every queued transaction has finished. */
@@ -325,4 +380,22 @@ function withCommit(before: Db, report: TxReport): TxReport {
   txMeta.set(K.txInstant, txInstant);
   txMeta.set(COMMIT_ID, commitId);
   return { ...report, dbAfter, txMeta };
+}
+
+/** The error for a transaction whose commit the store could not confirm or deny. */
+function commitUnknown(report: TxReport, cause: DatahikeError): DatahikeError {
+  const commitId = report.dbAfter.meta.commitId!.str;
+  const meta = report.txMeta instanceof Map ? new Map(report.txMeta) : new Map();
+  meta.delete(K.txInstant);
+  meta.delete(COMMIT_ID);
+  const check =
+    meta.size > 0
+      ? `its tx-meta ${printValue(meta)}, a unique value it asserts, or commitAsDb(conn, "${commitId}")`
+      : `a unique value it asserts (give transactions tx-meta to make this easy), or commitAsDb(conn, "${commitId}")`;
+  return new DatahikeError(
+    'store/commit-unknown',
+    `The store stopped answering after the transaction was sent, so it may have committed or not (${cause.message}). Do not retry it blindly, it could apply twice: once the store answers, check whether db(conn) holds it, by ${check}. This connection finds out itself before its next commit.`,
+    { commitId, txMeta: meta.size > 0 ? meta : null },
+    cause,
+  );
 }

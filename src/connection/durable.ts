@@ -37,7 +37,7 @@ import {
   unpackDatoms,
 } from '../storage/codec.js';
 import type { LogRecord, Store } from '../storage/store.js';
-import { replayTx } from '../tx/index.js';
+import { replayTx, type TxReport } from '../tx/index.js';
 import { DatahikeError, Uuid } from '../values/index.js';
 
 /**
@@ -185,21 +185,23 @@ function emptyFor(config: DbConfig, cache: NodeCache<Datom>): Db {
   return emptyDb(config, { store: cache, branching: STORED_BRANCHING });
 }
 
-/** Applies commit records to a database, in order. */
-async function replay(
+/** Applies commit records to a database, in order: the database after each of them. */
+async function replaySteps(
   db: Db,
   records: readonly CommitRecord[],
   cache: NodeCache<Datom>,
-): Promise<Db> {
-  if (records.length === 0) return db;
+): Promise<Db[]> {
+  if (records.length === 0) return [];
   return withLoadedNodes(cache, () => {
+    const steps: Db[] = [];
     let out = db;
     for (const r of records) {
       const datoms = unpackDatoms(r.datoms);
       if (datoms.length > 0) out = replayTx(out, r.maxTx, datoms);
       out = new Db(out.indices, out.temporal, out.schema, r.maxEid, r.maxTx, out.config, meta(r));
+      steps.push(out);
     }
-    return out;
+    return steps;
   });
 }
 
@@ -212,7 +214,7 @@ export async function openBranch(
   const last = await store.lastRecord(branch);
   if (last === null) return null;
   const head = decodeCommit(last, branch);
-  return fromBase(store, branch, cache, head.base, last.seq, head);
+  return (await fromBase(store, branch, cache, head.base, last.seq, head)).state;
 }
 
 /** The database as of one commit of a branch; null when the log holds no such commit. */
@@ -224,11 +226,40 @@ export async function commitState(
 ): Promise<BranchState | null> {
   for (const r of await store.readLog(branch, 1)) {
     const record = decodeCommit(r, branch);
-    if (record.id === commitId) return fromBase(store, branch, cache, record.base, r.seq, record);
+    if (record.id === commitId)
+      return (await fromBase(store, branch, cache, record.base, r.seq, record)).state;
   }
   return null;
 }
 
+/** One record applied: its position, what it says, and the database after it. */
+interface Applied {
+  readonly seq: number;
+  readonly record: CommitRecord;
+  readonly datoms: readonly Datom[];
+  readonly db: Db;
+}
+
+/** Replays records on `db`, keeping each one's database. */
+async function applyRecords(
+  db: Db,
+  records: readonly { seq: number; record: CommitRecord }[],
+  cache: NodeCache<Datom>,
+): Promise<Applied[]> {
+  const steps = await replaySteps(
+    db,
+    records.map((r) => r.record),
+    cache,
+  );
+  return records.map(({ seq, record }, i) => ({
+    seq,
+    record,
+    datoms: unpackDatoms(record.datoms),
+    db: steps[i]!,
+  }));
+}
+
+/** The state at `seq` built from a base, and each record replayed on the way. */
 async function fromBase(
   store: Store,
   branch: string,
@@ -236,7 +267,7 @@ async function fromBase(
   base: Base,
   seq: number,
   head: CommitRecord,
-): Promise<BranchState> {
+): Promise<{ state: BranchState; start: Db; applied: Applied[] }> {
   let db: Db;
   let config: unknown;
   const records =
@@ -260,22 +291,20 @@ async function fromBase(
     db = loaded.db;
     config = loaded.roots.config;
   }
-  db = await replay(
-    db,
-    records.map((r) => r.record),
-    cache,
-  );
+  const start = db;
+  const applied = await applyRecords(db, records, cache);
+  db = applied[applied.length - 1]?.db ?? db;
   if (db.meta.commitId === undefined) db = db.withMeta(meta(head));
   return {
-    db,
-    seq,
-    base,
-    novelty: records.map(({ seq: s, record }) => ({
-      seq: s,
-      tx: record.maxTx,
-      datoms: unpackDatoms(record.datoms),
-    })),
-    config,
+    state: {
+      db,
+      seq,
+      base,
+      novelty: applied.map((a) => ({ seq: a.seq, tx: a.record.maxTx, datoms: a.datoms })),
+      config,
+    },
+    start,
+    applied,
   };
 }
 
@@ -297,39 +326,119 @@ function storedDbConfig(config: unknown): {
   return { keepHistory, schemaFlexibility };
 }
 
-/** Catches a branch state up with the records appended since; null when nothing is new. */
+/** What a refresh found: the state caught up, and a report per commit it took in. */
+export interface CaughtUp {
+  readonly state: BranchState;
+  readonly reports: TxReport[];
+}
+
+/**
+ * The log no longer holds, at the position a connection's state has reached, the commit the
+ * state holds: the store was recreated, restored from a backup or damaged behind the process.
+ */
+export function diverged(
+  store: Store,
+  branch: string,
+  state: BranchState,
+  found: string,
+): DatahikeError {
+  const id = state.db.meta.commitId?.str;
+  return new DatahikeError(
+    'connection/diverged',
+    `The ${branch} log of the ${store.label} no longer agrees with this connection: it had commit ${id} at position ${state.seq}, the log ${found}. The store was recreated, restored or damaged behind this process; the connection now follows the store as it is, and commits it held that the log lacks are not in it.`,
+    { branch, seq: state.seq, commitId: id },
+  );
+}
+
+/** Reports of applied records after `after` (checkpoints are not commits). */
+function reportsOf(start: Db, applied: readonly Applied[], after: number): TxReport[] {
+  const reports: TxReport[] = [];
+  let before = start;
+  for (const a of applied) {
+    if (a.seq > after && a.record.checkpoint !== true)
+      reports.push({
+        dbBefore: before,
+        dbAfter: a.db,
+        txData: a.datoms,
+        tempids: new Map(),
+        txMeta: null,
+      });
+    before = a.db;
+  }
+  return reports;
+}
+
+/**
+ * Catches a branch state up with the records appended since; null when nothing is new.
+ * Checks that the log still holds the state's own head where the state has it: when it
+ * does not, throws `connection/diverged` rather than building on a log that moved away.
+ */
 export async function refreshBranch(
   store: Store,
   branch: string,
   cache: NodeCache<Datom>,
   state: BranchState,
-): Promise<BranchState | null> {
+  /** Whether every commit taken in needs its report (someone listens). */
+  withReports = true,
+): Promise<CaughtUp | null> {
+  const own = state.db.meta.commitId?.str;
   const last = await store.lastRecord(branch);
-  if (last === null || last.seq === state.seq) return null;
+  if (last === null) throw diverged(store, branch, state, 'is empty');
+  if (last.seq < state.seq) throw diverged(store, branch, state, `ends at ${last.seq}`);
   const head = decodeCommit(last, branch);
+  const check = (seq: number, record: CommitRecord) => {
+    if (seq === state.seq && record.id !== own)
+      throw diverged(store, branch, state, `holds commit ${record.id} there`);
+  };
+  if (last.seq === state.seq) {
+    check(last.seq, head);
+    return null;
+  }
   // After a flush, start from its roots rather than replaying on top of memory.
-  if (head.base.seq > state.base.seq)
-    return fromBase(store, branch, cache, head.base, last.seq, head);
-  const records = await store.readLog(branch, state.seq + 1, last.seq);
+  if (head.base.seq > state.base.seq) {
+    const {
+      state: next,
+      start,
+      applied,
+    } = await fromBase(store, branch, cache, head.base, last.seq, head);
+    for (const a of applied) check(a.seq, a.record);
+    const reports = reportsOf(start, applied, state.seq);
+    // Commits between the state and the new base are reported from their own records.
+    if (withReports && head.base.seq > state.seq) {
+      const gap = (await store.readLog(branch, state.seq + 1, head.base.seq)).map((r) => ({
+        seq: r.seq,
+        record: decodeCommit(r, branch),
+      }));
+      const between = await applyRecords(state.db, gap, cache);
+      reports.unshift(...reportsOf(state.db, between, state.seq));
+    }
+    return { state: next, reports };
+  }
+  // From the state's own head (when the log still has it: garbage collection may have
+  // truncated up to the base), so that it is checked too.
+  const records = await store.readLog(branch, state.seq, last.seq);
+  const from = records[0]?.seq === state.seq ? state.seq : state.seq + 1;
+  if (records.length !== last.seq - from + 1 || records[0]?.seq !== from)
+    throw new DatahikeError(
+      'store/corrupt',
+      `The ${branch} log of the ${store.label} lacks records between ${state.seq + 1} and ${last.seq}.`,
+      { branch, from: state.seq + 1, to: last.seq },
+    );
   const decoded = records.map((r) => ({ seq: r.seq, record: decodeCommit(r, branch) }));
-  const db = await replay(
-    state.db,
-    decoded.map((d) => d.record),
-    cache,
-  );
+  if (from === state.seq) check(state.seq, decoded.shift()!.record);
+  const applied = await applyRecords(state.db, decoded, cache);
   return {
-    db,
-    seq: last.seq,
-    base: state.base,
-    novelty: [
-      ...state.novelty,
-      ...decoded.map(({ seq, record }) => ({
-        seq,
-        tx: record.maxTx,
-        datoms: unpackDatoms(record.datoms),
-      })),
-    ],
-    config: state.config,
+    state: {
+      db: applied[applied.length - 1]!.db,
+      seq: last.seq,
+      base: state.base,
+      novelty: [
+        ...state.novelty,
+        ...applied.map((a) => ({ seq: a.seq, tx: a.record.maxTx, datoms: a.datoms })),
+      ],
+      config: state.config,
+    },
+    reports: reportsOf(state.db, applied, state.seq),
   };
 }
 

@@ -209,7 +209,7 @@ export async function createServer(config: ServerConfig): Promise<Server> {
     },
     methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
     allowedHeaders: ['content-type', 'accept', 'authorization', 'token', 'if-none-match'],
-    exposedHeaders: ['etag'],
+    exposedHeaders: ['etag', 'datahike-stale-since'],
   });
 
   const document = openApiDocument();
@@ -423,6 +423,9 @@ export async function createServer(config: ServerConfig): Promise<Server> {
           ]),
         ];
       const result = await fn(...args);
+      // A database read while the store did not answer is the last state known: say so.
+      const stale = args[0] instanceof Connection ? args[0].staleness : null;
+      if (stale !== null) reply.header('datahike-stale-since', stale.since.toISOString());
       if (result instanceof Connection) handles.remember(result);
       if (entry.jsName === 'release' && args[0] instanceof Connection && args[0].isReleased)
         handles.forget(args[0]);

@@ -10,7 +10,13 @@
 
 import pg from 'pg';
 import { DatahikeError } from '../values/index.js';
-import type { Backend, LogRecord, Store, StoreOptions } from './store.js';
+import {
+  appendOutcomeUnknown,
+  type Backend,
+  type LogRecord,
+  type Store,
+  type StoreOptions,
+} from './store.js';
 
 interface PgConfig {
   readonly host: string;
@@ -19,12 +25,16 @@ interface PgConfig {
   readonly user: string;
   readonly password: string | undefined;
   readonly table: string;
+  /** How long a statement may go without an answer before it counts as failed. */
+  readonly queryTimeoutMs: number;
 }
 
 const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // PostgreSQL cuts identifiers at 63 bytes, and the log table adds `_log`.
 const MAX_TABLE_LENGTH = 59;
 const CONNECT_TIMEOUT_MS = 5000;
+// A stalled connection (a network that stops answering) fails a statement after this long.
+const QUERY_TIMEOUT_MS = 30_000;
 const RELISTEN_DELAY_MS = 1000;
 // One INSERT carries at most this many blobs, or this many bytes (unless one blob is larger).
 const PUT_ROWS = 1000;
@@ -72,6 +82,12 @@ function pgConfig(options: StoreOptions): PgConfig {
         `not starting with a digit, at most ${MAX_TABLE_LENGTH} characters.`,
       options,
     );
+  const timeout = options['query-timeout-ms'] ?? QUERY_TIMEOUT_MS;
+  if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout <= 0)
+    throw invalid(
+      `PostgreSQL store option query-timeout-ms must be a positive whole number of milliseconds, got ${String(timeout)}.`,
+      options,
+    );
   return {
     host: optionalString(options, 'host') ?? '127.0.0.1',
     port,
@@ -79,6 +95,7 @@ function pgConfig(options: StoreOptions): PgConfig {
     user: optionalString(options, 'user') ?? 'postgres',
     password: optionalString(options, 'password'),
     table,
+    queryTimeoutMs: timeout,
   };
 }
 
@@ -90,6 +107,8 @@ function connectionOptions(cfg: PgConfig): pg.ClientConfig {
     user: cfg.user,
     password: cfg.password,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    query_timeout: cfg.queryTimeoutMs,
+    keepAlive: true,
   };
 }
 
@@ -420,8 +439,14 @@ class PostgresStore implements Store {
     // One statement, so one transaction: the records go in only while the log ends at
     // afterSeq, and a racing writer that inserted afterSeq + 1 first makes the primary key
     // reject this one. The notification is sent when the statement commits.
+    let client: pg.PoolClient;
     try {
-      const result = await this.query<{ added: number }>(
+      client = await this.pool.connect();
+    } catch (err) {
+      rethrow(this.cfg, err); // nothing was sent
+    }
+    try {
+      const result = await client.query<{ added: number }>(
         `WITH added AS (
            INSERT INTO ${this.log} (branch, seq, val)
            SELECT $1, $2::bigint + r.ord, r.val
@@ -433,10 +458,19 @@ class PostgresStore implements Store {
          FROM added`,
         [branch, afterSeq, records.map(asBuffer), this.channel],
       );
+      client.release();
       return result.rows[0]!.added > 0;
     } catch (err) {
-      if (err instanceof pg.DatabaseError && err.code === '23505') return false;
-      throw err;
+      if (err instanceof pg.DatabaseError) {
+        // The server answered with an error: the statement's transaction did not commit.
+        client.release();
+        if (err.code === '23505') return false;
+        rethrow(this.cfg, err);
+      }
+      // The connection broke or stalled after the statement was sent: it may have committed
+      // (or still commit). The connection is not reused.
+      client.release(err as Error);
+      throw appendOutcomeUnknown(this.label, err);
     }
   }
 

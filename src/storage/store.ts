@@ -12,7 +12,14 @@
  *   false without writing anything. A reader never sees a record half written.
  *
  * Bytes in, bytes out: what the blobs and records mean is the commit layer's business.
+ *
+ * When `append` throws, nothing was appended, unless the error is `store/commit-unknown`
+ * (`appendOutcomeUnknown`): the request may have reached the store before the connection
+ * broke, so the records may be in the log or may still arrive. The commit layer finds out
+ * by reading the log and, when they are not there, by taking their place itself.
  */
+
+import { DatahikeError, isDatahikeError } from '../values/index.js';
 
 export interface LogRecord {
   readonly seq: number;
@@ -80,4 +87,23 @@ export interface Backend<C extends StoreOptions = StoreOptions> {
   open(config: C): Promise<Store>;
   /** Removes the store if there is one. */
   destroy(config: C): Promise<void>;
+}
+
+/** The error of an append that may or may not have gone in (see the contract above). */
+export function appendOutcomeUnknown(label: string, cause: unknown): DatahikeError {
+  const why = cause instanceof Error ? ` (${cause.message})` : '';
+  return new DatahikeError(
+    'store/commit-unknown',
+    `The ${label} stopped answering after an append was sent${why}: it may or may not have gone in.`,
+    { store: label },
+    cause,
+  );
+}
+
+/** Codes of store failures that may pass (unreachable, failing I/O, full), not damage. */
+const TRANSIENT = new Set(['store/unavailable', 'store/commit-unknown', 'store/io', 'store/full']);
+
+/** Whether the store may answer again soon: reads then answer from the last state known. */
+export function isTransientStoreError(err: unknown): boolean {
+  return isDatahikeError(err) && TRANSIENT.has(err.code);
 }

@@ -1,0 +1,43 @@
+/**
+ * Databases on a given store object (a `LogStore`, a `FaultyStore` around one), built the
+ * way `createDatabase` and `connect` build them, so that tests and the simulator can put
+ * any store under a real connection.
+ */
+import { DurableBranch } from '../../../src/connection/branches.js';
+import { configToData, normaliseConfig } from '../../../src/connection/config.js';
+import { Connection } from '../../../src/connection/connection.js';
+import {
+  creationRecord,
+  encodeCommit,
+  nodeCacheFor,
+  openBranch,
+} from '../../../src/connection/durable.js';
+import { parseEdn } from '../../../src/edn/index.js';
+import type { Store } from '../../../src/storage/store.js';
+
+const CONFIG = '{:store {:backend :file :path "/simulated"} :schema-flexibility :read}';
+
+/** Writes the creation record of an empty database (schema on read). */
+export async function createOn(store: Store): Promise<void> {
+  const config = normaliseConfig(parseEdn(CONFIG));
+  const record = encodeCommit(creationRecord(configToData(config), new Date()));
+  if (!(await store.append('db', 0, [record]))) throw new Error('the store is not empty');
+}
+
+export interface ConnectOptions {
+  /** Datoms committed before the indices are flushed. */
+  readonly flushThreshold?: number;
+  /** Index nodes kept in the connection's cache. */
+  readonly cacheSize?: number;
+}
+
+/** A connection to the database in `store`, as `connect` opens one. */
+export async function connectOn(store: Store, opts: ConnectOptions = {}): Promise<Connection> {
+  const cache = nodeCacheFor(store, opts.cacheSize ?? 1000);
+  const state = await openBranch(store, 'db', cache);
+  if (state === null) throw new Error('no database in the store');
+  const branch = new DurableBranch(store, 'db', cache, state, {
+    flushThreshold: opts.flushThreshold ?? 20_000,
+  });
+  return new Connection(normaliseConfig(state.config), branch);
+}
