@@ -193,7 +193,15 @@ class PgServer {
   /** The server of a config, shared with every other store on it; `release` when done. */
   static acquire(cfg: PgConfig): PgServer {
     // The password is part of the key: a wrong one must not ride on another store's pool.
-    const key = JSON.stringify([cfg.host, cfg.port, cfg.database, cfg.user, cfg.password]);
+    // So is the query timeout, which the pool's connections carry.
+    const key = JSON.stringify([
+      cfg.host,
+      cfg.port,
+      cfg.database,
+      cfg.user,
+      cfg.password,
+      cfg.queryTimeoutMs,
+    ]);
     let server = servers.get(key);
     if (server === undefined) servers.set(key, (server = new PgServer(key, cfg)));
     server.users++;
