@@ -302,14 +302,21 @@ export async function branchAsDb(conn: Connection, branch: unknown): Promise<Db>
  * before `removeBefore` are dropped unless a later one needs them. Blobs are deleted only
  * once they have been unreachable for the grace period (`opts.graceMs`, five minutes by
  * default), so readers still using an older commit keep working. Shows progress on a
- * terminal.
+ * terminal. `gcStorage(conn, null, { graceMs })` sets the grace period and keeps every commit.
  */
 export async function gcStorage(
   conn: Connection,
-  removeBefore?: Date,
-  opts: { graceMs?: number } = {},
+  removeBefore?: Date | null,
+  opts?: { graceMs?: number },
 ): Promise<Record<string, unknown>> {
-  return toExternal(await core.gcStorage(conn, removeBefore, opts)) as Record<string, unknown>;
+  // Only the arguments given: a server checks the count against the arities.
+  const result =
+    opts !== undefined
+      ? await core.gcStorage(conn, removeBefore ?? null, opts)
+      : removeBefore !== undefined && removeBefore !== null
+        ? await core.gcStorage(conn, removeBefore)
+        : await core.gcStorage(conn);
+  return toExternal(result) as Record<string, unknown>;
 }
 
 /** The id of the commit a database value comes from (null for a value made by `dbWith`). */

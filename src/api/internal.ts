@@ -159,6 +159,7 @@ const A = {
   marked: keyword('marked'),
   kept: keyword('kept'),
   truncated: keyword('truncated'),
+  graceMs: keyword('graceMs'),
 };
 
 // ---- argument checks --------------------------------------------------------------
@@ -600,18 +601,29 @@ async function branchAsDb(conn: Connection, branch: unknown): Promise<Db> {
   return found;
 }
 
+/** gcStorage's options: `{ graceMs }`, or a map with `:graceMs` (as it arrives over the wire). */
+function gcOptions(x: unknown): { graceMs?: number } {
+  if (x === undefined || x === null) return {};
+  const grace = x instanceof Map ? x.get(A.graceMs) : isObject(x) ? x.graceMs : x;
+  if (grace !== undefined && (typeof grace !== 'number' || !(grace >= 0)))
+    argError('gcStorage', `options must be { graceMs: milliseconds }, got ${printValue(x)}.`);
+  return grace === undefined ? {} : { graceMs: grace };
+}
+
 /** `{:removed n :marked n :kept n :truncated {branch first-kept}}` (`:truncated` on durable stores). */
 async function gcStorage(
   conn: Connection,
-  removeBefore?: Date,
-  opts: { graceMs?: number } = {},
+  removeBefore?: Date | null,
+  options?: { graceMs?: number } | Map<Keyword, unknown>,
 ): Promise<Map<Keyword, unknown>> {
   const c = asConn('gcStorage', conn);
+  if (removeBefore === null) removeBefore = undefined;
   if (removeBefore !== undefined && !(removeBefore instanceof Date))
     argError('gcStorage', `removeBefore must be a Date, got ${printValue(removeBefore)}.`);
+  const opts = gcOptions(options);
   // The store's writer collects: a reader must not delete what the writer is flushing.
   if (c.remote !== null)
-    return (await c.remote.gcStorage(c.config, removeBefore)) as Map<Keyword, unknown>;
+    return (await c.remote.gcStorage(c.config, removeBefore, opts)) as Map<Keyword, unknown>;
   if (!(c.branch instanceof DurableBranch))
     return new Map<Keyword, unknown>([
       [A.removed, 0],
@@ -649,14 +661,15 @@ async function parentCommitIds(database: DbView): Promise<Uuid[]> {
 
 async function metrics(database: DbView): Promise<Map<Keyword, unknown>> {
   const d = asDb('metrics', database);
-  const [all, avetCount] = await whenLoaded(
-    [d],
-    () =>
-      [
-        d.select('eavt', undefined, undefined, false),
-        d.select('avet', undefined, undefined, false).length,
-      ] as const,
-  );
+  // Sizes too are read inside whenLoaded: a tree opened from a store loads its root lazily.
+  const [all, avetCount, temporalSizes] = await whenLoaded([d], () => {
+    const temporal = d.origin.temporal;
+    return [
+      d.select('eavt', undefined, undefined, false),
+      d.select('avet', undefined, undefined, false).length,
+      temporal === null ? null : ([temporal.eavt.size, temporal.avet.size] as const),
+    ] as const;
+  });
   const perAttr = new Map<Keyword, number>();
   const perEntity = new Map<number, number>();
   for (const x of all) {
@@ -669,11 +682,10 @@ async function metrics(database: DbView): Promise<Map<Keyword, unknown>> {
     [A.perAttr, perAttr],
     [A.perEntity, perEntity],
   ]);
-  const temporal = d.origin.temporal;
-  if (temporal !== null) {
+  if (temporalSizes !== null) {
     // Each history record is an assertion and its retraction: two datoms of history(db).
-    out.set(A.temporalCount, temporal.eavt.size * 2);
-    out.set(A.temporalAvetCount, temporal.avet.size * 2);
+    out.set(A.temporalCount, temporalSizes[0] * 2);
+    out.set(A.temporalAvetCount, temporalSizes[1] * 2);
   }
   return out;
 }

@@ -4,6 +4,7 @@
  * writes it. Registered with the connection layer when the package is imported.
  */
 
+import { resolve } from 'node:path';
 import { apiEntry } from '../api/index.js';
 import {
   configToData,
@@ -25,19 +26,24 @@ const K = {
   initialTx: keyword('initial-tx'),
   txData: keyword('tx-data'),
   txMeta: keyword('tx-meta'),
+  graceMs: keyword('graceMs'),
 };
 
 function entry(jsName: string) {
   return apiEntry(jsName)!;
 }
 
-/** The config as the server should see it: no :writer, a store path it can find. */
+/**
+ * The config as the server should see it: no :writer, and a file or SQLite store's path made
+ * absolute (the server shares this machine's file system, not its working directory).
+ */
 function forServer(config: DatabaseConfig): Map<unknown, unknown> {
   const m = configToData(config);
   m.delete(K.writer);
   const store = new Map(config.store.raw);
-  if ((config.store.kind === 'file' || config.store.kind === 'sqlite') && store.has(K.path))
-    store.set(K.path, config.store.id);
+  const path = store.get(K.path);
+  if ((config.store.kind === 'file' || config.store.kind === 'sqlite') && typeof path === 'string')
+    store.set(K.path, resolve(path));
   m.set(K.store, store);
   if (config.initialTx !== undefined) m.set(K.initialTx, config.initialTx);
   return m;
@@ -65,9 +71,11 @@ export function remoteWriter(peer: RemotePeer): RemoteWriter {
       conns.delete(key(config));
       await peer.call(entry('deleteDatabase'), [forServer(config)]);
     },
-    async gcStorage(config, removeBefore) {
+    async gcStorage(config, removeBefore, opts) {
       const args: unknown[] = [await connFor(config)];
-      if (removeBefore !== undefined) args.push(removeBefore);
+      if (opts.graceMs !== undefined)
+        args.push(removeBefore ?? null, new Map([[K.graceMs, opts.graceMs]]));
+      else if (removeBefore !== undefined) args.push(removeBefore);
       return peer.call(entry('gcStorage'), args);
     },
     async transact(config, txData, opts) {

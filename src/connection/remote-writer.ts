@@ -27,7 +27,11 @@ export interface RemoteWriter {
     opts: TransactOptions,
   ): Promise<RemoteCommit>;
   /** Garbage collection of the shared store, run by its writer. */
-  gcStorage(config: DatabaseConfig, removeBefore: Date | undefined): Promise<unknown>;
+  gcStorage(
+    config: DatabaseConfig,
+    removeBefore: Date | undefined,
+    opts: { graceMs?: number },
+  ): Promise<unknown>;
 }
 
 /** Makes the writer a `:writer` map names, or undefined when it is not this factory's kind. */

@@ -1,8 +1,12 @@
 /** A datahike server in its own process (`serve` from the checkout), for the client tests. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const ROOT = join(import.meta.dirname, '..', '..');
+/** The tsx loader by its location, so that the server may run in another directory. */
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export interface ServerProcess {
   readonly url: string;
@@ -11,12 +15,16 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+/** Starts `serve` with these environment variables, in `cwd` (default: the checkout). */
+export async function startServerProcess(
+  env: Record<string, string>,
+  cwd = ROOT,
+): Promise<ServerProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'serve'],
+    ['--import', TSX, join(ROOT, 'src', 'cli', 'main.ts'), 'serve'],
     {
-      cwd: ROOT,
+      cwd,
       env: { ...process.env, DATAHIKE_PORT: '0', DATAHIKE_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
