@@ -153,6 +153,10 @@ describe.each(Object.keys(formats) as MediaType[])('every route in %s', (type) =
     expect((await read('/schema', [db])) as Map<unknown, unknown>).toBeInstanceOf(Map);
     expect((await read('/reverse-schema', [db])) as Map<unknown, unknown>).toBeInstanceOf(Map);
     expect((await read('/metrics', [db])) as Map<unknown, unknown>).toBeInstanceOf(Map);
+    expect(await read('/explain', ['[:find ?n :where [_ :name ?n]]', db], false)).toContain(
+      '[_ :name ?n]',
+    );
+    expect(await read('/is-filtered', [db])).toBe(false);
     const commit = (await read('/commit-id', [db])) as Uuid;
     expect(commit).toBeInstanceOf(Uuid);
     expect(((await read('/parent-commit-ids', [db])) as Uuid[]).length).toBe(1);
