@@ -90,24 +90,42 @@ function keyOut(k: unknown): string {
 
 /** Internal → JavaScript values. */
 export function toExternal(x: unknown): unknown {
+  return external(x, 0);
+}
+
+/** Nesting beyond which conversion goes on with an explicit stack (no call-stack overflow). */
+const DEEP = 256;
+
+function external(x: unknown, depth: number): unknown {
   switch (typeof x) {
     case 'object': {
       if (x === null) return null;
       if (x instanceof Keyword) return `:${x.fqn}`;
-      if (Array.isArray(x)) return x.map(toExternal);
+      const container =
+        Array.isArray(x) || x instanceof Map || x instanceof Set || isPlainObject(x);
+      if (container && depth > DEEP) return externalDeep(x);
+      if (Array.isArray(x)) {
+        const out = new Array(x.length);
+        for (let i = 0; i < x.length; i++) out[i] = external(x[i], depth + 1);
+        return out;
+      }
       if (x instanceof Map) {
         const o: Record<string, unknown> = {};
-        for (const [k, v] of x) o[keyOut(k)] = toExternal(v);
+        for (const [k, v] of x) o[keyOut(k)] = external(v, depth + 1);
         return o;
       }
-      if (x instanceof Set) return [...x].map(toExternal);
+      if (x instanceof Set) {
+        const out: unknown[] = [];
+        for (const v of x) out.push(external(v, depth + 1));
+        return out;
+      }
       if (x instanceof Datom) return datomToObject(x);
       if (x instanceof Uuid) return x.str;
       if (x instanceof Sym) return x.fqn;
       if (x instanceof DbView || x instanceof Entity) return x;
       if (isPlainObject(x)) {
         const o: Record<string, unknown> = {};
-        for (const k in x) o[k] = toExternal((x as Record<string, unknown>)[k]);
+        for (const k in x) o[k] = external((x as Record<string, unknown>)[k], depth + 1);
         return o;
       }
       return x;
@@ -115,4 +133,36 @@ export function toExternal(x: unknown): unknown {
     default:
       return isSym(x) ? (x as Sym).fqn : x;
   }
+}
+
+/** The container's converted shell and its entries as [public key, value] pairs. */
+function shell(x: object): [Record<string, unknown> | unknown[], [string | number, unknown][]] {
+  if (Array.isArray(x)) return [new Array(x.length), x.map((v, i) => [i, v])];
+  if (x instanceof Set) return [new Array(x.size), [...x].map((v, i) => [i, v])];
+  if (x instanceof Map) return [{}, [...x].map(([k, v]) => [keyOut(k), v])];
+  return [{}, Object.entries(x)];
+}
+
+function externalDeep(root: object): unknown {
+  const [top, entries] = shell(root);
+  const stack = [{ out: top, entries, next: 0 }];
+  while (stack.length > 0) {
+    const f = stack[stack.length - 1]!;
+    if (f.next === f.entries.length) {
+      stack.pop();
+      continue;
+    }
+    const [k, v] = f.entries[f.next++]!;
+    const slot = f.out as Record<string | number, unknown>;
+    if (
+      v !== null &&
+      typeof v === 'object' &&
+      (Array.isArray(v) || v instanceof Map || v instanceof Set || isPlainObject(v))
+    ) {
+      const [out, es] = shell(v);
+      slot[k] = out;
+      stack.push({ out, entries: es, next: 0 });
+    } else slot[k] = external(v, 0);
+  }
+  return top;
 }

@@ -34,17 +34,27 @@ export class EntityView {
     return this.inner.keys().map((k) => `:${k.fqn}`);
   }
 
+  /** True for a view of the same entity in the same database value. */
+  equals(other: unknown): boolean {
+    return other instanceof EntityView && this.inner.equals(other.inner);
+  }
+
+  /** Its EDN text: `{:db/id 1, :name "Ivan"}` (attributes, never the database behind it). */
+  toEdn(): string {
+    return this.inner.toEdn();
+  }
+
+  toString(): string {
+    return this.inner.toEdn();
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `#datahike/Entity ${this.inner.toEdn()}`;
+  }
+
   /** Every attribute and value; references as `{ "db/id": n }`, components in full. */
   toJSON(): Record<string, unknown> {
-    const out: Record<string, unknown> = { 'db/id': this.inner.eid };
-    for (const [k, v] of this.inner.entries()) {
-      const comp = this.inner.db.schema.attr(k)?.isComponent === true;
-      const one = (x: unknown) =>
-        x instanceof EntityView ? (comp ? x.toJSON() : { 'db/id': x.id }) : x;
-      const pv = publicValue(v);
-      out[k.fqn] = Array.isArray(pv) ? pv.map(one) : one(pv);
-    }
-    return out;
+    return toExternal(this.inner.toMap()) as Record<string, unknown>;
   }
 }
 

@@ -104,18 +104,8 @@ const describe: HandleMapper = {
         [keyword('commit-id'), x.origin.meta.commitId ?? null],
       ]);
     if (x instanceof Connection) return `#connection ${x.config.store.id}`;
-    if (x instanceof Entity) {
-      // Its attributes, references as {:db/id e}.
-      const m = new Map<unknown, unknown>([[keyword('db/id'), x.eid]]);
-      const ref = (v: unknown): unknown =>
-        v instanceof Entity
-          ? new Map([[keyword('db/id'), v.eid]])
-          : v instanceof Set
-            ? new Set([...v].map(ref))
-            : v;
-      for (const [k, v] of x.entries()) m.set(k, ref(v));
-      return m;
-    }
+    // Its attributes, references as {:db/id e}, components in full.
+    if (x instanceof Entity) return x.toMap();
     return printValue(x);
   },
   fromHandle: (h) => h,

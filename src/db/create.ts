@@ -9,11 +9,16 @@ import { emptyIndices, type Indices } from './indices.js';
 
 export const DEFAULT_DB_CONFIG: DbConfig = { keepHistory: true, schemaFlexibility: 'write' };
 
-export function emptyDb(config: DbConfig = DEFAULT_DB_CONFIG, opts?: SortedSetOptions<Datom>): Db {
+/** An empty database; `schema` holds attributes defined without schema entities, if any. */
+export function emptyDb(
+  config: DbConfig = DEFAULT_DB_CONFIG,
+  opts?: SortedSetOptions<Datom>,
+  schema: Schema = Schema.empty(config.schemaFlexibility),
+): Db {
   return new Db(
     emptyIndices(opts),
     config.keepHistory ? emptyIndices(opts) : null,
-    Schema.empty(config.schemaFlexibility),
+    schema,
     0,
     TX0,
     config,
@@ -24,6 +29,7 @@ export function emptyDb(config: DbConfig = DEFAULT_DB_CONFIG, opts?: SortedSetOp
 export function schemaFromDatoms(
   datoms: readonly Datom[],
   flexibility: DbConfig['schemaFlexibility'],
+  base: Schema = Schema.empty(flexibility),
 ): Schema {
   const props = new Map<number, Map<Keyword, unknown>>();
   for (const d of datoms) {
@@ -32,7 +38,7 @@ export function schemaFromDatoms(
     if (m === undefined) props.set(d.e, (m = new Map()));
     m.set(d.a, d.v);
   }
-  let schema = Schema.empty(flexibility);
+  let schema = base;
   for (const [e, m] of props) {
     const ident = m.get(K.ident) as Keyword | undefined;
     if (ident === undefined) continue;
@@ -49,8 +55,9 @@ export function dbFromDatoms(
   datoms: readonly Datom[],
   config: DbConfig = DEFAULT_DB_CONFIG,
   opts?: SortedSetOptions<Datom>,
+  base?: Schema,
 ): Db {
-  const schema = schemaFromDatoms(datoms, config.schemaFlexibility);
+  const schema = schemaFromDatoms(datoms, config.schemaFlexibility, base);
   let maxEid = 0;
   let maxTx = TX0;
   const avet: Datom[] = [];

@@ -21,4 +21,4 @@ export {
   scanPrefix,
 } from './indices.js';
 export { whenLoaded } from './loading.js';
-export { type EntityId, entid, entidStrict } from './lookup.js';
+export { checkEntityId, EMAX, type EntityId, entid, entidStrict } from './lookup.js';

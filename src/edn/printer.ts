@@ -131,5 +131,8 @@ export function printEdn(v: unknown): string {
     return `{${Object.entries(v as object)
       .map(([k, x]) => `:${k.replace(/^:/, '')} ${printEdn(x)}`)
       .join(', ')}}`;
+  // An object that knows its EDN form (an entity prints as its attributes).
+  const own = (v as { toEdn?: unknown }).toEdn;
+  if (typeof own === 'function') return String(own.call(v));
   return printString(String(v));
 }

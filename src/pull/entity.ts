@@ -5,6 +5,7 @@
  */
 
 import { type DbView, entid } from '../db/index.js';
+import { printEdn } from '../edn/index.js';
 import { boundDatom, type Datom } from '../index/datom.js';
 import { K } from '../schema/index.js';
 import { isKeyword, type Keyword, keyword } from '../values/index.js';
@@ -98,10 +99,57 @@ export class Entity {
   equals(other: unknown): boolean {
     return other instanceof Entity && other.eid === this.eid && other.db === this.db;
   }
+
+  /**
+   * What the entity shows when printed: `:db/id` and its attributes, references as
+   * `{:db/id n}`, components in full (never the database behind it).
+   */
+  toMap(): Map<Keyword, unknown> {
+    return this.shown(new Set());
+  }
+
+  private shown(within: Set<number>): Map<Keyword, unknown> {
+    const m = new Map<Keyword, unknown>([[K.dbId, this.eid]]);
+    within.add(this.eid);
+    for (const [a, v] of this.entries()) {
+      const component = this.db.schema.attr(a)?.isComponent === true;
+      const one = (x: unknown) =>
+        x instanceof Entity
+          ? component && !within.has(x.eid)
+            ? x.shown(within)
+            : new Map([[K.dbId, x.eid]])
+          : x;
+      m.set(a, v instanceof Set ? new Set([...v].map(one)) : one(v));
+    }
+    within.delete(this.eid);
+    return m;
+  }
+
+  /** The EDN text of {@link toMap}: `{:db/id 1, :name "Ivan"}`. */
+  toEdn(): string {
+    return printEdn(this.toMap());
+  }
+
+  toString(): string {
+    return this.toEdn();
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `#datahike/Entity ${this.toEdn()}`;
+  }
 }
 
-/** The entity for an id, ident or lookup ref; undefined when that names nothing. */
+/**
+ * The entity for an id, ident or lookup ref; undefined when that names nothing: an id
+ * without datoms, nil, a string, an unknown ident or a lookup ref that finds nothing
+ * (as DataScript answers). A malformed lookup ref is an error.
+ */
 export function entity(db: DbView, eid: unknown): Entity | undefined {
+  if (eid === null || eid === undefined || typeof eid === 'string') return undefined;
   const e = entid(db, eid);
-  return e === undefined ? undefined : new Entity(db, e);
+  if (e === undefined) return undefined;
+  if (typeof eid === 'number' || typeof eid === 'bigint') {
+    if (db.search('eavt', boundDatom(e)).length === 0) return undefined;
+  }
+  return new Entity(db, e);
 }

@@ -37,6 +37,8 @@ interface AttrSpec {
 export interface PullSpec {
   readonly wildcard: boolean;
   readonly attrs: readonly AttrSpec[];
+  /** For a wildcard: the explicit spec of a forward attribute, by attribute. */
+  readonly byAttr: ReadonlyMap<Keyword, AttrSpec>;
 }
 
 function bad(message: string, part: unknown): never {
@@ -159,7 +161,13 @@ function parseSpec(pattern: unknown): PullSpec {
         el,
       );
   }
-  return { wildcard, attrs };
+  return specOf(wildcard, attrs);
+}
+
+function specOf(wildcard: boolean, attrs: readonly AttrSpec[]): PullSpec {
+  const byAttr = new Map<Keyword, AttrSpec>();
+  for (const a of attrs) if (a.reverseOf === null && !byAttr.has(a.attr)) byAttr.set(a.attr, a);
+  return { wildcard, attrs, byAttr };
 }
 
 const cache = new WeakMap<object, PullSpec>();
@@ -184,130 +192,231 @@ export function parsePullPattern(pattern: unknown): PullSpec {
   return parseSpec(pattern);
 }
 
-const WILDCARD: PullSpec = { wildcard: true, attrs: [] };
+/** How components are expanded: every attribute, nested components too. */
+const COMPONENT: PullSpec = specOf(true, []);
+
+const plainSpecs = new Map<Keyword, AttrSpec>();
+
+/** The spec of an attribute a wildcard pulls without options. */
+function plainSpec(a: Keyword): AttrSpec {
+  let s = plainSpecs.get(a);
+  if (s === undefined) plainSpecs.set(a, (s = attrSpec(a, {}, undefined)));
+  return s;
+}
 
 function idMap(e: number): Map<unknown, unknown> {
   return new Map([[K.dbId, e]]);
 }
 
+/**
+ * Where a pull is on its path, as Datahike counts it: the entities entered by recursion or
+ * component expansion (met again, they are only their id), and how deep each recursive
+ * attribute spec has gone. A nested pattern starts afresh.
+ */
+interface Path {
+  readonly seen: Set<number>;
+  readonly depth: Map<AttrSpec, number>;
+}
+
+function freshPath(): Path {
+  return { seen: new Set(), depth: new Map() };
+}
+
+/** One attribute to pull: its spec, and the datoms of it (forward) or pointing here. */
+interface Task {
+  readonly s: AttrSpec;
+  readonly found: Datom[];
+  readonly forward: boolean;
+}
+
+enum Mode {
+  /** A nested pattern: each referenced entity pulled afresh. */
+  Nested,
+  /** Recursion: the enclosing pattern again, one level deeper. */
+  Recurse,
+  /** A component: expanded whole. */
+  Component,
+}
+
+/** An entity being pulled: its result so far and the attributes still to do. */
+interface EntityFrame {
+  readonly entity: true;
+  readonly e: number;
+  readonly spec: PullSpec;
+  readonly path: Path;
+  readonly out: Map<unknown, unknown>;
+  readonly exists: boolean;
+  readonly tasks: Task[];
+  next: number;
+}
+
+/** An attribute whose values are entities being pulled one after the other. */
+interface AttrFrame {
+  readonly entity: false;
+  readonly owner: EntityFrame;
+  readonly s: AttrSpec;
+  readonly mode: Mode;
+  readonly many: boolean;
+  readonly targets: number[];
+  readonly path: Path;
+  /** Recurse: the depth before; Component: whether the owner was added to the path. */
+  readonly undo: number;
+  readonly values: unknown[];
+  next: number;
+}
+
+type Frame = EntityFrame | AttrFrame;
+
+/**
+ * Pulls with an explicit stack of frames instead of the call stack, so that recursion
+ * (`{:friend ...}` over a chain of thousands) goes as deep as the data does.
+ */
 class Puller {
   constructor(readonly db: DbView) {}
 
-  entity(e: number, spec: PullSpec, path: readonly number[]): Map<unknown, unknown> | null {
+  pull(e: number, spec: PullSpec): Map<unknown, unknown> | null {
+    const stack: Frame[] = [this.frame(e, spec, freshPath())];
+    for (;;) {
+      const top = stack[stack.length - 1]!;
+      if (top.entity) {
+        if (top.next < top.tasks.length) {
+          const child = this.attribute(top, top.tasks[top.next++]!);
+          if (child !== null) stack.push(child);
+          continue;
+        }
+        stack.pop();
+        const result = this.result(top);
+        if (stack.length === 0) return result;
+        const parent = stack[stack.length - 1] as AttrFrame;
+        if (parent.mode !== Mode.Nested) parent.path.seen.delete(top.e);
+        if (result !== null) parent.values.push(result);
+        else if (parent.mode === Mode.Component) parent.values.push(idMap(top.e));
+        continue;
+      }
+      if (top.next < top.targets.length) {
+        const x = top.targets[top.next++]!;
+        if (top.mode === Mode.Nested) {
+          stack.push(this.frame(x, top.s.sub as PullSpec, top.path));
+          continue;
+        }
+        // Met before on this path: only its id.
+        if (top.path.seen.has(x)) {
+          top.values.push(idMap(x));
+          continue;
+        }
+        top.path.seen.add(x);
+        stack.push(this.frame(x, top.mode === Mode.Recurse ? top.owner.spec : COMPONENT, top.path));
+        continue;
+      }
+      stack.pop();
+      this.finish(top);
+    }
+  }
+
+  /** The frame of an entity: `:db/id` answered now, the other attributes as tasks. */
+  private frame(e: number, spec: PullSpec, path: Path): EntityFrame {
     const out = new Map<unknown, unknown>();
     const datoms = this.db.search('eavt', boundDatom(e));
+    const tasks: Task[] = [];
     if (spec.wildcard) {
       out.set(K.dbId, e);
       let i = 0;
       while (i < datoms.length) {
         const a = datoms[i]!.a;
-        let j = i;
+        let j = i + 1;
         while (j < datoms.length && datoms[j]!.a === a) j++;
-        const explicit = spec.attrs.some((s) => s.attr === a);
-        if (!explicit) {
-          const attr = this.db.schema.attrForRead(a);
-          const vs = datoms
-            .slice(i, j)
-            .map((d) =>
-              this.refOrValue(d, attr.isRef, attr.isComponent, undefined, [...path, e], spec),
-            );
-          out.set(a, attr.many ? vs : vs[vs.length - 1]);
-        }
+        tasks.push({
+          s: spec.byAttr.get(a) ?? plainSpec(a),
+          found: datoms.slice(i, j),
+          forward: true,
+        });
         i = j;
       }
     }
     for (const s of spec.attrs) {
       if (s.attr === K.dbId) {
-        out.set(s.key, e);
-        continue;
-      }
-      const value =
-        s.reverseOf !== null
-          ? this.reverse(e, s, path, spec)
-          : this.forward(e, s, path, spec, datoms);
-      if (value !== undefined) out.set(s.key, s.xform === undefined ? value : s.xform(value));
-      else if (s.hasDefault) out.set(s.key, s.default);
+        if (datoms.length > 0) out.set(s.key, s.xform === undefined ? e : s.xform(e));
+        else this.missing(out, s);
+      } else if (s.reverseOf !== null) {
+        const fwd = this.db.schema.attr(s.reverseOf);
+        const refs =
+          fwd?.isRef === true ? this.db.search('avet', boundDatom(undefined, s.reverseOf, e)) : [];
+        tasks.push({ s, found: refs, forward: false });
+      } else if (!spec.wildcard) {
+        const own: Datom[] = [];
+        for (const d of datoms) if (d.a === s.attr) own.push(d);
+        tasks.push({ s, found: own, forward: true });
+      } else if (!datoms.some((d) => d.a === s.attr)) tasks.push({ s, found: [], forward: true });
     }
-    // An entity without datoms does not exist, whatever the pattern asked for.
-    if (out.size === 0 || (datoms.length === 0 && [...out.keys()].every((k) => k === K.dbId)))
-      return null;
+    return { entity: true, e, spec, path, out, exists: datoms.length > 0, tasks, next: 0 };
+  }
+
+  /** An entity without datoms does not exist, whatever the pattern asked for. */
+  private result(f: EntityFrame): Map<unknown, unknown> | null {
+    const { out } = f;
+    if (out.size === 0 || (!f.exists && out.size === 1 && out.has(K.dbId))) return null;
     return out;
   }
 
-  private limit(s: AttrSpec, values: unknown[]): unknown[] {
+  private missing(out: Map<unknown, unknown>, s: AttrSpec): void {
+    if (s.hasDefault) out.set(s.key, s.default);
+    else if (s.xform !== undefined) out.set(s.key, s.xform(null));
+  }
+
+  /** Sets a plain attribute now; returns the frame of one whose values are pulled entities. */
+  private attribute(owner: EntityFrame, { s, found, forward }: Task): AttrFrame | null {
+    if (found.length === 0) {
+      this.missing(owner.out, s);
+      return null;
+    }
     const n = s.limit === undefined ? DEFAULT_LIMIT : s.limit;
-    return n === null || values.length <= n ? values : values.slice(0, n);
-  }
-
-  private forward(
-    e: number,
-    s: AttrSpec,
-    path: readonly number[],
-    spec: PullSpec,
-    all: readonly Datom[],
-  ): unknown {
-    const datoms = all.filter((d) => d.a === s.attr);
-    if (datoms.length === 0) return undefined;
-    const attr = this.db.schema.attrForRead(s.attr);
-    // A nested pull that finds nothing leaves the value out, as DataScript does.
-    const vs = datoms
-      .map((d) => this.refOrValue(d, attr.isRef, attr.isComponent, s.sub, [...path, e], spec))
-      .filter((v) => v !== null);
-    if (vs.length === 0) return undefined;
-    return attr.many ? this.limit(s, vs) : vs[vs.length - 1];
-  }
-
-  private reverse(e: number, s: AttrSpec, path: readonly number[], spec: PullSpec): unknown {
-    const fwd = this.db.schema.attr(s.reverseOf!);
-    if (fwd === undefined || !fwd.isRef) return undefined;
-    const refs = this.db.search('avet', boundDatom(undefined, s.reverseOf!, e));
-    if (refs.length === 0) return undefined;
-    const vs = refs
-      .map((d) => this.follow(d.e, s.sub, [...path, e], spec, false))
-      .filter((v) => v !== null);
-    if (vs.length === 0) return undefined;
-    return fwd.isComponent ? vs[0] : this.limit(s, vs);
-  }
-
-  private refOrValue(
-    d: Datom,
-    isRef: boolean,
-    isComponent: boolean,
-    sub: AttrSpec['sub'],
-    path: readonly number[],
-    spec: PullSpec,
-  ): unknown {
-    if (!isRef) return d.v;
-    return this.follow(d.v as number, sub, path, spec, isComponent);
-  }
-
-  /** A referenced entity: nested pattern, recursion, whole component, or just its id. */
-  private follow(
-    e: number,
-    sub: AttrSpec['sub'],
-    path: readonly number[],
-    spec: PullSpec,
-    isComponent: boolean,
-  ): unknown {
-    if (sub === undefined) {
-      if (!isComponent) return idMap(e);
-      if (path.includes(e)) return idMap(e);
-      return this.entity(e, WILDCARD, path) ?? idMap(e);
+    const datoms = n !== null && found.length > n ? found.slice(0, n) : found;
+    const attr = this.db.schema.attrForRead(forward ? s.attr : s.reverseOf!);
+    const isRef = !forward || attr.isRef;
+    const component = isRef && attr.isComponent;
+    const many = forward ? attr.many : !component;
+    const sub = s.sub;
+    let mode: Mode | undefined;
+    let path = owner.path;
+    let undo = 0;
+    if (isRef && sub !== undefined && !('recurse' in sub)) {
+      mode = Mode.Nested;
+      path = freshPath();
+    } else if (isRef && sub !== undefined) {
+      const depth = path.depth.get(s) ?? 0;
+      if (depth >= (sub as { recurse: number }).recurse) return null; // as deep as asked: the attribute is left out
+      path.depth.set(s, depth + 1);
+      mode = Mode.Recurse;
+      undo = depth;
+    } else if (component && forward) {
+      mode = Mode.Component;
+      undo = path.seen.has(owner.e) ? 0 : 1;
+      if (undo === 1) path.seen.add(owner.e);
     }
-    if ('recurse' in sub) {
-      if (sub.recurse <= 0 || path.includes(e)) return idMap(e);
-      // Recursion pulls the enclosing pattern again, one level less deep.
-      const deeper: PullSpec = {
-        wildcard: spec.wildcard,
-        attrs: spec.attrs.map((a) =>
-          a.sub !== undefined && 'recurse' in a.sub
-            ? { ...a, sub: { recurse: a.sub.recurse - 1 } }
-            : a,
-        ),
-      };
-      return this.entity(e, deeper, path);
+    if (mode === undefined) {
+      const vs: unknown[] = new Array(datoms.length);
+      for (let i = 0; i < datoms.length; i++) {
+        const d = datoms[i]!;
+        vs[i] = !isRef ? d.v : idMap(forward ? (d.v as number) : d.e);
+      }
+      this.set(owner.out, s, many ? vs : vs[0]);
+      return null;
     }
-    return this.entity(e, sub, path);
+    const targets: number[] = new Array(datoms.length);
+    for (let i = 0; i < datoms.length; i++)
+      targets[i] = forward ? (datoms[i]!.v as number) : datoms[i]!.e;
+    return { entity: false, owner, s, mode, many, targets, path, undo, values: [], next: 0 };
+  }
+
+  private finish(f: AttrFrame): void {
+    if (f.mode === Mode.Recurse) f.path.depth.set(f.s, f.undo);
+    else if (f.mode === Mode.Component && f.undo === 1) f.path.seen.delete(f.owner.e);
+    // A nested pull that finds nothing leaves the attribute out, as DataScript does.
+    if (f.values.length > 0) this.set(f.owner.out, f.s, f.many ? f.values : f.values[0]);
+  }
+
+  private set(out: Map<unknown, unknown>, s: AttrSpec, value: unknown): void {
+    if (value !== undefined) out.set(s.key, s.xform === undefined ? value : s.xform(value));
   }
 }
 
@@ -316,7 +425,7 @@ export function pull(db: DbView, pattern: unknown, eid: unknown): Map<unknown, u
   const spec = parsePullPattern(pattern);
   const e = entid(db, eid);
   if (e === undefined) return null;
-  return new Puller(db).entity(e, spec, []);
+  return new Puller(db).pull(e, spec);
 }
 
 export function pullMany(
@@ -328,6 +437,6 @@ export function pullMany(
   const puller = new Puller(db);
   return eids.map((x) => {
     const e = entid(db, x);
-    return e === undefined ? null : puller.entity(e, spec, []);
+    return e === undefined ? null : puller.pull(e, spec);
   });
 }

@@ -25,6 +25,7 @@ export const K = {
   retractEntity: keyword('db/retractEntity'),
   fnRetractEntity: keyword('db.fn/retractEntity'),
   retractAttribute: keyword('db.fn/retractAttribute'),
+  dbRetractAttribute: keyword('db/retractAttribute'),
   cas: keyword('db/cas'),
   fnCas: keyword('db.fn/cas'),
   call: keyword('db.fn/call'),
@@ -113,7 +114,8 @@ export function makeAttribute(spec: AttributeSpec): Attribute {
     tupleAttrs: spec.tupleAttrs,
     tupleTypes: spec.tupleTypes,
     tupleType: spec.tupleType,
-    inAvet: unique !== undefined || index || isRef,
+    // Composite tuples are looked up by value (upserts, lookup refs), so AVET holds them too.
+    inAvet: unique !== undefined || index || isRef || spec.tupleAttrs !== undefined,
     isRef,
   };
 }

@@ -92,7 +92,7 @@ export function attributeFromProps(
       `Attribute ${ident} needs both :db/valueType and :db/cardinality (schema-flexibility :write).`,
       { attribute: ident, missing: vt === undefined ? ':db/valueType' : ':db/cardinality' },
     );
-  const valueType = vt === undefined ? undefined : typeFrom(ident, K.valueType, vt);
+  let valueType = vt === undefined ? undefined : typeFrom(ident, K.valueType, vt);
   if (card !== undefined && card !== K.cardinalityOne && card !== K.cardinalityMany)
     invalid(
       `Attribute ${ident}: :db/cardinality must be :db.cardinality/one or :db.cardinality/many, got ${printValue(card)}.`,
@@ -104,6 +104,14 @@ export function attributeFromProps(
       `Attribute ${ident}: :db/unique must be :db.unique/identity or :db.unique/value, got ${printValue(u)}.`,
       { attribute: ident, unique: u },
     );
+  for (const k of [K.isComponent, K.index, K.noHistory]) {
+    const b = props.get(k);
+    if (b !== undefined && typeof b !== 'boolean')
+      invalid(`Attribute ${ident}: ${k} must be true or false, got ${printValue(b)}.`, {
+        attribute: ident,
+        [k.fqn]: b,
+      });
+  }
   const isComponent = props.get(K.isComponent) === true;
   if (isComponent && valueType !== 'ref')
     invalid(`Attribute ${ident}: :db/isComponent requires :db/valueType :db.type/ref.`, {
@@ -114,6 +122,8 @@ export function attributeFromProps(
   const tupleTypesRaw = props.get(K.tupleTypes) as unknown[] | undefined;
   const tupleTypeRaw = props.get(K.tupleType);
   const tupleProps = [tupleAttrs, tupleTypesRaw, tupleTypeRaw].filter((x) => x !== undefined);
+  // Schema on read may leave the type out: tuple properties say it (as in DataScript).
+  if (valueType === undefined && tupleProps.length > 0) valueType = 'tuple';
   if (valueType === 'tuple' && tupleProps.length !== 1)
     invalid(
       `Attribute ${ident} of type :db.type/tuple needs exactly one of :db/tupleAttrs, :db/tupleTypes or :db/tupleType.`,
@@ -124,6 +134,10 @@ export function attributeFromProps(
       attribute: ident,
     });
   if (tupleAttrs !== undefined) {
+    if (card === K.cardinalityMany)
+      invalid(`Attribute ${ident} has :db/tupleAttrs, so it must be :db.cardinality/one.`, {
+        attribute: ident,
+      });
     if (!Array.isArray(tupleAttrs) || tupleAttrs.length < 2 || tupleAttrs.length > 8)
       invalid(`Attribute ${ident}: :db/tupleAttrs must list 2 to 8 attributes.`, {
         attribute: ident,
@@ -177,6 +191,56 @@ export class Schema {
 
   static empty(flexibility: SchemaFlexibility = 'write'): Schema {
     return new Schema(flexibility, new Map(), new Map(), new Map(), new Map());
+  }
+
+  /**
+   * A schema of attributes that live in no schema entity: the schema map DataScript's
+   * `empty-db` and Datahike's `db/empty-db` take (`{:aka {:db/cardinality :db.cardinality/many}}`).
+   */
+  static fromDefinitions(
+    defs: ReadonlyMap<Keyword, ReadonlyMap<Keyword, unknown>>,
+    flexibility: SchemaFlexibility = 'read',
+  ): Schema {
+    const attributes = new Map<Keyword, Attribute>();
+    for (const [ident, props] of defs) {
+      if (!isKeyword(ident) || !(props instanceof Map))
+        invalid(
+          `A schema map holds attribute keywords and their property maps, got ${printValue(ident)} ${printValue(props)}.`,
+          { attribute: ident },
+        );
+      if (SYSTEM_ATTRIBUTES.has(ident))
+        invalid(`${ident} is a built-in attribute and cannot be redefined.`, { attribute: ident });
+      attributes.set(
+        ident,
+        attributeFromProps(ident, undefined, props, flexibility) ?? implicitAttribute(ident),
+      );
+    }
+    const schema = new Schema(
+      flexibility,
+      attributes,
+      new Map(),
+      new Map(),
+      compositeIndex(attributes),
+    );
+    for (const a of attributes.values()) schema.checkComposite(a);
+    return schema;
+  }
+
+  /** A composite tuple may not be built from other composites or from many-valued attributes. */
+  checkComposite(a: Attribute): void {
+    for (const part of a.tupleAttrs ?? []) {
+      const p = this.attr(part);
+      if (p?.tupleAttrs !== undefined)
+        invalid(`${a.ident} :db/tupleAttrs cannot depend on another tuple attribute: ${part}.`, {
+          attribute: a.ident,
+          tupleAttr: part,
+        });
+      if (p?.many)
+        invalid(
+          `${a.ident} :db/tupleAttrs cannot depend on the :db.cardinality/many attribute ${part}.`,
+          { attribute: a.ident, tupleAttr: part },
+        );
+    }
   }
 
   /** The attribute, built-in or declared; undefined if nobody declared it. */

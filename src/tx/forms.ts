@@ -21,9 +21,12 @@ export class TempId {
 export enum OpKind {
   Add = 0,
   Retract = 1,
+  /** `[:db/retract e a]`: every value of the attribute, references only. */
   RetractAttr = 2,
   RetractEntity = 3,
   Cas = 4,
+  /** `:db.fn/retractAttribute`: every value, and the component entities they reference. */
+  RetractAttrComponents = 5,
 }
 
 /** An entity reference before resolution. */
@@ -127,6 +130,16 @@ export class FormExpander {
     return malformed(`Cannot use ${printValue(x)} as an entity id.`, { form, entity: x });
   }
 
+  /** Only :db/add (and entity maps) may name an entity by a tempid. */
+  private notTempid(e: EntityRef, form: unknown): EntityRef {
+    if (e instanceof TempId && e !== this.txTemp)
+      malformed(
+        `Can't use tempid ${printValue(e.key)} in ${printValue(form)}: tempids are allowed in :db/add only.`,
+        { form, tempid: e.key },
+      );
+    return e;
+  }
+
   private noteEntity(e: EntityRef): EntityRef {
     if (e instanceof TempId) this.asEntity.add(e);
     return e;
@@ -183,16 +196,19 @@ export class FormExpander {
             `${op} takes an entity, an attribute and optionally a value: ${printValue(f)}.`,
             { form: f },
           );
-        const e = this.entityRef(f[1], f);
+        const e = this.notTempid(this.entityRef(f[1], f), f);
         const a = this.attribute(f[2], f);
         if (f.length === 3) this.ops.push({ kind: OpKind.RetractAttr, e, a, v: undefined });
         else this.ops.push({ kind: OpKind.Retract, e, a, v: this.valueRef(f[3], a) });
         return;
       }
-      case K.retractAttribute: {
+      case K.retractAttribute:
+      case K.dbRetractAttribute: {
+        if (f.length !== 3)
+          malformed(`${op} takes an entity and an attribute: ${printValue(f)}.`, { form: f });
         this.ops.push({
-          kind: OpKind.RetractAttr,
-          e: this.entityRef(f[1], f),
+          kind: OpKind.RetractAttrComponents,
+          e: this.notTempid(this.entityRef(f[1], f), f),
           a: this.attribute(f[2], f),
           v: undefined,
         });
@@ -203,7 +219,7 @@ export class FormExpander {
         if (f.length !== 2) malformed(`${op} takes one entity: ${printValue(f)}.`, { form: f });
         this.ops.push({
           kind: OpKind.RetractEntity,
-          e: this.entityRef(f[1], f),
+          e: this.notTempid(this.entityRef(f[1], f), f),
           a: K.dbId,
           v: undefined,
         });
@@ -219,7 +235,7 @@ export class FormExpander {
         const a = this.attribute(f[2], f);
         this.ops.push({
           kind: OpKind.Cas,
-          e: this.noteEntity(this.entityRef(f[1], f)),
+          e: this.notTempid(this.entityRef(f[1], f), f),
           a,
           old: f[3] === undefined ? null : this.valueRef(f[3], a),
           v: this.valueRef(f[4], a),

@@ -102,11 +102,20 @@ class TxState {
   // ---- resolution -------------------------------------------------------------------
 
   entity(ref: EntityRef, op: Op): number {
+    return this.resolve(ref, op, true)!;
+  }
+
+  /** For retractions: an ident or lookup ref that names nothing names nothing to retract. */
+  existing(ref: EntityRef, op: Op): number | undefined {
+    return this.resolve(ref, op, false);
+  }
+
+  private resolve(ref: EntityRef, op: Op, strict: boolean): number | undefined {
     if (typeof ref === 'number') return ref;
     if (ref instanceof TempId) return this.tempids.get(ref)!;
     if (isKeyword(ref)) {
       const eid = this.schema.idents.get(ref);
-      if (eid === undefined)
+      if (eid === undefined && strict)
         throw new DatahikeError(
           'transact/unknown-ident',
           `Nothing has the ident ${ref}: transact {:db/ident ${ref}} first, or use an entity id.`,
@@ -114,10 +123,10 @@ class TxState {
         );
       return eid;
     }
-    return this.lookup(ref, op);
+    return this.lookup(ref, op, strict);
   }
 
-  private lookup(ref: readonly [Keyword, unknown], op: Op): number {
+  private lookup(ref: readonly [Keyword, unknown], op: Op, strict = true): number | undefined {
     const [a, raw] = ref;
     const attr = this.schema.attr(a);
     if (attr?.unique === undefined)
@@ -128,12 +137,14 @@ class TxState {
       );
     const v = attr.isRef ? this.refValue(attr, raw, op) : checkValue(attr, raw);
     const found = scan(this.current, 'avet', boundDatom(undefined, a, v));
-    if (found.length === 0)
+    if (found.length === 0) {
+      if (!strict) return undefined;
       throw new DatahikeError(
         'lookup-ref/not-found',
         `Nothing found for lookup ref ${printValue(ref)}.`,
         { lookupRef: ref, op: opData(op) },
       );
+    }
     return found[0]!.e;
   }
 
@@ -258,9 +269,12 @@ class TxState {
       this.retractDatom(d, attr);
   }
 
-  retractAttribute(e: number, attr: Attribute): void {
-    for (const d of scan(this.current, 'eavt', boundDatom(e, attr.ident)))
+  /** Every value of an attribute; with `components`, the component entities they reference too. */
+  retractAttribute(e: number, attr: Attribute, components: boolean): void {
+    for (const d of scan(this.current, 'eavt', boundDatom(e, attr.ident))) {
       this.retractDatom(d, attr);
+      if (components && attr.isComponent) this.retractEntity(d.v as number);
+    }
   }
 
   retractEntity(e: number): void {
@@ -506,15 +520,23 @@ function applyOp(state: TxState, op: Op): void {
     }
     case OpKind.Retract: {
       const attr = state.attribute(op.a);
-      state.retractValue(state.entity(op.e, op), attr, state.value(attr, op.v, op));
+      const e = state.existing(op.e, op);
+      if (e !== undefined) state.retractValue(e, attr, state.value(attr, op.v, op));
       return;
     }
     case OpKind.RetractAttr:
-      state.retractAttribute(state.entity(op.e, op), state.attribute(op.a));
+    case OpKind.RetractAttrComponents: {
+      const attr = state.attribute(op.a);
+      const e = state.existing(op.e, op);
+      if (e !== undefined)
+        state.retractAttribute(e, attr, op.kind === OpKind.RetractAttrComponents);
       return;
-    case OpKind.RetractEntity:
-      state.retractEntity(state.entity(op.e, op));
+    }
+    case OpKind.RetractEntity: {
+      const e = state.existing(op.e, op);
+      if (e !== undefined) state.retractEntity(e);
       return;
+    }
     case OpKind.Cas: {
       const attr = state.attribute(op.a);
       const old = op.old === null || op.old === undefined ? null : state.value(attr, op.old, op);

@@ -181,6 +181,10 @@ describe('details users rely on', () => {
     await expect(d.transact(conn, { nope: [] } as never)).rejects.toMatchObject({
       code: 'api/invalid-argument',
     });
-    await expect(d.entity(db, 'not an id')).rejects.toMatchObject({ code: 'entity-id/invalid' });
+    // A string names no entity (as in DataScript); a map is no entity id at all.
+    expect(await d.entity(db, 'not an id')).toBeNull();
+    await expect(d.entity(db, { a: 1 } as never)).rejects.toMatchObject({
+      code: 'entity-id/invalid',
+    });
   });
 });
