@@ -256,13 +256,14 @@ export async function rseekDatoms(database: DbView, ...args: unknown[]): Promise
 
 /**
  * AVET datoms of an indexed attribute with values between `start` and `end`
- * (inclusive; either may be left out): `indexRange(db, { attrid: ':age', start: 18, end: 65 })`.
+ * (inclusive; either may be null or left out):
+ * `indexRange(db, { attrid: ':age', start: 18, end: 65 })` or `indexRange(db, ':age', 18, 65)`.
  */
 export async function indexRange(
   database: DbView,
-  args: { attrid: string; start?: unknown; end?: unknown },
+  ...args: [{ attrid: string; start?: unknown; end?: unknown }] | [string, unknown, unknown]
 ): Promise<DatomObject[]> {
-  return toExternal(await core.indexRange(database, args)) as DatomObject[];
+  return toExternal(await core.indexRange(database, ...args)) as DatomObject[];
 }
 
 /** The entity with this id, ident or lookup ref, or null when that names nothing. */

@@ -47,7 +47,7 @@ import {
   Db,
   DbView,
   dbFromDatoms,
-  entid,
+  entidStrict,
   FilteredDb,
   HistoricalDb,
   SinceDb,
@@ -450,15 +450,40 @@ function indexName(fn: string, x: unknown): IndexName {
   return argError(fn, `index must be :eavt, :aevt or :avet, got ${printValue(x)}.`);
 }
 
+/** Where the entity, attribute, value and tx sit among an index's components. */
+const POSITIONS: Record<IndexName, readonly [number, number, number]> = {
+  eavt: [0, 1, 2],
+  aevt: [1, 0, 2],
+  avet: [2, 0, 1],
+};
+
+function requireIndexed(fn: string, db: DbView, a: Keyword): void {
+  if (db.schema.attr(a)?.inAvet !== true)
+    throw new DatahikeError(
+      'index-range/not-indexed',
+      `${fn}: attribute ${a} should be marked as :db/index true (or be :db/unique or a reference) to be read from AVET.`,
+      { attribute: a },
+    );
+}
+
+/** A transaction component: a tx id. */
+function txComponent(fn: string, t: unknown): number {
+  if (typeof t === 'number' && Number.isInteger(t) && t >= TX0) return t;
+  return argError(fn, `the transaction component must be a transaction id, got ${printValue(t)}.`);
+}
+
 /**
  * Index name and components from `(db, index, ...components)` or
- * `(db, {index, components})` (an object or a map with keyword keys).
+ * `(db, {index, components})` (an object or a map with keyword keys), checked and
+ * resolved as DataScript does: the entity (and a reference value) may be an ident or a
+ * lookup ref, which must name something; the attribute must be a keyword, and one read
+ * from AVET must be in it.
  */
 function indexArgs(
   fn: string,
   db: DbView,
   args: unknown[],
-): { index: IndexName; components: unknown[] | null } {
+): { index: IndexName; components: unknown[] } {
   let index: unknown = args[0];
   let comps: unknown[] = args.slice(1);
   if (isObject(index)) {
@@ -471,24 +496,19 @@ function indexArgs(
     comps = (o.get(A.components) ?? []) as unknown[];
   }
   const name = indexName(fn, index);
+  if (!Array.isArray(comps) || comps.length > 4)
+    argError(fn, `expected up to 4 components of ${name}, got ${printValue(comps)}.`);
   const components = comps.map(toInternal);
-  // The entity position may be an ident or a lookup ref, and so may a reference value.
-  const ePos = name === 'eavt' ? 0 : name === 'aevt' ? 1 : 2;
-  const aPos = name === 'eavt' ? 1 : 0;
-  const vPos = name === 'avet' ? 1 : 2;
+  const [ePos, aPos, vPos] = POSITIONS[name];
+  const given = (x: unknown) => x !== undefined && x !== null;
   const a = components[aPos];
-  if (a !== undefined && !isKeyword(a))
+  if (given(a) && !isKeyword(a))
     argError(fn, `the attribute component must be a keyword, got ${printValue(a)}.`);
-  if (components[ePos] !== undefined) {
-    const e = entid(db, components[ePos]);
-    if (e === undefined) return { index: name, components: null };
-    components[ePos] = e;
-  }
-  if (components[vPos] !== undefined && isKeyword(a) && db.schema.attr(a)?.isRef) {
-    const v = entid(db, components[vPos]);
-    if (v === undefined) return { index: name, components: null };
-    components[vPos] = v;
-  }
+  if (name === 'avet' && isKeyword(a)) requireIndexed(fn, db, a);
+  if (given(components[ePos])) components[ePos] = entidStrict(db, components[ePos]);
+  if (given(components[vPos]) && isKeyword(a) && db.schema.attr(a)?.isRef)
+    components[vPos] = entidStrict(db, components[vPos]);
+  if (given(components[3])) components[3] = txComponent(fn, components[3]);
   return { index: name, components };
 }
 
@@ -496,7 +516,6 @@ async function datoms(database: DbView, ...args: unknown[]): Promise<Datom[]> {
   const d = asDb('datoms', database);
   return whenLoaded([d], () => {
     const { index, components } = indexArgs('datoms', d, args);
-    if (components === null) return [];
     return d.search(index, componentsBound(index, components));
   });
 }
@@ -505,7 +524,6 @@ async function seekDatoms(database: DbView, ...args: unknown[]): Promise<Datom[]
   const d = asDb('seekDatoms', database);
   return whenLoaded([d], () => {
     const { index, components } = indexArgs('seekDatoms', d, args);
-    if (components === null) return [];
     return d.select(index, componentsBound(index, components), undefined, false);
   });
 }
@@ -514,38 +532,45 @@ async function rseekDatoms(database: DbView, ...args: unknown[]): Promise<Datom[
   const d = asDb('rseekDatoms', database);
   return whenLoaded([d], () => {
     const { index, components } = indexArgs('rseekDatoms', d, args);
-    if (components === null) return [];
     return d.select(index, componentsBound(index, components), undefined, true);
   });
 }
 
-async function indexRange(
-  database: DbView,
-  args: { attrid: string; start?: unknown; end?: unknown } | Map<Keyword, unknown>,
-): Promise<Datom[]> {
+/**
+ * AVET datoms of one attribute from `start` to `end` (inclusive; nil for open), as
+ * `(db, {attrid, start, end})` (Datahike) or `(db, attr, start, end)` (DataScript).
+ */
+async function indexRange(database: DbView, ...args: unknown[]): Promise<Datom[]> {
   const d = asDb('indexRange', database);
-  const o = toInternal(args) as Map<Keyword, unknown>;
-  if (!(o instanceof Map)) argError('indexRange', 'expected { attrid, start, end }.');
-  const attrid = o.get(A.attrid);
+  let attrid: unknown;
+  let start: unknown;
+  let end: unknown;
+  if (args.length === 1) {
+    const o = toInternal(args[0]);
+    if (!(o instanceof Map))
+      argError('indexRange', 'expected { attrid, start, end } or attribute, start and end.');
+    attrid = o.get(A.attrid);
+    start = o.get(A.start);
+    end = o.get(A.end);
+  } else if (args.length === 3) [attrid, start, end] = args.map(toInternal);
+  else argError('indexRange', 'expected { attrid, start, end } or attribute, start and end.');
   if (!isKeyword(attrid))
     argError('indexRange', `attrid must be an attribute keyword, got ${printValue(attrid)}.`);
-  const attr = d.schema.attr(attrid);
-  if (attr === undefined || !attr.inAvet)
-    throw new DatahikeError(
-      'index-range/not-indexed',
-      `indexRange needs an indexed attribute: declare ${attrid} with :db/index true (or :db/unique).`,
-      { attribute: attrid },
-    );
-  const start = o.get(A.start) ?? undefined;
-  const end = o.get(A.end) ?? undefined;
-  return whenLoaded([d], () =>
-    d.select(
+  requireIndexed('indexRange', d, attrid);
+  return whenLoaded([d], () => {
+    const bound = (v: unknown) =>
+      v === undefined || v === null
+        ? undefined
+        : d.schema.attr(attrid)?.isRef
+          ? entidStrict(d, v)
+          : v;
+    return d.select(
       'avet',
-      boundDatom(undefined, attrid, start),
-      boundDatom(undefined, attrid, end),
+      boundDatom(undefined, attrid, bound(start)),
+      boundDatom(undefined, attrid, bound(end)),
       false,
-    ),
-  );
+    );
+  });
 }
 
 /** The internal Entity (its datoms already read), or null when the id names nothing. */

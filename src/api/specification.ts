@@ -338,7 +338,10 @@ export const API: readonly ApiEntry[] = [
   {
     name: 'index-range',
     jsName: 'indexRange',
-    args: [['db', 'index-range']],
+    args: [
+      ['db', 'index-range'],
+      ['db', 'component', 'any', 'any'],
+    ],
     returns: 'datoms',
     doc: 'AVET datoms of an indexed attribute within a value range.',
     remote: true,

@@ -94,6 +94,7 @@ export function checkValue(attribute: Attribute, v: unknown): unknown {
     );
   }
   if (attribute.tupleType !== undefined) {
+    if (tuple.length > 8) fail(attribute.ident, v, 'a tuple of at most 8 values');
     return tuple.map((x) =>
       x === null ? null : checkType(attribute.ident, attribute.tupleType!, x),
     );

@@ -6,8 +6,15 @@
  */
 
 import type { DbView } from '../db/db.js';
-import { Datom } from '../index/datom.js';
-import { K, type Schema } from '../schema/index.js';
+import { checkEntityId } from '../db/lookup.js';
+import { Datom, TX0 } from '../index/datom.js';
+import {
+  type Attribute,
+  attributeFromProps,
+  K,
+  SCHEMA_KEYS,
+  type Schema,
+} from '../schema/index.js';
 import { DatahikeError, isKeyword, type Keyword, keyword, printValue } from '../values/index.js';
 
 /** A temporary id: a user's string or negative number, or one made for a map without `:db/id`. */
@@ -39,6 +46,8 @@ export interface Op {
   readonly v: unknown;
   /** `:db/cas` only: the expected old value. */
   readonly old?: unknown;
+  /** An assertion's own transaction (a datom or `[:db/add e a v tx]` in tx-data). */
+  readonly tx?: number;
 }
 
 export type TxFunction = (db: DbView, ...args: unknown[]) => unknown;
@@ -81,13 +90,49 @@ export class FormExpander {
   readonly allTemps: TempId[] = [];
   /** Tempids that appeared in entity position (a tempid only used as a value is an error). */
   readonly asEntity = new Set<TempId>();
+  /** Tempids that appeared as a reference value. */
+  readonly asValue = new Set<TempId>();
+  /** The names the transaction called itself by (`:db/current-tx`, `"datomic.tx"`, …). */
+  readonly txNames = new Set<unknown>();
+  /** Attributes the tx-data defines in schema entity maps, so data beside them expands right. */
+  private readonly defined = new Map<Keyword, Attribute>();
   private depth = 0;
 
   constructor(
     private readonly schema: Schema,
     private readonly dbBefore: DbView,
     private readonly txTemp: TempId,
+    /** The transaction's id: an assertion may name an earlier one, not a later one. */
+    private readonly tx: number,
   ) {}
+
+  /** An attribute as this transaction will know it: defined here, or in the schema before. */
+  attr(a: Keyword): Attribute | undefined {
+    return this.defined.get(a) ?? this.schema.attr(a);
+  }
+
+  /**
+   * Notes the attributes that schema entity maps among `forms` define (applied for real,
+   * and checked, by the transactor).
+   */
+  preview(forms: readonly unknown[]): void {
+    for (const f of forms) {
+      if (!(f instanceof Map)) continue;
+      const ident = f.get(K.ident);
+      if (!isKeyword(ident) || ![...f.keys()].some((k) => SCHEMA_KEYS.has(k as Keyword))) continue;
+      try {
+        const a = attributeFromProps(ident, undefined, f as Map<Keyword, unknown>, 'read');
+        if (a !== undefined) this.defined.set(ident, a);
+      } catch {
+        // the transactor reports a bad definition with its context
+      }
+    }
+  }
+
+  private current(x: unknown): TempId {
+    this.txNames.add(x);
+    return this.txTemp;
+  }
 
   tempid(key: string | number): TempId {
     let t = this.tempids.get(key);
@@ -113,11 +158,11 @@ export class FormExpander {
           `Entity id ${x} is not valid: use a positive integer, a negative tempid, a string tempid, a lookup ref or an ident.`,
           { form, entity: x },
         );
-      return x < 0 ? this.tempid(x) : x;
+      return x < 0 ? this.tempid(x) : checkEntityId(x);
     }
-    if (typeof x === 'string') return isCurrentTx(x) ? this.txTemp : this.tempid(x);
+    if (typeof x === 'string') return isCurrentTx(x) ? this.current(x) : this.tempid(x);
     if (x instanceof TempId) return x;
-    if (isKeyword(x)) return isCurrentTx(x) ? this.txTemp : x;
+    if (isKeyword(x)) return isCurrentTx(x) ? this.current(x) : x;
     if (typeof x === 'bigint') return this.entityRef(Number(x), form);
     if (Array.isArray(x)) {
       if (isLookupRef(x)) return x;
@@ -140,6 +185,16 @@ export class FormExpander {
     return e;
   }
 
+  /** The transaction an assertion names: this one or an earlier one. */
+  private txOf(tx: unknown, form: unknown): number {
+    if (typeof tx !== 'number' || !Number.isInteger(tx) || tx < TX0 || tx > this.tx)
+      malformed(
+        `The transaction of ${printValue(form)} must be a transaction id from ${TX0} to this transaction's, ${this.tx}.`,
+        { form, tx },
+      );
+    return tx;
+  }
+
   private noteEntity(e: EntityRef): EntityRef {
     if (e instanceof TempId) this.asEntity.add(e);
     return e;
@@ -147,10 +202,14 @@ export class FormExpander {
 
   /** Expands one top-level (or tx-function-produced) form. */
   form(f: unknown): void {
+    // nil in tx-data is skipped, as in DataScript and Datahike.
+    if (f === null || f === undefined) return;
     if (f instanceof Map) this.entityMap(f as Map<Keyword, unknown>);
     else if (Array.isArray(f)) this.listForm(f);
     else if (f instanceof Datom) {
-      this.ops.push({ kind: f.added ? OpKind.Add : OpKind.Retract, e: f.e, a: f.a, v: f.v });
+      const e = checkEntityId(f.e);
+      if (f.added) this.ops.push({ kind: OpKind.Add, e, a: f.a, v: f.v, tx: this.txOf(f.tx, f) });
+      else this.ops.push({ kind: OpKind.Retract, e, a: f.a, v: f.v });
     } else
       malformed(
         `Bad entity type in tx-data: ${printValue(f)}. Use an entity map or a list form like [:db/add e a v].`,
@@ -170,10 +229,12 @@ export class FormExpander {
       malformed(`Unknown operation ${printValue(op)} in ${printValue(f)}.`, { form: f });
     switch (op) {
       case K.add: {
-        if (f.length !== 4)
-          malformed(`${op} takes an entity, an attribute and a value: ${printValue(f)}.`, {
-            form: f,
-          });
+        if (f.length !== 4 && f.length !== 5)
+          malformed(
+            `${op} takes an entity, an attribute, a value and optionally a transaction: ${printValue(f)}.`,
+            { form: f },
+          );
+        const tx = f.length === 5 ? this.txOf(f[4], f) : undefined;
         const e = this.noteEntity(this.entityRef(f[1], f));
         const a = this.attribute(f[2], f);
         const rev = reverseAttr(a);
@@ -184,10 +245,11 @@ export class FormExpander {
             e: this.noteEntity(this.entityRef(f[3], f)),
             a: rev,
             v: e,
+            tx,
           });
           return;
         }
-        this.ops.push({ kind: OpKind.Add, e, a, v: this.valueRef(f[3], a) });
+        this.ops.push({ kind: OpKind.Add, e, a, v: this.valueRef(f[3], a), tx });
         return;
       }
       case K.retract: {
@@ -298,19 +360,34 @@ export class FormExpander {
 
   /** A value in a ref position may be a tempid; other values pass unchanged. */
   private valueRef(v: unknown, a: Keyword): unknown {
-    const attr = this.schema.attr(a);
+    const attr = this.attr(a);
     if (attr === undefined || !attr.isRef) return v;
-    if (typeof v === 'string') return isCurrentTx(v) ? this.txTemp : this.tempid(v);
-    if (typeof v === 'number' && v < 0) return this.tempid(v);
-    if (isKeyword(v) && isCurrentTx(v)) return this.txTemp;
+    if (typeof v === 'string') return isCurrentTx(v) ? this.current(v) : this.asRef(this.tempid(v));
+    if (typeof v === 'number' && v < 0) return this.asRef(this.tempid(v));
+    if (isKeyword(v) && isCurrentTx(v)) return this.current(v);
     return v;
+  }
+
+  private asRef(t: TempId): TempId {
+    this.asValue.add(t);
+    return t;
   }
 
   private entityMap(m: Map<Keyword, unknown>): TempId | EntityRef {
     let id = m.get(K.dbId);
-    const e = this.noteEntity(id === undefined ? this.newTemp() : this.entityRef(id, m));
+    const e = id === undefined ? this.newTemp() : this.entityRef(id, m);
     if (id === undefined) id = e;
-    for (const [a, value] of m) {
+    // The map's entity counts as used in entity position once it asserts something.
+    const add = (a: Keyword, v: unknown) =>
+      this.ops.push({ kind: OpKind.Add, e: this.noteEntity(e), a, v });
+    // Composite tuples last, so that one given with the value its components make matches
+    // them (as DataScript orders a map).
+    const entries = [...m];
+    const composite = ([a]: [unknown, unknown]) =>
+      isKeyword(a) && this.attr(a)?.tupleAttrs !== undefined;
+    if (entries.some(composite))
+      entries.sort((x, y) => Number(composite(x)) - Number(composite(y)));
+    for (const [a, value] of entries) {
       if (a === K.dbId) continue;
       if (!isKeyword(a))
         malformed(`Entity map keys must be attributes (keywords), got ${printValue(a)}.`, {
@@ -318,7 +395,7 @@ export class FormExpander {
         });
       const rev = reverseAttr(a);
       if (rev !== null) {
-        const revAttr = this.schema.attr(rev);
+        const revAttr = this.attr(rev);
         if (revAttr !== undefined && !revAttr.isRef)
           malformed(`Reverse attribute ${a} needs ${rev} to be a reference (:db.type/ref).`, {
             form: m,
@@ -332,7 +409,7 @@ export class FormExpander {
         }
         continue;
       }
-      const attr = this.schema.attr(a);
+      const attr = this.attr(a);
       for (const v of this.values(value, a, attr?.many ?? false)) {
         if (v instanceof Map) {
           if (attr !== undefined && !attr.isRef)
@@ -340,8 +417,8 @@ export class FormExpander {
               form: m,
               attribute: a,
             });
-          this.ops.push({ kind: OpKind.Add, e, a, v: this.entityMap(v as Map<Keyword, unknown>) });
-        } else this.ops.push({ kind: OpKind.Add, e, a, v: this.valueRef(v, a) });
+          add(a, this.asRef(this.entityMap(v as Map<Keyword, unknown>) as TempId));
+        } else add(a, this.valueRef(v, a));
       }
     }
     return e;
@@ -351,7 +428,7 @@ export class FormExpander {
   private values(value: unknown, a: Keyword, many: boolean): readonly unknown[] {
     if (value instanceof Set) return [...value];
     if (!many || !Array.isArray(value)) return [value];
-    const attr = this.schema.attr(a);
+    const attr = this.attr(a);
     // A two-element vector starting with a keyword is a lookup ref, not two values.
     if (attr?.isRef && isLookupRef(value)) return [value];
     if (attr?.valueType === 'tuple' && !value.every(Array.isArray)) return [value];

@@ -8,7 +8,14 @@ import type { Db } from '../db/db.js';
 import { boundDatom, TX0 } from '../index/datom.js';
 import { type Attribute, checkValue, type Schema } from '../schema/index.js';
 import { DatahikeError, isKeyword, type Keyword, printValue } from '../values/index.js';
-import { type FormExpander, isLookupRef, type Op, OpKind, TempId } from './forms.js';
+import {
+  type EntityRef,
+  type FormExpander,
+  isLookupRef,
+  type Op,
+  OpKind,
+  TempId,
+} from './forms.js';
 
 /** A key under which equal values of one attribute meet in a JS Map. */
 export function valueKey(v: unknown): unknown {
@@ -52,14 +59,32 @@ function plainRefValue(db: Db, v: unknown): unknown {
   if (isLookupRef(v)) {
     const attr = db.schema.attr(v[0]);
     if (attr?.unique === undefined) return v;
-    return uniqueOwner(db, attr, checkValue(attr, v[1]));
+    return uniqueOwner(db, attr, identityValue(db, attr, v[1]));
   }
   return v;
+}
+
+/**
+ * A value of an identity attribute as the index holds it: reference values and the
+ * reference elements of a composite tuple resolved (they may be lookup refs or idents).
+ */
+export function identityValue(db: Db, attr: Attribute, v: unknown): unknown {
+  if (attr.isRef) return checkValue(attr, plainRefValue(db, v));
+  if (attr.tupleAttrs !== undefined && Array.isArray(v))
+    return v.map((x, i) =>
+      db.schema.attr(attr.tupleAttrs![i]!)?.isRef === true ? plainRefValue(db, x) : x,
+    );
+  return checkValue(attr, v);
 }
 
 export interface ResolvedTempids {
   readonly ids: Map<TempId, number>;
   readonly maxEid: number;
+  /**
+   * Assertions of a composite tuple that identified an existing entity: they name it,
+   * and assert nothing (the entity's components may change in the same transaction).
+   */
+  readonly upsertKeys: ReadonlySet<Op>;
 }
 
 export function resolveTempids(
@@ -69,7 +94,9 @@ export function resolveTempids(
   txTemp: TempId,
   tx: number,
 ): ResolvedTempids {
-  if (expander.allTemps.length === 0) return { ids: new Map([[txTemp, tx]]), maxEid: db.maxEid };
+  if (expander.allTemps.length === 0)
+    return { ids: new Map([[txTemp, tx]]), maxEid: db.maxEid, upsertKeys: new Set() };
+  const upsertKeys = new Set<Op>();
   const uf = new UnionFind();
   const bound = new Map<TempId, number>();
   const bind = (t: TempId, eid: number, op: Op) => {
@@ -87,21 +114,13 @@ export function resolveTempids(
 
   // Identity values asserted in this transaction: by explicit entity id, or by a tempid.
   const byValue = new Map<Keyword, Map<unknown, TempId | number>>();
-  for (const op of expander.ops) {
-    if (op.kind !== OpKind.Add) continue;
-    const attr = schema.attr(op.a);
-    if (attr?.unique !== 'identity' || op.v instanceof TempId) continue;
-    let v: unknown;
-    try {
-      v = checkValue(attr, attr.isRef ? plainRefValue(db, op.v) : op.v);
-    } catch {
-      continue; // the apply step reports the bad value with its context
-    }
-    if (op.e instanceof TempId) {
+  const identity = (e: EntityRef, attr: Attribute, v: unknown, op: Op) => {
+    if (e instanceof TempId) {
       const owner = uniqueOwner(db, attr, v);
       if (owner !== undefined) {
-        bind(op.e, owner, op);
-        continue;
+        bind(e, owner, op);
+        if (attr.tupleAttrs !== undefined) upsertKeys.add(op);
+        return;
       }
     }
     let values = byValue.get(attr.ident);
@@ -109,42 +128,96 @@ export function resolveTempids(
     const key = valueKey(v);
     const seen = values.get(key);
     if (seen === undefined) {
-      if (op.e instanceof TempId || typeof op.e === 'number') values.set(key, op.e);
-    } else if (op.e instanceof TempId) {
-      if (typeof seen === 'number') bind(op.e, seen, op);
+      if (e instanceof TempId || typeof e === 'number') values.set(key, e);
+    } else if (e instanceof TempId) {
+      if (typeof seen === 'number') bind(e, seen, op);
       else {
-        const eid = bound.get(uf.find(op.e)) ?? bound.get(uf.find(seen));
-        uf.union(seen, op.e);
+        const eid = bound.get(uf.find(e)) ?? bound.get(uf.find(seen));
+        uf.union(seen, e);
         if (eid !== undefined) bind(seen, eid, op);
       }
-    } else if (typeof op.e === 'number' && seen instanceof TempId) bind(seen, op.e, op);
+    } else if (typeof e === 'number' && seen instanceof TempId) bind(seen, e, op);
+  };
+  // Component values a tempid asserts, for the unique composite tuples they make.
+  let components: Map<TempId, Map<Keyword, unknown>> | undefined;
+  for (const op of expander.ops) {
+    if (op.kind !== OpKind.Add) continue;
+    if (op.e instanceof TempId && schema.compositesOf.has(op.a)) {
+      components ??= new Map();
+      let m = components.get(op.e);
+      if (m === undefined) components.set(op.e, (m = new Map()));
+      m.set(op.a, op.v);
+    }
+    const attr = expander.attr(op.a);
+    if (attr?.unique !== 'identity' || op.v instanceof TempId) continue;
+    let v: unknown;
+    try {
+      v = identityValue(db, attr, op.v);
+    } catch {
+      continue; // the apply step reports the bad value with its context
+    }
+    identity(op.e, attr, v, op);
+  }
+  // A tempid that asserts the components of a unique composite tuple upserts by it.
+  for (const [t, values] of components ?? []) {
+    const done = new Set<Attribute>();
+    for (const a of values.keys())
+      for (const c of schema.compositesOf.get(a)!) {
+        if (c.unique !== 'identity' || done.has(c)) continue;
+        done.add(c);
+        const tuple = c.tupleAttrs!.map((x) => {
+          const v = values.get(x);
+          return v === undefined || v === null ? null : v;
+        });
+        let v: unknown;
+        try {
+          v = identityValue(db, c, tuple);
+        } catch {
+          continue;
+        }
+        const parts = v as unknown[];
+        if (parts.some((x) => x instanceof TempId) || parts.every((x) => x === null)) continue;
+        identity(t, c, v, { kind: OpKind.Add, e: t, a: c.ident, v });
+      }
   }
 
   const ids = new Map<TempId, number>();
   let maxEid = db.maxEid;
   ids.set(txTemp, tx);
   let entityRoots: Set<TempId> | undefined;
+  const fresh = () => {
+    if (++maxEid >= TX0)
+      throw new DatahikeError('transact/eid-overflow', `Entity ids are exhausted below ${TX0}.`, {
+        eid: maxEid,
+      });
+    return maxEid;
+  };
+  const used: TempId[] = [];
   for (const t of expander.allTemps) {
     const root = uf.find(t);
-    let eid = bound.get(root);
-    if (eid === undefined) {
-      if (!expander.asEntity.has(t)) {
-        entityRoots ??= new Set([...expander.asEntity].map((x) => uf.find(x)));
-        if (!entityRoots.has(root))
-          throw new DatahikeError(
-            'transact/unknown-tempid',
-            `Tempid ${printValue(t.key)} is used as a value but never as an entity id: nothing in the transaction says what it is.`,
-            { tempid: t.key },
-          );
-      }
-      eid = ++maxEid;
-      if (eid >= TX0)
-        throw new DatahikeError('transact/eid-overflow', `Entity ids are exhausted below ${TX0}.`, {
-          eid,
-        });
-      bound.set(root, eid);
+    if (bound.has(root)) {
+      used.push(t);
+      continue;
     }
-    ids.set(t, eid);
+    if (!expander.asEntity.has(t)) {
+      entityRoots ??= new Set([...expander.asEntity].map((x) => uf.find(x)));
+      if (!entityRoots.has(root)) {
+        // A tempid that asserts nothing and is referred to by nothing needs no id.
+        if (!expander.asValue.has(t)) continue;
+        throw new DatahikeError(
+          'transact/unknown-tempid',
+          `Tempid ${printValue(t.key)} is used as a value but never as an entity id: nothing in the transaction says what it is.`,
+          { tempid: t.key },
+        );
+      }
+    }
+    used.push(t);
+    // Ids go by first appearance; tempids that turn out to be one entity (a new identity
+    // value they share) get the id of the one that asserted it first, as DataScript and
+    // Datahike number them (a tempid seen before that one keeps its number unused).
+    if (t === root) bound.set(root, fresh());
+    else fresh();
   }
-  return { ids, maxEid };
+  for (const t of used) ids.set(t, bound.get(uf.find(t))!);
+  return { ids, maxEid, upsertKeys };
 }

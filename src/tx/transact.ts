@@ -6,6 +6,7 @@
 
 import { Db } from '../db/db.js';
 import type { Indices } from '../db/indices.js';
+import { checkEntityId } from '../db/lookup.js';
 import type { TransientSortedSet } from '../index/btree-api.js';
 import {
   boundDatom,
@@ -94,6 +95,7 @@ class TxState {
     public maxEid: number,
     readonly tx: number,
     private readonly tempids: ReadonlyMap<TempId, number>,
+    readonly upsertKeys: ReadonlySet<Op> = new Set(),
   ) {
     this.current = new TransientIndices(before.indices);
     this.temporal = before.temporal === null ? null : new TransientIndices(before.temporal);
@@ -149,7 +151,7 @@ class TxState {
   }
 
   private refValue(attr: Attribute, v: unknown, op: Op): number {
-    if (typeof v === 'number' && Number.isInteger(v) && v > 0) return v;
+    if (typeof v === 'number' && Number.isInteger(v) && v > 0) return checkEntityId(v);
     if (v instanceof TempId) return this.tempids.get(v)!;
     if (isKeyword(v) || isLookupRef(v)) return this.entity(v, op);
     if (typeof v === 'bigint') return Number(v);
@@ -188,7 +190,7 @@ class TxState {
     if (attr.inAvet) this.current.avet.add(d);
   }
 
-  addDatom(e: number, attr: Attribute, v: unknown): void {
+  addDatom(e: number, attr: Attribute, v: unknown, tx = this.tx): void {
     const a = attr.ident;
     if (attr.many) {
       if (scan(this.current, 'eavt', boundDatom(e, a, v)).length > 0) return;
@@ -209,7 +211,7 @@ class TxState {
         );
     }
     if (e < TX0 && e > this.maxEid) this.maxEid = e;
-    const d = new Datom(e, a, v, this.tx);
+    const d = new Datom(e, a, v, tx);
     this.insert(d, attr);
     this.txData.push(d);
     this.noteChange(e, attr);
@@ -224,9 +226,9 @@ class TxState {
       return;
     }
     if (d.e < TX0 && d.e > this.maxEid) this.maxEid = d.e;
-    const added = new Datom(d.e, d.a, d.v, this.tx);
-    this.insert(added, attr);
-    this.txData.push(added);
+    // An assertion keeps the transaction it was made with (its own, or one it named).
+    this.insert(d, attr);
+    this.txData.push(d);
     this.noteChange(d.e, attr);
   }
 
@@ -321,15 +323,46 @@ class TxState {
 
   // ---- derived facts ------------------------------------------------------------------
 
+  /** The value a composite tuple of `e` has from its components now. */
+  private compositeOf(e: number, c: Attribute): unknown[] {
+    return c.tupleAttrs!.map((a) => {
+      const ds = scan(this.current, 'eavt', boundDatom(e, a));
+      return ds.length > 0 ? ds[0]!.v : null;
+    });
+  }
+
+  /**
+   * A composite tuple is the transactor's to maintain: asserting it by hand is allowed
+   * only with the value its components already make (then nothing happens).
+   */
+  checkComposite(e: number, c: Attribute, v: unknown, op: Op): void {
+    const given = Array.isArray(v)
+      ? v.map((x, i) =>
+          (isKeyword(x) || isLookupRef(x)) && this.schema.attr(c.tupleAttrs![i]!)?.isRef
+            ? this.entity(x as EntityRef, op)
+            : x,
+        )
+      : undefined;
+    const ok =
+      op.kind === OpKind.Add &&
+      given !== undefined &&
+      given.length === c.tupleAttrs!.length &&
+      given.every((x) => x !== null && x !== undefined) &&
+      equals(given, this.compositeOf(e, c));
+    if (!ok)
+      throw new DatahikeError(
+        'transact/composite-tuple',
+        `Can’t modify tuple attrs directly: ${c.ident} is a composite tuple maintained from ${c.tupleAttrs!.join(' ')}; assert those attributes instead (${printValue(opData(op))}).`,
+        { attribute: c.ident, op: opData(op) },
+      );
+  }
+
   /** Recomputes the composite tuples of the entities this transaction touched. */
   updateComposites(): void {
     if (this.dirtyComposites.size === 0) return;
     for (const [e, composites] of this.dirtyComposites) {
       for (const c of composites) {
-        const tuple = c.tupleAttrs!.map((a) => {
-          const ds = scan(this.current, 'eavt', boundDatom(e, a));
-          return ds.length > 0 ? ds[0]!.v : null;
-        });
+        const tuple = this.compositeOf(e, c);
         const existing = scan(this.current, 'eavt', boundDatom(e, c.ident));
         if (tuple.every((x) => x === null)) {
           for (const d of existing) this.retractDatom(d, c);
@@ -380,6 +413,7 @@ class TxState {
       }
       const wasIndexed = old?.inAvet ?? false;
       this.schema = this.schema.withEntity(e, ident, attr);
+      if (attr?.tupleAttrs !== undefined) this.schema.checkComposite(attr);
       if (attr !== undefined && attr.inAvet !== wasIndexed) this.reindexAvet(attr, attr.inAvet);
     }
   }
@@ -480,8 +514,16 @@ export function transactData(
     );
   const tx = db.maxTx + 1;
   const txTemp = new TempId(':db/current-tx');
-  const expander = new FormExpander(db.schema, db, txTemp);
-  for (const form of txData) expander.form(form);
+  const expander = new FormExpander(db.schema, db, txTemp, tx);
+  expander.preview(txData);
+  // Where each top-level form's operations end: composite tuples are brought up to date
+  // after each (as DataScript and Datahike do), so two forms cannot pass a tuple through
+  // a value another entity has.
+  const ends: number[] = [];
+  for (const form of txData) {
+    expander.form(form);
+    ends.push(expander.ops.length);
+  }
   const txMeta = opts.txMeta;
   let userInstant = false;
   if (txMeta instanceof Map) {
@@ -491,17 +533,28 @@ export function transactData(
   }
   for (const op of expander.ops) if (op.e === txTemp && op.a === K.txInstant) userInstant = true;
 
-  const { ids, maxEid } = resolveTempids(db, db.schema, expander, txTemp, tx);
-  const state = new TxState(db, db.schema, maxEid, tx, ids);
+  const { ids, maxEid, upsertKeys } = resolveTempids(db, db.schema, expander, txTemp, tx);
+  const state = new TxState(db, db.schema, maxEid, tx, ids, upsertKeys);
   if (!userInstant) state.addDatom(tx, state.attribute(K.txInstant), opts.txInstant ?? new Date());
-  for (const op of expander.ops) applyOp(state, op);
+  let next = 0;
+  for (let i = 0; i < expander.ops.length; i++) {
+    applyOp(state, expander.ops[i]!);
+    if (i + 1 === ends[next]) {
+      while (ends[next] === i + 1) next++;
+      state.updateComposites();
+    }
+  }
   state.applySchema();
   state.updateComposites();
   const dbAfter = state.finish();
 
   const tempids = new Map<string | number | Keyword, number>();
-  for (const [key, t] of expander.tempids) tempids.set(key, ids.get(t)!);
+  for (const [key, t] of expander.tempids) {
+    const id = ids.get(t);
+    if (id !== undefined) tempids.set(key, id);
+  }
   tempids.set(K.currentTx, tx);
+  for (const name of expander.txNames) if (typeof name === 'string') tempids.set(name, tx);
   return { dbBefore: db, dbAfter, txData: state.txData, tempids, txMeta };
 }
 
@@ -509,17 +562,16 @@ function applyOp(state: TxState, op: Op): void {
   switch (op.kind) {
     case OpKind.Add: {
       const attr = state.attribute(op.a);
-      if (attr.tupleAttrs !== undefined)
-        throw new DatahikeError(
-          'transact/composite-tuple',
-          `${attr.ident} is a composite tuple maintained from ${attr.tupleAttrs.join(' ')}; assert those attributes instead.`,
-          { attribute: attr.ident },
-        );
-      state.addDatom(state.entity(op.e, op), attr, state.value(attr, op.v, op));
+      if (attr.tupleAttrs !== undefined) {
+        if (!state.upsertKeys.has(op)) state.checkComposite(state.entity(op.e, op), attr, op.v, op);
+        return;
+      }
+      state.addDatom(state.entity(op.e, op), attr, state.value(attr, op.v, op), op.tx);
       return;
     }
     case OpKind.Retract: {
       const attr = state.attribute(op.a);
+      if (attr.tupleAttrs !== undefined) state.checkComposite(0, attr, op.v, op);
       const e = state.existing(op.e, op);
       if (e !== undefined) state.retractValue(e, attr, state.value(attr, op.v, op));
       return;
@@ -539,6 +591,7 @@ function applyOp(state: TxState, op: Op): void {
     }
     case OpKind.Cas: {
       const attr = state.attribute(op.a);
+      if (attr.tupleAttrs !== undefined) state.checkComposite(0, attr, op.v, op);
       const old = op.old === null || op.old === undefined ? null : state.value(attr, op.old, op);
       state.cas(state.entity(op.e, op), attr, old, state.value(attr, op.v, op), op);
       return;

@@ -125,7 +125,10 @@ describe('index access', () => {
     expect(await eav(db, ':avet', ':person/friend', [':person/email', 'ann@x'])).toEqual([
       [ids.b, ':person/friend', ids.a],
     ]);
-    expect(await d.datoms(db, ':eavt', [':person/email', 'nobody'])).toEqual([]);
+    // As in DataScript: a lookup ref that finds nothing is an error, not an empty answer.
+    await expect(d.datoms(db, ':eavt', [':person/email', 'nobody'])).rejects.toMatchObject({
+      code: 'lookup-ref/not-found',
+    });
   });
 
   it('seeks forwards and backwards and ranges over AVET', async () => {
