@@ -20,6 +20,8 @@ const EXACT: Record<string, number> = {
   'server/timeout': 503,
   'server/shutting-down': 503,
   'store/unavailable': 503,
+  'store/full': 503,
+  'store/io': 503,
   // The transaction may have committed: the client must check before it retries.
   'store/commit-unknown': 503,
   'connection/diverged': 409,

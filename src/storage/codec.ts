@@ -102,15 +102,19 @@ function corrupt(where: string, why: string): never {
 export function decode(bytes: Uint8Array, kind: Kind, where: string): unknown {
   if (bytes.length < HEADER) corrupt(where, `${bytes.length} bytes, shorter than a header`);
   if (bytes[0] !== MAGIC0 || bytes[1] !== MAGIC1) corrupt(where, 'not a datahike-ts frame');
-  if (bytes[2] !== VERSION)
+  const payload = bytes.subarray(HEADER);
+  const sum = new DataView(bytes.buffer, bytes.byteOffset).getUint32(4);
+  if (bytes[2] !== VERSION) {
+    // A newer format, or this one with its version byte damaged: the checksum tells.
+    if (bytes[2]! < VERSION || (bytes[3] === kind && crc32(payload) === sum))
+      corrupt(where, `version byte ${bytes[2]} damaged`);
     throw new DatahikeError(
       'store/version',
       `${where} was written by a newer datahike-ts (format ${bytes[2]}): upgrade to read it.`,
       { key: where, version: bytes[2] },
     );
+  }
   if (bytes[3] !== kind) corrupt(where, `holds kind ${bytes[3]}, expected ${kind}`);
-  const payload = bytes.subarray(HEADER);
-  const sum = new DataView(bytes.buffer, bytes.byteOffset).getUint32(4);
   if (crc32(payload) !== sum) corrupt(where, 'checksum mismatch, truncated or damaged');
   try {
     return packr.unpack(payload);

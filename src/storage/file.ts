@@ -3,41 +3,52 @@
  *
  * - `STORE` marks the folder as a store.
  * - `blobs/<key>`: one file per blob, written as a temporary file, fsync'd, renamed into
- *   place, and the folder fsync'd, so a blob is either whole or absent.
- * - `log/<branch>/<first seq>.seg`: the branch log in segments of a few megabytes. An
- *   append is one write of all its records and one fdatasync: ~0.15 ms on this machine,
- *   against ~1 ms for an atomic file write, which is what makes small commits cheap.
+ *   place, and the folder fsync'd, so a blob is either whole or absent. A failed write
+ *   removes its temporary file.
+ * - `log/<branch>/<first seq>.seg`: the branch log in segments of a few megabytes
+ *   (records framed as file-log.ts says). An append is one write of all its records at
+ *   the end of the last segment and one fdatasync: ~0.15 ms on a quiet disk, against
+ *   ~1 ms for an atomic file write, which is what makes small commits cheap.
  *
- * A record on disk is `header (magic, flags, seq, length) · payload · trailer (length,
- * CRC-32, magic)`. The CRC covers header and payload. The last record of an append carries
- * the flag END; readers take records only up to the last END, so an append torn by a
- * crash is invisible as a whole, and the next append writes over it. The trailer lets a
- * reader find the head by reading backwards from the end of the last segment.
+ * An append is durable and whole when it resolves, or it fails and the log is as it was:
+ * the write goes on until every byte is written (a full disk writes part and then fails),
+ * and on any failure the segment is cut back to where the append began before the lock is
+ * released. A torn append a crash left at the end is cut off (durably) before the next
+ * append is written, so an append never lands on old bytes; damage is never written over.
  *
  * Appends from several handles or processes are serialised by a lock file holding the
  * owner's pid, created whole (hard-linked into place, so it fails when the lock exists);
  * a lock whose owner has died is taken over.
+ *
+ * Each handle remembers where it last read or wrote each branch log to (`Tail`), so a
+ * refresh reads only what was appended since, and the writer's next append needs one
+ * stat to know the log still ends where its last append did.
  */
 
-import {
-  constants,
-  type Dirent,
-  type FSWatcher,
-  promises as fs,
-  watch as watchFolder,
-} from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import { type FSWatcher, watch as watchFolder } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { crc32 } from 'node:zlib';
 import { DatahikeError } from '../values/index.js';
+import {
+  type Damage,
+  frame,
+  frameStarts,
+  lastAppend,
+  readAt,
+  type Scan,
+  SEGMENT_BYTES,
+  scanSegment,
+} from './file-log.js';
+import {
+  errnoOf,
+  type FileHandleOps,
+  type FileOps,
+  fileStoreError,
+  isNotFound,
+  nodeFileOps,
+} from './file-ops.js';
 import type { Backend, LogRecord, Store, StoreOptions } from './store.js';
 
-const SEGMENT_BYTES = 4 * 1024 * 1024;
-const HEAD = 16;
-const TAIL = 12;
-const MAGIC = 0x44484c52; // 'DHLR'
-const END = 1;
 const LOCK_WAIT_MS = 10_000;
 /**
  * Blobs `put` writes at once. Node's file I/O runs on a pool of 4 threads, so more buys
@@ -46,11 +57,8 @@ const LOCK_WAIT_MS = 10_000;
  * also pauses between blobs while an append of this handle is under way.
  */
 const PUT_CONCURRENCY = 4;
-
-function storeError(code: string, message: string, path: string, cause?: unknown): DatahikeError {
-  const why = cause instanceof Error ? ` (${cause.message})` : '';
-  return new DatahikeError(code, `${message}${why}`, { backend: ':file', path });
-}
+/** A scan of the log at most this long keeps its records for the readLog that follows. */
+const RECENT_BYTES = 256 * 1024;
 
 /** Blob keys and branch names as file names: anything but letters, digits, `-_.` escaped. */
 function fileName(key: string): string {
@@ -64,8 +72,8 @@ function keyOf(name: string): string {
   return decodeURIComponent(name);
 }
 
-async function fsyncDir(path: string): Promise<void> {
-  const h = await fs.open(path, constants.O_RDONLY);
+async function fsyncDir(ops: FileOps, path: string): Promise<void> {
+  const h = await ops.open(path, 'r');
   try {
     await h.sync();
   } finally {
@@ -73,127 +81,53 @@ async function fsyncDir(path: string): Promise<void> {
   }
 }
 
-function isNotFound(err: unknown): boolean {
-  return (err as NodeJS.ErrnoException).code === 'ENOENT';
-}
+/**
+ * What a handle knows of the end of a branch log: its newest segment, read or written up
+ * to `end` (the end of a complete append, whose last record is `seq`), and where the
+ * records from `from` on begin in it. What lies before `end` never changes: only torn or
+ * failed appends after a complete one are ever cut off.
+ */
+class Tail {
+  constructor(
+    readonly first: number,
+    readonly ino: number,
+    public from: number,
+    public starts: number[],
+    public end: number,
+    public seq: number,
+    public last: LogRecord | null,
+    /** The records of the last small scan, for the readLog that follows a lastRecord. */
+    public recent: LogRecord[] = [],
+  ) {}
 
-interface Scanned {
-  records: LogRecord[];
-  /** The byte offset just past the last complete append. */
-  end: number;
-}
+  /** Where record `seq` begins (`end` for the one after the last); undefined if unknown. */
+  offsetOf(seq: number): number | undefined {
+    if (seq < this.from || seq > this.seq + 1) return undefined;
+    return seq <= this.seq ? this.starts[seq - this.from] : this.end;
+  }
 
-/** The complete appends of a segment (records up to the last END flag). */
-function scanSegment(buf: Buffer): Scanned {
-  const records: LogRecord[] = [];
-  let pending: LogRecord[] = [];
-  let at = 0;
-  let end = 0;
-  while (at + HEAD + TAIL <= buf.length) {
-    if (buf.readUInt32BE(at) !== MAGIC) break;
-    const flags = buf.readUInt32BE(at + 4);
-    const seq = buf.readUInt32BE(at + 8);
-    const len = buf.readUInt32BE(at + 12);
-    const stop = at + HEAD + len + TAIL;
-    if (stop > buf.length) break;
-    const crc = buf.readUInt32BE(at + HEAD + len + 4);
-    if (
-      buf.readUInt32BE(at + HEAD + len) !== len ||
-      crc32(buf.subarray(at, at + HEAD + len)) !== crc
-    )
-      break;
-    pending.push({ seq, bytes: buf.subarray(at + HEAD, at + HEAD + len) });
-    at = stop;
-    if (flags & END) {
-      for (const r of pending) records.push(r);
-      pending = [];
-      end = at;
+  /** Takes what a scan of this segment from record `seq` on found, if it reaches further. */
+  take(scan: Scan, seq: number, small: boolean): void {
+    if (scan.seq < this.seq) return;
+    if (seq <= this.from) {
+      this.from = seq;
+      this.starts = scan.starts.slice();
+    } else {
+      this.starts.length = seq - this.from;
+      for (const s of scan.starts) this.starts.push(s);
     }
-  }
-  return { records, end };
-}
-
-/**
- * Whether the records before offset `at` that belong to the same append as the record
- * `seq` starting there are whole, back to the last record of the previous append (or the
- * start of the segment). Under a power loss the pages of an append reach the disk in any
- * order, so the last record of a group commit can be whole while one before it is not;
- * the scan stops at the torn one, and the whole append is not committed.
- */
-async function wholeBefore(h: FileHandle, at: number, seq: number): Promise<boolean> {
-  const head = Buffer.alloc(HEAD);
-  const tail = Buffer.alloc(TAIL);
-  for (; at > 0; seq--) {
-    if (at < HEAD + TAIL) return false;
-    await h.read(tail, 0, TAIL, at - TAIL);
-    if (tail.readUInt32BE(8) !== MAGIC) return false;
-    const len = tail.readUInt32BE(0);
-    const start = at - TAIL - len - HEAD;
-    if (start < 0) return false;
-    await h.read(head, 0, HEAD, start);
-    if (
-      head.readUInt32BE(0) !== MAGIC ||
-      head.readUInt32BE(8) !== seq - 1 ||
-      head.readUInt32BE(12) !== len
-    )
-      return false;
-    // The previous append: made durable before this one was written.
-    if (head.readUInt32BE(4) & END) return true;
-    const rec = Buffer.alloc(HEAD + len + TAIL);
-    await h.read(rec, 0, rec.length, start);
-    if (crc32(rec.subarray(0, HEAD + len)) !== tail.readUInt32BE(4)) return false;
-    at = start;
-  }
-  return true;
-}
-
-/**
- * The last record of a segment read from its end (a few small reads), when the file ends
- * with a complete append; null when it does not (empty, or torn), and the caller scans.
- */
-async function lastBySeekingBack(path: string): Promise<LogRecord | null> {
-  let h: FileHandle;
-  try {
-    h = await fs.open(path, 'r');
-  } catch (err) {
-    if (isNotFound(err)) return null;
-    throw err;
-  }
-  try {
-    const size = (await h.stat()).size;
-    if (size < HEAD + TAIL) return null;
-    const tail = Buffer.alloc(TAIL);
-    await h.read(tail, 0, TAIL, size - TAIL);
-    if (tail.readUInt32BE(8) !== MAGIC) return null;
-    const len = tail.readUInt32BE(0);
-    const start = size - TAIL - len - HEAD;
-    if (start < 0) return null;
-    const buf = Buffer.alloc(HEAD + len + TAIL);
-    await h.read(buf, 0, buf.length, start);
-    const { records, end } = scanSegment(buf);
-    if (end !== buf.length || records.length !== 1) return null;
-    return (await wholeBefore(h, start, records[0]!.seq)) ? records[0]! : null;
-  } finally {
-    await h.close();
+    this.end = scan.end;
+    this.seq = scan.seq;
+    this.last = scan.records[scan.records.length - 1] ?? this.last;
+    this.recent = small ? scan.records : [];
   }
 }
 
-function frame(records: readonly Uint8Array[], firstSeq: number): Buffer {
-  const size = records.reduce((n, r) => n + HEAD + r.length + TAIL, 0);
-  const out = Buffer.alloc(size);
-  let at = 0;
-  records.forEach((r, i) => {
-    out.writeUInt32BE(MAGIC, at);
-    out.writeUInt32BE(i === records.length - 1 ? END : 0, at + 4);
-    out.writeUInt32BE(firstSeq + i, at + 8);
-    out.writeUInt32BE(r.length, at + 12);
-    out.set(r, at + HEAD);
-    out.writeUInt32BE(r.length, at + HEAD + r.length);
-    out.writeUInt32BE(crc32(out.subarray(at, at + HEAD + r.length)), at + HEAD + r.length + 4);
-    out.writeUInt32BE(MAGIC, at + HEAD + r.length + 8);
-    at += HEAD + r.length + TAIL;
-  });
-  return out;
+/** A whole segment as read: the scan from its start, its inode and size. */
+interface Read {
+  readonly scan: Scan;
+  readonly ino: number;
+  readonly size: number;
 }
 
 class FileStore implements Store {
@@ -202,8 +136,7 @@ class FileStore implements Store {
   private readonly logDir: string;
   private closed = false;
   private readonly watchers = new Set<FSWatcher>();
-  /** Where this handle's last append ended. */
-  private tail: { branch: string; first: number; end: number; seq: number } | null = null;
+  private readonly tails = new Map<string, Tail>();
   /** Branch log folders known to exist. */
   private readonly branchDirs = new Set<string>();
   /** Appends under way, and what wakes the blob writers `put` paused for them. */
@@ -211,7 +144,10 @@ class FileStore implements Store {
   private appendsDone: () => void = () => undefined;
   private noAppends: Promise<void> = Promise.resolve();
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    private readonly ops: FileOps,
+  ) {
     this.label = `file store ${path}`;
     this.blobDir = join(path, 'blobs');
     this.logDir = join(path, 'log');
@@ -225,14 +161,13 @@ class FileStore implements Store {
   }
 
   private fail(err: unknown, what: string): never {
-    if (err instanceof DatahikeError) throw err;
-    throw storeError('store/unavailable', `Cannot ${what} in ${this.label}`, this.path, err);
+    throw fileStoreError(err, this.label, this.path, what);
   }
 
   async get(key: string): Promise<Uint8Array | null> {
     this.check();
     try {
-      return await fs.readFile(join(this.blobDir, fileName(key)));
+      return await this.ops.readFile(join(this.blobDir, fileName(key)));
     } catch (err) {
       if (isNotFound(err)) return null;
       return this.fail(err, `read blob ${key}`);
@@ -246,37 +181,54 @@ class FileStore implements Store {
   async put(entries: readonly (readonly [string, Uint8Array])[]): Promise<void> {
     this.check();
     if (entries.length === 0) return;
-    try {
-      let next = 0;
-      const writer = async () => {
-        while (next < entries.length) {
-          // Log appends go first: a commit waits on them, a flush runs in the background.
-          while (this.appending > 0) await this.noAppends;
-          if (next >= entries.length) break;
-          const [key, bytes] = entries[next++]!;
-          const target = join(this.blobDir, fileName(key));
-          const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-          const h = await fs.open(tmp, 'w');
-          try {
-            await h.writeFile(bytes);
-            await h.sync();
-          } finally {
-            await h.close();
-          }
-          await fs.rename(tmp, target);
+    let next = 0;
+    let failure: unknown = null;
+    const writer = async () => {
+      while (next < entries.length && failure === null) {
+        // Log appends go first: a commit waits on them, a flush runs in the background.
+        while (this.appending > 0) await this.noAppends;
+        if (next >= entries.length || failure !== null) break;
+        const [key, bytes] = entries[next++]!;
+        try {
+          await this.putOne(join(this.blobDir, fileName(key)), bytes);
+        } catch (err) {
+          failure ??= err;
         }
-      };
-      await Promise.all(Array.from({ length: Math.min(PUT_CONCURRENCY, entries.length) }, writer));
-      await fsyncDir(this.blobDir);
+      }
+    };
+    // Every writer stops before put fails, so no blob is written after it has.
+    await Promise.all(Array.from({ length: Math.min(PUT_CONCURRENCY, entries.length) }, writer));
+    try {
+      if (failure !== null) throw failure;
+      await fsyncDir(this.ops, this.blobDir);
     } catch (err) {
-      this.fail(err, 'write blobs');
+      this.fail(err, `write ${entries.length} blobs (none of them half written)`);
+    }
+  }
+
+  /** One blob: a temporary file written whole and fsync'd, then renamed into place. */
+  private async putOne(target: string, bytes: Uint8Array): Promise<void> {
+    const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    let h: FileHandleOps | null = null;
+    try {
+      h = await this.ops.open(tmp, 'w');
+      await writeAll(h, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0);
+      await h.sync();
+      const done = h;
+      h = null;
+      await done.close();
+      await this.ops.rename(tmp, target);
+    } catch (err) {
+      await h?.close().catch(() => undefined);
+      await this.ops.rm(tmp, { force: true }).catch(() => undefined);
+      throw err;
     }
   }
 
   async has(key: string): Promise<boolean> {
     this.check();
     try {
-      await fs.access(join(this.blobDir, fileName(key)));
+      await this.ops.access(join(this.blobDir, fileName(key)));
       return true;
     } catch {
       return false;
@@ -287,17 +239,21 @@ class FileStore implements Store {
     this.check();
     await Promise.all(
       keys.map((k) =>
-        fs
+        this.ops
           .rm(join(this.blobDir, fileName(k)), { force: true })
-          .catch((e) => this.fail(e, 'delete')),
+          .catch((e) => this.fail(e, 'delete blobs')),
       ),
     );
   }
 
   async keys(): Promise<string[]> {
     this.check();
-    const names = await fs.readdir(this.blobDir);
-    return names.filter((n) => !n.endsWith('.tmp')).map(keyOf);
+    try {
+      const names = await this.ops.readdir(this.blobDir);
+      return names.filter((n) => !n.endsWith('.tmp')).map(keyOf);
+    } catch (err) {
+      return this.fail(err, 'list the blobs');
+    }
   }
 
   // ---- logs ----
@@ -310,10 +266,10 @@ class FileStore implements Store {
   private async segments(branch: string): Promise<number[]> {
     let names: string[];
     try {
-      names = await fs.readdir(this.branchDir(branch));
+      names = await this.ops.readdir(this.branchDir(branch));
     } catch (err) {
       if (isNotFound(err)) return [];
-      return this.fail(err, `list the ${branch} log`);
+      throw err;
     }
     return names
       .filter((n) => n.endsWith('.seg'))
@@ -325,39 +281,190 @@ class FileStore implements Store {
     return join(this.branchDir(branch), `${String(first).padStart(12, '0')}.seg`);
   }
 
-  private async readSegment(branch: string, first: number): Promise<Scanned> {
+  private corrupt(branch: string, first: number, damage: Damage): DatahikeError {
+    const segment = this.segmentPath(branch, first);
+    return new DatahikeError(
+      'store/corrupt',
+      `The ${branch} log of the ${this.label} is damaged at byte ${damage.offset} of ${segment} (${damage.reason}). Restore the store from a backup; or, giving up the commits from there on, cut the segment at that byte (truncate -s ${damage.offset} ${segment}) and remove the segments after it.`,
+      {
+        backend: ':file',
+        path: this.path,
+        branch,
+        segment,
+        offset: damage.offset,
+        reason: damage.reason,
+      },
+    );
+  }
+
+  /** A segment from its start; an empty one when it is gone (truncated meanwhile). */
+  private async readWhole(branch: string, first: number): Promise<Read> {
+    let h: FileHandleOps;
     try {
-      return scanSegment(await fs.readFile(this.segmentPath(branch, first)));
+      h = await this.ops.open(this.segmentPath(branch, first), 'r');
     } catch (err) {
-      if (isNotFound(err)) return { records: [], end: 0 };
-      return this.fail(err, `read the ${branch} log`);
+      if (isNotFound(err))
+        return { scan: scanSegment(Buffer.alloc(0), 0, first), ino: -1, size: 0 };
+      throw err;
+    }
+    try {
+      const st = await h.stat();
+      const buf = await readAt(h, 0, st.size);
+      return { scan: scanSegment(buf, 0, first), ino: st.ino, size: buf.length };
+    } finally {
+      await h.close();
     }
   }
 
   /**
-   * Where the last complete append of a segment ends, and its last seq: from what this
-   * handle last wrote when the file still ends there (the usual case for the writer),
-   * else by scanning the segment.
+   * A segment from its start, damage reported. A writer cutting off a failed append and
+   * writing the next while this read ran can make the bytes read look damaged, so damage
+   * is read again while no append can run (`locked`: the caller holds the lock).
    */
-  private async tailOf(branch: string, first: number): Promise<{ end: number; seq: number }> {
-    const t = this.tail;
-    const path = this.segmentPath(branch, first);
-    if (t !== null && t.branch === branch && t.first === first) {
-      const size = (await fs.stat(path)).size;
-      if (size === t.end) return t;
+  private async scanWhole(branch: string, first: number, locked: boolean): Promise<Read> {
+    let read = await this.readWhole(branch, first);
+    if (read.scan.damage !== null && !locked) {
+      const release = await this.lockBranch(this.branchDir(branch)).catch(() => null);
+      try {
+        read = await this.readWhole(branch, first);
+      } finally {
+        await release?.();
+      }
     }
-    const { records, end } = await this.readSegment(branch, first);
-    return { end, seq: records[records.length - 1]?.seq ?? first - 1 };
+    if (read.scan.damage !== null) throw this.corrupt(branch, first, read.scan.damage);
+    return read;
+  }
+
+  /** Makes the tail of a branch what a read of its newest segment found. */
+  private tailFrom(branch: string, first: number, read: Read): void {
+    const { scan } = read;
+    if (read.ino < 0) return;
+    const last = scan.records[scan.records.length - 1] ?? null;
+    const t = this.tails.get(branch);
+    if (t !== undefined && t.first === first && t.ino === read.ino) t.take(scan, first, false);
+    else if (t === undefined || first >= t.first)
+      this.tails.set(
+        branch,
+        new Tail(first, read.ino, first, scan.starts.slice(), scan.end, scan.seq, last),
+      );
+  }
+
+  /**
+   * Reads the newest segment from record `seq` on, where the tail knows it begins: the
+   * scan and the file's size, or null when the tail is of no use (the file is gone or was
+   * replaced, or what it read shows damage: the caller reads it all and reports it).
+   */
+  private async fromTail(
+    branch: string,
+    t: Tail,
+    seq: number,
+  ): Promise<{ scan: Scan; size: number } | null> {
+    const at = t.offsetOf(seq);
+    if (at === undefined) return null;
+    let h: FileHandleOps;
+    try {
+      h = await this.ops.open(this.segmentPath(branch, t.first), 'r');
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      this.forget(branch, t);
+      return null;
+    }
+    try {
+      const st = await h.stat();
+      if (st.ino !== t.ino || st.size < t.end) {
+        this.forget(branch, t);
+        return null;
+      }
+      const buf = await readAt(h, at, st.size - at);
+      const scan = scanSegment(buf, at, seq);
+      if (scan.damage !== null) return null;
+      // What was whole is whole still, unless the file is another one than it was.
+      if (scan.end < t.end && at < t.end) {
+        this.forget(branch, t);
+        return null;
+      }
+      t.take(scan, seq, buf.length <= RECENT_BYTES);
+      return { scan, size: at + buf.length };
+    } finally {
+      await h.close();
+    }
+  }
+
+  private forget(branch: string, t: Tail): void {
+    if (this.tails.get(branch) === t) this.tails.delete(branch);
+  }
+
+  /**
+   * The tail of a branch brought up to the end of the log (one stat when nothing is new),
+   * and the size of its segment (more than the tail's end when a torn append follows);
+   * null when the tail is of no use: unknown, the file replaced, damage read (the caller
+   * reads it all and reports it), or a newer segment begun (only once a segment holds
+   * SEGMENT_BYTES).
+   */
+  private async caughtUp(branch: string): Promise<{ t: Tail; size: number } | null> {
+    const t = this.tails.get(branch);
+    if (t === undefined) return null;
+    const st = await this.ops.stat(this.segmentPath(branch, t.first)).catch((err) => {
+      if (isNotFound(err)) return null;
+      throw err;
+    });
+    if (st === null || st.ino !== t.ino || st.size < t.end) {
+      this.forget(branch, t);
+      return null;
+    }
+    let size = st.size;
+    if (size > t.end) {
+      const read = await this.fromTail(branch, t, t.seq + 1);
+      if (read === null) return null;
+      size = read.size;
+    }
+    if (t.end >= SEGMENT_BYTES && (await this.segments(branch)).some((f) => f > t.first))
+      return null;
+    return { t, size };
   }
 
   async lastRecord(branch: string): Promise<LogRecord | null> {
     this.check();
+    try {
+      const now = await this.caughtUp(branch);
+      if (now !== null && now.t.last !== null) return now.t.last;
+      return await this.lastRecordScanning(branch);
+    } catch (err) {
+      return this.fail(err, `read the head of the ${branch} log`);
+    }
+  }
+
+  /** The head found from the segments: the newest one read backwards, else scanned. */
+  private async lastRecordScanning(branch: string): Promise<LogRecord | null> {
     const segs = await this.segments(branch);
     for (let i = segs.length - 1; i >= 0; i--) {
-      const path = this.segmentPath(branch, segs[i]!);
-      const quick = await lastBySeekingBack(path);
-      if (quick !== null) return quick;
-      const { records } = await this.readSegment(branch, segs[i]!);
+      const first = segs[i]!;
+      const newest = i === segs.length - 1;
+      let h: FileHandleOps;
+      try {
+        h = await this.ops.open(this.segmentPath(branch, first), 'r');
+      } catch (err) {
+        if (isNotFound(err)) continue;
+        throw err;
+      }
+      try {
+        const st = await h.stat();
+        const quick = await lastAppend(h, st.size);
+        if (quick !== null && (quick.starts[0] !== 0 || quick.records[0]!.seq === first)) {
+          const last = quick.records[quick.records.length - 1]!;
+          if (newest)
+            this.tails.set(
+              branch,
+              new Tail(first, st.ino, quick.records[0]!.seq, quick.starts, st.size, last.seq, last),
+            );
+          return last;
+        }
+      } finally {
+        await h.close();
+      }
+      const read = await this.scanWhole(branch, first, false);
+      if (newest) this.tailFrom(branch, first, read);
+      const records = read.scan.records;
       if (records.length > 0) return records[records.length - 1]!;
     }
     return null;
@@ -365,14 +472,43 @@ class FileStore implements Store {
 
   async readLog(branch: string, from: number, to = Number.POSITIVE_INFINITY): Promise<LogRecord[]> {
     this.check();
+    if (to < from) return [];
+    try {
+      const t = this.tails.get(branch);
+      if (t !== undefined && t.offsetOf(from) !== undefined) {
+        const recent = t.recent;
+        if (recent.length > 0 && recent[0]!.seq <= from && to <= recent[recent.length - 1]!.seq)
+          return recent.slice(from - recent[0]!.seq, to - recent[0]!.seq + 1);
+        const read = await this.fromTail(branch, t, from);
+        if (read !== null) {
+          const out = read.scan.records.filter((r) => r.seq <= to);
+          if (to > t.seq && read.scan.end >= SEGMENT_BYTES)
+            for (const r of await this.readSegments(branch, t.seq + 1, to, t.first)) out.push(r);
+          return out;
+        }
+      }
+      return await this.readSegments(branch, from, to, -1);
+    } catch (err) {
+      return this.fail(err, `read the ${branch} log`);
+    }
+  }
+
+  /** Records `from`…`to` read from whole segments, those after segment `after` only. */
+  private async readSegments(
+    branch: string,
+    from: number,
+    to: number,
+    after: number,
+  ): Promise<LogRecord[]> {
     const segs = await this.segments(branch);
     const out: LogRecord[] = [];
     for (let i = 0; i < segs.length; i++) {
       const next = segs[i + 1];
-      if (next !== undefined && next <= from) continue;
+      if (segs[i]! <= after || (next !== undefined && next <= from)) continue;
       if (segs[i]! > to) break;
-      for (const r of (await this.readSegment(branch, segs[i]!)).records)
-        if (r.seq >= from && r.seq <= to) out.push(r);
+      const read = await this.scanWhole(branch, segs[i]!, false);
+      if (next === undefined) this.tailFrom(branch, segs[i]!, read);
+      for (const r of read.scan.records) if (r.seq >= from && r.seq <= to) out.push(r);
     }
     return out;
   }
@@ -393,7 +529,10 @@ class FileStore implements Store {
         await release();
       }
     } catch (err) {
-      return this.fail(err, `append to the ${branch} log`);
+      return this.fail(
+        err,
+        `append ${records.length === 1 ? 'a record' : `${records.length} records`} to the ${branch} log (nothing of it was kept: the log is as it was)`,
+      );
     } finally {
       if (--this.appending === 0) this.appendsDone();
     }
@@ -404,16 +543,52 @@ class FileStore implements Store {
     const path = join(dir, 'append.lock');
     if (this.branchDirs.has(dir)) {
       try {
-        return await lock(path, this.label);
+        return await lock(this.ops, path, this.label);
       } catch (err) {
         // The folder went away (the store was destroyed): as the first time.
         if (!isNotFound(err)) throw err;
         this.branchDirs.delete(dir);
       }
     }
-    await fs.mkdir(dir, { recursive: true });
+    await this.ops.mkdir(dir);
     this.branchDirs.add(dir);
-    return lock(path, this.label);
+    return lock(this.ops, path, this.label);
+  }
+
+  /**
+   * Where the log ends, under the lock: the newest segment, the end of its last complete
+   * append, that append's last seq, and the file's inode. A torn append after it is cut
+   * off; damage is `store/corrupt`, never written over.
+   */
+  private async logEnd(
+    branch: string,
+  ): Promise<{ first: number | undefined; offset: number; seq: number; ino: number }> {
+    // The usual case for the writer: the segment still ends where this handle's last
+    // append (or read) ended.
+    const now = await this.caughtUp(branch);
+    if (now !== null) {
+      const { t, size } = now;
+      if (size > t.end) await this.cut(branch, t.first, t.end);
+      return { first: t.first, offset: t.end, seq: t.seq, ino: t.ino };
+    }
+    const segs = await this.segments(branch);
+    const first = segs[segs.length - 1];
+    if (first === undefined) return { first, offset: 0, seq: 0, ino: -1 };
+    const read = await this.scanWhole(branch, first, true);
+    if (read.size > read.scan.end) await this.cut(branch, first, read.scan.end);
+    this.tailFrom(branch, first, read);
+    return { first, offset: read.scan.end, seq: read.scan.seq, ino: read.ino };
+  }
+
+  /** Cuts a torn append off the end of a segment, durably. */
+  private async cut(branch: string, first: number, at: number): Promise<void> {
+    const h = await this.ops.open(this.segmentPath(branch, first), 'r+');
+    try {
+      await h.truncate(at);
+      await h.datasync();
+    } finally {
+      await h.close();
+    }
   }
 
   private async appendLocked(
@@ -422,86 +597,111 @@ class FileStore implements Store {
     afterSeq: number,
     records: readonly Uint8Array[],
   ): Promise<boolean> {
-    let first: number | undefined;
-    let last = 0;
-    let offset = 0;
-    // When this handle made the last append, and its segment still ends where that append
-    // ended, the log ends there: every append to a segment makes it longer (a torn one
-    // too, and it is only ever cut back to the end of a complete append), and a newer
-    // segment is started only once a segment holds SEGMENT_BYTES. No need to list the
-    // segments or cut off a torn append then.
-    let exact = false;
-    const t = this.tail;
-    if (t !== null && t.branch === branch && t.end < SEGMENT_BYTES) {
-      const size = await fs.stat(this.segmentPath(branch, t.first)).then(
-        (st) => st.size,
-        (err) => {
-          if (isNotFound(err)) return -1;
-          throw err;
-        },
-      );
-      if (size === t.end) {
-        first = t.first;
-        last = t.seq;
-        offset = t.end;
-        exact = true;
-      }
-    }
-    if (!exact) {
-      const segs = await this.segments(branch);
-      first = segs[segs.length - 1];
-      if (first !== undefined) {
-        const end = await this.tailOf(branch, first);
-        last = end.seq;
-        offset = end.end;
-      }
-    }
-    if (last !== afterSeq) return false;
-    let fresh = false;
-    if (first === undefined || offset >= SEGMENT_BYTES) {
+    const end = await this.logEnd(branch);
+    if (end.seq !== afterSeq) return false;
+    let { first, offset, ino } = end;
+    const fresh = first === undefined || offset >= SEGMENT_BYTES;
+    if (fresh) {
       first = afterSeq + 1;
       offset = 0;
-      fresh = true;
-      exact = false;
     }
-    const path = this.segmentPath(branch, first);
     const buf = frame(records, afterSeq + 1);
-    const h = await fs.open(path, fresh ? 'w' : 'r+');
-    try {
-      // Writing at the end of the last complete append covers a torn one.
-      await h.write(buf, 0, buf.length, offset);
-      if (!exact) await h.truncate(offset + buf.length);
-      await h.datasync();
-    } finally {
-      await h.close();
-    }
-    if (fresh) await fsyncDir(dir);
-    this.tail = { branch, first, end: offset + buf.length, seq: afterSeq + records.length };
+    const written = await this.writeAppend(branch, dir, first!, fresh, offset, buf);
+    if (written !== null) ino = written;
+    const seq = afterSeq + records.length;
+    const last = { seq, bytes: records[records.length - 1]! };
+    const starts = frameStarts(records, offset);
+    const t = this.tails.get(branch);
+    if (!fresh && t !== undefined && t.first === first && t.ino === ino && t.seq === afterSeq) {
+      for (const s of starts) t.starts.push(s);
+      t.end = offset + buf.length;
+      t.seq = seq;
+      t.last = last;
+      t.recent = [];
+    } else
+      this.tails.set(
+        branch,
+        new Tail(first!, ino, afterSeq + 1, starts, offset + buf.length, seq, last),
+      );
     return true;
+  }
+
+  /**
+   * Writes an append at `offset` of a segment and makes it durable; on failure cuts the
+   * segment back to `offset` and throws. The new segment's inode when `fresh`.
+   */
+  private async writeAppend(
+    branch: string,
+    dir: string,
+    first: number,
+    fresh: boolean,
+    offset: number,
+    buf: Buffer,
+  ): Promise<number | null> {
+    const h = await this.ops.open(this.segmentPath(branch, first), fresh ? 'wx' : 'r+');
+    let written = 0;
+    try {
+      // A new segment's name is durable before anything is acknowledged in it (an empty
+      // one is one whose first append failed).
+      if (offset === 0) await fsyncDir(this.ops, dir);
+      written = await writeAll(h, buf, offset);
+      await h.datasync();
+      return fresh ? (await h.stat()).ino : null;
+    } catch (err) {
+      try {
+        await h.truncate(offset);
+        await h.datasync();
+      } catch (cutErr) {
+        this.tails.delete(branch);
+        // A part of the append is a torn one, which readers ignore and the next append
+        // cuts off; the whole of it, written but not known durable, may stand or not.
+        if (written === buf.length) throw this.commitUnknown(branch, err, cutErr);
+      }
+      throw err;
+    } finally {
+      await h.close().catch(() => undefined);
+    }
+  }
+
+  private commitUnknown(branch: string, err: unknown, cutErr: unknown): DatahikeError {
+    const why = (e: unknown) => (e instanceof Error ? e.message : String(e));
+    return new DatahikeError(
+      'store/commit-unknown',
+      `An append to the ${branch} log of the ${this.label} was written but could not be made durable (${why(err)}), nor cut off again (${why(cutErr)}): it may be in the log or not. Read the database (db) to see whether the transaction committed before sending it again.`,
+      { backend: ':file', path: this.path, branch, errno: errnoOf(err) ?? null },
+      err,
+    );
   }
 
   async truncateLog(branch: string, beforeSeq: number): Promise<void> {
     this.check();
-    const segs = await this.segments(branch);
-    // A segment can go when the next one starts at or before beforeSeq.
-    for (let i = 0; i + 1 < segs.length && segs[i + 1]! <= beforeSeq; i++)
-      await fs.rm(this.segmentPath(branch, segs[i]!), { force: true });
+    try {
+      const segs = await this.segments(branch);
+      // A segment can go when the next one starts at or before beforeSeq.
+      for (let i = 0; i + 1 < segs.length && segs[i + 1]! <= beforeSeq; i++)
+        await this.ops.rm(this.segmentPath(branch, segs[i]!), { force: true });
+    } catch (err) {
+      this.fail(err, `truncate the ${branch} log`);
+    }
   }
 
   async branches(): Promise<string[]> {
     this.check();
-    let entries: Dirent[];
     try {
-      entries = await fs.readdir(this.logDir, { withFileTypes: true });
+      let names: string[];
+      try {
+        names = await this.ops.subfolders(this.logDir);
+      } catch (err) {
+        if (isNotFound(err)) return [];
+        throw err;
+      }
+      const out: string[] = [];
+      for (const name of names)
+        if ((await this.segments(keyOf(name))).length > 0) out.push(keyOf(name));
+      return out;
     } catch (err) {
-      if (isNotFound(err)) return [];
       return this.fail(err, 'list branches');
     }
-    const out: string[] = [];
-    for (const e of entries)
-      if (e.isDirectory() && (await this.segments(keyOf(e.name))).length > 0)
-        out.push(keyOf(e.name));
-    return out;
   }
 
   watch(branch: string, onChange: () => void): () => void {
@@ -525,47 +725,62 @@ class FileStore implements Store {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.tails.clear();
     for (const w of this.watchers) w.close();
     this.watchers.clear();
   }
 
   async destroy(): Promise<void> {
     await this.close();
-    await fs.rm(this.path, { recursive: true, force: true });
+    await this.ops.rm(this.path, { recursive: true, force: true });
   }
 }
 
-/**
- * Creates the lock file holding `me`, atomically with its content: written under a name
- * of its own, then hard-linked into place (the link fails when the lock exists). Created
- * empty with O_EXCL and written after, a lock would be left empty, its owner unknown and
- * never taken over, by a process killed in between. Falls back to O_EXCL where the file
- * system has no hard links. False when the lock is taken.
- */
+/** Writes all of `buf` at `position`, however many writes it takes; its length. */
+async function writeAll(h: FileHandleOps, buf: Buffer, position: number): Promise<number> {
+  let written = 0;
+  while (written < buf.length) {
+    const { bytesWritten } = await h.write(buf, written, buf.length - written, position + written);
+    if (bytesWritten <= 0)
+      throw Object.assign(new Error(`a write at byte ${position + written} made no progress`), {
+        code: 'EIO',
+      });
+    written += bytesWritten;
+  }
+  return written;
+}
+
 /**
  * This process's owner file for a lock: written once, then hard-linked into place for each
  * append (one link and one unlink per append, instead of writing a file each time).
  */
 const owners = new Map<string, Promise<string>>();
 
-function ownerFile(path: string, me: string): Promise<string> {
+function ownerFile(ops: FileOps, path: string, me: string): Promise<string> {
   let p = owners.get(path);
   if (p === undefined) {
     const file = `${path}.${process.pid}.owner`;
-    p = fs.writeFile(file, me).then(() => file);
+    p = ops.writeFile(file, me).then(() => file);
     owners.set(path, p);
     p.catch(() => owners.delete(path));
   }
   return p;
 }
 
-async function createLock(path: string, me: string): Promise<boolean> {
+/**
+ * Creates the lock file holding `me`, atomically with its content: the owner file
+ * hard-linked into place (the link fails when the lock exists). Created empty with O_EXCL
+ * and written after, a lock would be left empty, its owner unknown and never taken over,
+ * by a process killed in between. Falls back to O_EXCL where the file system has no hard
+ * links. False when the lock is taken.
+ */
+async function createLock(ops: FileOps, path: string, me: string): Promise<boolean> {
   for (let fresh = false; ; fresh = true) {
     try {
-      await fs.link(await ownerFile(path, me), path);
+      await ops.link(await ownerFile(ops, path, me), path);
       return true;
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
+      const code = errnoOf(err);
       if (code === 'EEXIST') return false;
       // The owner file went with its folder (a destroyed store): write it again, once.
       if (code === 'ENOENT' && !fresh && owners.has(path)) {
@@ -576,27 +791,35 @@ async function createLock(path: string, me: string): Promise<boolean> {
       break;
     }
   }
+  let h: FileHandleOps;
   try {
-    const h = await fs.open(path, 'wx');
-    await h.writeFile(me);
+    h = await ops.open(path, 'wx');
+  } catch (err) {
+    if (errnoOf(err) === 'EEXIST') return false;
+    throw err;
+  }
+  try {
+    await writeAll(h, Buffer.from(me), 0);
     await h.close();
     return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    // Not left empty, with no owner to take it over from.
+    await h.close().catch(() => undefined);
+    await ops.rm(path, { force: true }).catch(() => undefined);
     throw err;
   }
 }
 
 /** Takes a lock file; returns its release. Steals it from a dead local owner. */
-async function lock(path: string, label: string): Promise<() => Promise<void>> {
+async function lock(ops: FileOps, path: string, label: string): Promise<() => Promise<void>> {
   const me = `${hostname()} ${process.pid}`;
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (let attempt = 0; ; attempt++) {
-    if (await createLock(path, me)) return () => fs.unlink(path).catch(() => undefined);
-    const owner = await fs.readFile(path, 'utf8').catch(() => '');
+    if (await createLock(ops, path, me)) return () => ops.unlink(path).catch(() => undefined);
+    const owner = await ops.readFile(path).then(String, () => '');
     const [host, pid] = owner.split(' ');
     if (host === hostname() && pid !== undefined && !alive(Number(pid))) {
-      await fs.rm(path, { force: true });
+      await ops.rm(path, { force: true });
       continue;
     }
     if (Date.now() > deadline)
@@ -615,7 +838,7 @@ function alive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    return errnoOf(err) === 'EPERM';
   }
 }
 
@@ -630,55 +853,60 @@ function pathOf(config: StoreOptions): string {
   return resolve(p);
 }
 
-async function isStore(path: string): Promise<boolean> {
+async function isStore(ops: FileOps, path: string): Promise<boolean> {
   try {
-    await fs.access(join(path, 'STORE'));
+    await ops.access(join(path, 'STORE'));
     return true;
   } catch {
     return false;
   }
 }
 
-export const fileBackend: Backend = {
-  exists(config) {
-    return isStore(pathOf(config));
-  },
+/** The file backend over a file system layer (Node's; tests pass one that injects faults). */
+export function createFileBackend(ops: FileOps = nodeFileOps): Backend {
+  return {
+    exists(config) {
+      return isStore(ops, pathOf(config));
+    },
 
-  async create(config) {
-    const path = pathOf(config);
-    if (await isStore(path))
-      throw new DatahikeError(
-        'store/exists',
-        `A database already exists at ${path}: connect to it, or delete it first.`,
-        { backend: ':file', path },
-      );
-    try {
-      await fs.mkdir(join(path, 'blobs'), { recursive: true });
-      await fs.mkdir(join(path, 'log'), { recursive: true });
-      const marker = join(path, 'STORE.tmp');
-      await fs.writeFile(marker, JSON.stringify({ format: 1, id: config.id }));
-      await fs.rename(marker, join(path, 'STORE'));
-      await fsyncDir(path);
-      await fsyncDir(dirname(path));
-    } catch (err) {
-      throw storeError('store/unavailable', `Cannot create a file store at ${path}`, path, err);
-    }
-    return new FileStore(path);
-  },
+    async create(config) {
+      const path = pathOf(config);
+      if (await isStore(ops, path))
+        throw new DatahikeError(
+          'store/exists',
+          `A database already exists at ${path}: connect to it, or delete it first.`,
+          { backend: ':file', path },
+        );
+      try {
+        await ops.mkdir(join(path, 'blobs'));
+        await ops.mkdir(join(path, 'log'));
+        const marker = join(path, 'STORE.tmp');
+        await ops.writeFile(marker, JSON.stringify({ format: 1, id: config.id }));
+        await ops.rename(marker, join(path, 'STORE'));
+        await fsyncDir(ops, path);
+        await fsyncDir(ops, dirname(path));
+      } catch (err) {
+        throw fileStoreError(err, `file store ${path}`, path, 'create the store');
+      }
+      return new FileStore(path, ops);
+    },
 
-  async open(config) {
-    const path = pathOf(config);
-    if (!(await isStore(path)))
-      throw new DatahikeError(
-        'store/not-found',
-        `No database at ${path}: create it with createDatabase first.`,
-        { backend: ':file', path },
-      );
-    return new FileStore(path);
-  },
+    async open(config) {
+      const path = pathOf(config);
+      if (!(await isStore(ops, path)))
+        throw new DatahikeError(
+          'store/not-found',
+          `No database at ${path}: create it with createDatabase first.`,
+          { backend: ':file', path },
+        );
+      return new FileStore(path, ops);
+    },
 
-  async destroy(config) {
-    const path = pathOf(config);
-    if (await isStore(path)) await fs.rm(path, { recursive: true, force: true });
-  },
-};
+    async destroy(config) {
+      const path = pathOf(config);
+      if (await isStore(ops, path)) await ops.rm(path, { recursive: true, force: true });
+    },
+  };
+}
+
+export const fileBackend: Backend = createFileBackend();

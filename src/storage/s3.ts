@@ -8,7 +8,7 @@
  * - `<prefix>log/<branch>/<seq>`: one object per append, holding all its records and
  *   named by the seq of its first one (12 digits, so that names sort as numbers); a
  *   reader sees the whole append or nothing of it. `<branch>` is URI-encoded: no `/`.
- * - `<prefix>log/<branch>/HEAD`: where the last append begins, written after it. Only a
+ * - `<prefix>log/<branch>/HEAD`: where the last append begins (checksummed), written after it. Only a
  *   hint where to start listing for the head, never trusted without that list.
  *
  * An append after seq n first checks that the log ends at n, then writes `<n + 1>` with
@@ -19,6 +19,7 @@
  * a reader takes nothing from before a tombstone.
  */
 
+import { crc32 } from 'node:zlib';
 import {
   type BucketLocationConstraint,
   CreateBucketCommand,
@@ -63,6 +64,7 @@ interface Hint {
   readonly first: number;
   readonly count: number;
   readonly etag: string;
+  readonly sum: number;
 }
 
 function invalid(message: string, config: StoreOptions): DatahikeError {
@@ -174,13 +176,24 @@ function decodeAppend(s: Settings, key: string, first: number, bytes: Uint8Array
   return records;
 }
 
+/** A hint's checksum: a damaged count would misplace the end of the log. */
+function hintSum(h: Omit<Hint, 'sum'>): number {
+  return crc32(`${h.first} ${h.count} ${h.etag}`);
+}
+
+function makeHint(first: number, count: number, etag: string): Hint {
+  return { first, count, etag, sum: hintSum({ first, count, etag }) };
+}
+
+/** The hint, when it is whole; null (list instead) when missing, damaged or not one. */
 function parseHint(bytes: Uint8Array | null): Hint | null {
   if (bytes === null) return null;
   try {
     const h = JSON.parse(Buffer.from(bytes).toString('utf8')) as Partial<Hint>;
     return Number.isSafeInteger(h.first) &&
       Number.isSafeInteger(h.count) &&
-      typeof h.etag === 'string'
+      typeof h.etag === 'string' &&
+      h.sum === hintSum(h as Hint)
       ? (h as Hint)
       : null;
   } catch {
@@ -457,7 +470,7 @@ class S3Store implements Store {
       const dir = this.logDir(branch);
       const etag = await this.write(dir + seqName(afterSeq + 1), encodeAppend(records), true);
       if (etag === null) return false;
-      const hint: Hint = { first: afterSeq + 1, count: records.length, etag };
+      const hint = makeHint(afterSeq + 1, records.length, etag);
       // The append has landed whether or not its hint does.
       await this.write(`${dir}HEAD`, Buffer.from(JSON.stringify(hint))).catch(() => {});
       return true;

@@ -36,12 +36,38 @@ function isUnavailable(err: unknown): boolean {
   return err instanceof TypeError && /cannot open database/i.test(err.message);
 }
 
+/** What a failure of SQLite or the file system means for the store, by its code. */
+function failureOf(err: unknown): { code: string; advice: string } {
+  const code = String((err as { code?: unknown }).code ?? '');
+  if (/^SQLITE_(CORRUPT|NOTADB)/.test(code))
+    return {
+      code: 'store/corrupt',
+      advice: 'the file is damaged or not a SQLite database: restore it from a backup',
+    };
+  if (/^SQLITE_FULL/.test(code) || /^E(NOSPC|DQUOT)$/.test(code))
+    return {
+      code: 'store/full',
+      advice:
+        'the disk is full and nothing of the failed write was kept: free space, and this process writes again',
+    };
+  if (/^SQLITE_IOERR/.test(code) || code === 'EIO')
+    return {
+      code: 'store/io',
+      advice: 'an I/O error: the disk or file system is failing, check the system log',
+    };
+  return {
+    code: 'store/unavailable',
+    advice:
+      'check that the path is right, that its folder is writable by this process and that the disk has room',
+  };
+}
+
 function rethrow(file: string, err: unknown): never {
   if (!isUnavailable(err)) throw err;
+  const { code, advice } = failureOf(err);
   throw new DatahikeError(
-    'store/unavailable',
-    `The SQLite store at ${file} cannot be used (${(err as Error).message}): check that the ` +
-      'path is right, that its folder is writable by this process and that the disk has room.',
+    code,
+    `The SQLite store at ${file} cannot be used (${(err as Error).message}): ${advice}.`,
     { backend: 'sqlite', path: file },
     err,
   );
