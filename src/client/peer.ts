@@ -116,11 +116,7 @@ export class RemotePeer implements HandleMapper {
           await backoff(attempt);
           continue;
         }
-        throw new DatahikeError(
-          'client/unreachable',
-          `Cannot reach the datahike server at ${this.url} (${(err as Error).message}): is it running, and is the URL right?`,
-          { url: this.url, route: entry.name },
-        );
+        throw this.unreachable(err, entry.name);
       }
       const text = await res.text();
       if (res.status >= 500 && attempt < attempts) {
@@ -128,69 +124,113 @@ export class RemotePeer implements HandleMapper {
         continue;
       }
       if (res.ok) return text.length === 0 ? null : format.decode(text, this);
-      throw this.serverError(res.status, text, entry);
+      throw this.serverError(res.status, text, entry.name);
     }
   }
 
   /**
-   * Follows a connection's commits (`/listen`, server-sent events); reconnects after a
-   * failure with backoff, resuming after the last commit seen. Returns the stop function.
+   * Follows a connection's commits (`/listen`, server-sent events). Resolves with the stop
+   * function once the server has subscribed the stream: from then on every commit after the
+   * connection's current one reaches `onReport`, once and in order. A dropped stream is
+   * followed again with backoff, resuming after the last commit seen (`Last-Event-ID`). A
+   * refusal (a 4xx: wrong token, unknown connection) ends listening instead of being retried:
+   * at the start it is the rejection; later `onError` hears it, once.
    */
-  listen(conn: RemoteConnection, onReport: (report: unknown) => void): () => void {
+  listen(
+    conn: RemoteConnection,
+    onReport: (report: unknown) => void,
+    onError: (err: DatahikeError) => void = (err) =>
+      console.error(`datahike-ts: listening at ${this.url} stopped: ${err.message}`),
+  ): Promise<() => void> {
     const format = formats[this.media];
+    const args = base64url(format.encode([conn], this));
     let lastId: string | undefined;
     let stopped = false;
     let controller: AbortController | undefined;
-    const follow = async (): Promise<void> => {
+    const stop = () => {
+      stopped = true;
+      controller?.abort();
+    };
+    /** One stream, until it ends or fails; `onReady` when the server has subscribed it. */
+    const follow = async (onReady: () => void): Promise<void> => {
       const headers: Record<string, string> = { accept: this.media, 'content-type': this.media };
       if (this.options.token !== undefined) headers.authorization = `token ${this.options.token}`;
       if (lastId !== undefined) headers['last-event-id'] = lastId;
       controller = new AbortController();
-      const res = await fetch(`${this.url}/listen?args=${base64url(format.encode([conn], this))}`, {
+      const res = await fetch(`${this.url}/listen?args=${args}`, {
         headers,
         signal: controller.signal,
       });
-      if (!res.ok || res.body === null) throw new Error(`listen answered ${res.status}`);
+      if (!res.ok || res.body === null)
+        throw this.serverError(res.status, await res.text(), 'listen');
       const reader = res.body.getReader();
       const decoder = new TextDecoder();
       let buffer = '';
+      let subscribed = false;
       for (;;) {
         const { value, done } = await reader.read();
-        if (done) return;
+        if (done) {
+          if (!subscribed)
+            throw new Error('the event stream ended before the server subscribed it');
+          return;
+        }
         buffer += decoder.decode(value, { stream: true });
         for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
           const block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
           let id: string | undefined;
+          let event: string | undefined;
           let data: string | undefined;
           for (const line of block.split('\n')) {
             if (line.startsWith('id: ')) id = line.slice(4);
+            else if (line.startsWith('event: ')) event = line.slice(7);
             else if (line.startsWith('data: ')) data = line.slice(6);
           }
-          if (data === undefined) continue;
           if (id !== undefined) lastId = id;
-          onReport(format.decode(data, this));
+          if (event === 'ready') {
+            subscribed = true;
+            onReady();
+          } else if (data !== undefined) onReport(format.decode(data, this));
         }
       }
     };
-    void (async () => {
-      for (let attempt = 1; !stopped; attempt++) {
-        try {
-          await follow();
-          attempt = 0;
-        } catch {
-          // The server went away or refused: try again, more slowly each time.
+    return new Promise((resolve, reject) => {
+      let started = false;
+      const attempts = this.options.retries ?? 3;
+      void (async () => {
+        for (let attempt = 1; !stopped; attempt++) {
+          try {
+            await follow(() => {
+              attempt = 0;
+              if (!started) resolve(stop);
+              started = true;
+            });
+          } catch (err) {
+            if (stopped) return;
+            const refused = err instanceof DatahikeError && isRefusal(err);
+            if (refused || (!started && attempt >= attempts)) {
+              stopped = true;
+              const failure = err instanceof DatahikeError ? err : this.unreachable(err, 'listen');
+              if (started) onError(failure);
+              else reject(failure);
+              return;
+            }
+          }
+          if (!stopped) await backoff(Math.min(Math.max(attempt, 1), 6));
         }
-        if (!stopped) await backoff(Math.min(attempt, 6));
-      }
-    })();
-    return () => {
-      stopped = true;
-      controller?.abort();
-    };
+      })();
+    });
   }
 
-  private serverError(status: number, text: string, entry: ApiEntry): DatahikeError {
+  private unreachable(err: unknown, route: string): DatahikeError {
+    return new DatahikeError(
+      'client/unreachable',
+      `Cannot reach the datahike server at ${this.url} (${(err as Error).message}): is it running, and is the URL right?`,
+      { url: this.url, route },
+    );
+  }
+
+  private serverError(status: number, text: string, route: string): DatahikeError {
     let decoded: unknown;
     try {
       decoded = formats[this.media].decode(text, this);
@@ -216,10 +256,18 @@ export class RemotePeer implements HandleMapper {
     }
     return new DatahikeError(
       'client/server-error',
-      `The datahike server at ${this.url} answered ${entry.name} with ${status}: ${text.slice(0, 200)}`,
+      `The datahike server at ${this.url} answered ${route} with ${status}: ${text.slice(0, 200)}`,
       { status, url: this.url },
     );
   }
+}
+
+/** An answer that asking again will not change: a 4xx other than timeout and rate limit. */
+function isRefusal(err: DatahikeError): boolean {
+  const status = (err.data as { status?: unknown }).status;
+  return (
+    typeof status === 'number' && status >= 400 && status < 500 && status !== 408 && status !== 429
+  );
 }
 
 function authOf(headers: Record<string, string>): Record<string, string> {

@@ -120,8 +120,11 @@ function hasFunction(x: unknown, depth = 0): boolean {
 const listeners = new Map<unknown, () => void>();
 let listenerKeys = 0;
 
-/** `listen`/`unlisten` on a remote connection: server-sent events from the server. */
-function listenRemotely(jsName: string, args: readonly unknown[]): unknown {
+/**
+ * `listen`/`unlisten` on a remote connection: server-sent events from the server. `listen`
+ * resolves once the server has subscribed the stream (see `RemotePeer.listen`).
+ */
+async function listenRemotely(jsName: string, args: readonly unknown[]): Promise<unknown> {
   const conn = args[0];
   if (!(conn instanceof RemoteConnection))
     throw new DatahikeError('client/not-remote', `${jsName} needs a remote connection.`, {});
@@ -135,8 +138,9 @@ function listenRemotely(jsName: string, args: readonly unknown[]): unknown {
     args.length > 2 ? [args[1], args[2]] : [`remote-listener-${++listenerKeys}`, args[1]];
   if (typeof cb !== 'function')
     throw new DatahikeError('api/invalid-argument', 'listen: expected a callback function.', {});
+  const stop = await conn.peer.listen(conn, cb as (r: unknown) => void);
   listeners.get(key)?.();
-  listeners.set(key, conn.peer.listen(conn, cb as (r: unknown) => void));
+  listeners.set(key, stop);
   return key;
 }
 

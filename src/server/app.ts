@@ -327,9 +327,11 @@ export async function createServer(config: ServerConfig): Promise<Server> {
   };
 
   /**
-   * `/listen`: a server-sent event per commit of a connection (`id:` its tx id, `data:` the
-   * report in the request's format). A client reconnecting with `Last-Event-ID` first gets
-   * the commits it missed that this server still remembers.
+   * `/listen`: a server-sent event per commit of a connection (`id:` its tx id, `event: tx`,
+   * `data:` the report in the request's format). The stream opens with `event: ready`, whose
+   * `id:` is the commit it starts after: the connection's current one, or the `Last-Event-ID`
+   * a reconnecting client sends (it then first gets the commits it missed that this server
+   * still remembers). Nothing falls between: every later commit follows, once, in order.
    */
   app.route({
     method: ['GET', 'POST'],
@@ -347,7 +349,11 @@ export async function createServer(config: ServerConfig): Promise<Server> {
           { route: 'listen', path: [0] },
         );
       const feed = feedOf(conn);
-      const since = Number(req.headers['last-event-id']);
+      await conn.latest();
+      const lastEventId = req.headers['last-event-id'];
+      const resumed = typeof lastEventId === 'string' ? Number(lastEventId) : Number.NaN;
+      // From here to the subscription nothing awaits, so no commit can come between.
+      let sentUpTo = Number.isInteger(resumed) ? resumed : conn.db().maxTx;
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -356,11 +362,13 @@ export async function createServer(config: ServerConfig): Promise<Server> {
         connection: 'keep-alive',
       });
       const send = (r: FeedEntry) => {
+        if (r.tx <= sentUpTo) return;
+        sentUpTo = r.tx;
         handles.own(r.report, [conn]);
         res.write(`id: ${r.tx}\nevent: tx\ndata: ${outFormat.encode(r.report, handles)}\n\n`);
       };
-      res.write(': listening\n\n');
-      if (Number.isFinite(since)) for (const r of feed.recent) if (r.tx > since) send(r);
+      res.write(`id: ${sentUpTo}\nevent: ready\ndata: ${outFormat.encode(sentUpTo, handles)}\n\n`);
+      for (const r of feed.recent) send(r);
       feed.subscribers.add(send);
       streams.add(res);
       const ping = setInterval(() => res.write(': ping\n\n'), 15_000);

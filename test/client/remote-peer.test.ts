@@ -1,28 +1,14 @@
 /** The remote peer: the package's own functions, every call sent to a server over HTTP. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as d from '../../src/index.js';
-import { createServer, type Server } from '../../src/server/app.js';
-import { serverConfig } from '../../src/server/config.js';
-import { keyword } from '../../src/values/index.js';
+import type { Server } from '../../src/server/app.js';
+import { startServer } from '../server/in-process.js';
 
 let server: Server;
 let url: string;
 
 beforeAll(async () => {
-  server = await createServer(
-    serverConfig(
-      new Map<unknown, unknown>([
-        [keyword('level'), keyword('silent')],
-        [keyword('token'), 'secret'],
-        [keyword('data-dir'), mkdtempSync(join(tmpdir(), 'dh-peer-'))],
-      ]),
-      {},
-    ),
-  );
-  url = await server.app.listen({ port: 0, host: '127.0.0.1' });
+  ({ server, url } = await startServer({ token: 'secret' }));
 });
 afterAll(() => server.close());
 
@@ -120,14 +106,16 @@ describe('remote listening', () => {
     const key = await d.listen(conn, (r) => {
       heard.push(r['tx-data'].find((x) => x.a === ':n')?.v);
     });
-    // Give the event stream a moment to open before the first commit.
-    await new Promise((r) => setTimeout(r, 200));
+    // listen resolves once the event stream is subscribed: no commit after it is missed.
     for (let i = 0; i < 3; i++) await d.transact(conn, [{ n: i }]);
     await expect.poll(() => heard.length, { timeout: 5000 }).toBe(3);
     expect(heard).toEqual([0, 1, 2]);
     expect(await d.unlisten(conn, key)).toBe(true);
+    // A listener still subscribed hears the next commit; the one removed does not.
+    const later: unknown[] = [];
+    await d.listen(conn, (r) => later.push(r['tx-data'].find((x) => x.a === ':n')?.v));
     await d.transact(conn, [{ n: 9 }]);
-    await new Promise((r) => setTimeout(r, 200));
+    await expect.poll(() => later).toEqual([9]);
     expect(heard).toHaveLength(3);
   });
 });

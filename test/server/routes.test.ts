@@ -2,14 +2,10 @@
  * Every remote route of the API table, in every wire format: each answers 200 with what the
  * function returns, read back through the same format; reads answer GET with `?args=` too.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API } from '../../src/api/index.js';
 import { Datom } from '../../src/index/datom.js';
-import { createServer, routePath, type Server } from '../../src/server/app.js';
-import { serverConfig } from '../../src/server/config.js';
+import { routePath, type Server } from '../../src/server/app.js';
 import { keyword, Uuid } from '../../src/values/index.js';
 import {
   AsOfDbHandle,
@@ -22,21 +18,13 @@ import {
   SinceDbHandle,
   type WireTxReport,
 } from '../../src/wire/index.js';
+import { startServer } from './in-process.js';
 
 let server: Server;
 let url: string;
 
 beforeAll(async () => {
-  server = await createServer(
-    serverConfig(
-      new Map<unknown, unknown>([
-        [keyword('level'), keyword('silent')],
-        [keyword('data-dir'), mkdtempSync(join(tmpdir(), 'dh-routes-'))],
-      ]),
-      {},
-    ),
-  );
-  url = await server.app.listen({ port: 0, host: '127.0.0.1' });
+  ({ server, url } = await startServer());
 });
 afterAll(() => server.close());
 
