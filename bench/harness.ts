@@ -1,4 +1,6 @@
 /** Timing and reporting shared by the benchmarks: warm up, sample, take the median. */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 export interface Sample {
   name: string;
@@ -63,4 +65,28 @@ export function report(
     console.log(
       `${s.name.padEnd(w)}  ${s.oursMs.toFixed(1).padStart(10)}  ${s.peerMs.toFixed(1).padStart(14)}  ${(s.peerMs / s.oursMs).toFixed(2).padStart(6)}x`,
     );
+}
+
+/** Runs a compiled bench script (`./name.js`) in a fresh node process; its JSON answer on stdout. */
+export function runScript<T>(name: string, args: readonly string[]): Promise<T> {
+  const script = fileURLToPath(new URL(`./${name}.js`, import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (b) => {
+      out += b;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`${name} exited with ${code}: ${out}`));
+      else
+        try {
+          resolve(JSON.parse(out) as T);
+        } catch (err) {
+          reject(err);
+        }
+    });
+  });
 }

@@ -4,33 +4,15 @@
  * small transactions from 32 concurrent connections on the file store. Reports requests
  * per second with p50/p99 latency beside the targets (10,000 queries/s, 5,000 tx/s).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { decodeJson, encodeTransit } from '../src/wire/index.js';
+import { startServer } from './server.js';
 
 const DURATION = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
 const JSON_H = { 'content-type': 'application/json' };
-
-async function startServer(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const main = join(import.meta.dirname, '..', 'src', 'cli', 'main.js');
-  const child = spawn(process.execPath, [main, 'serve'], {
-    env: { ...process.env, DATAHIKE_PORT: '0', DATAHIKE_LEVEL: 'warn', DATAHIKE_DATA_DIR: dataDir },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    child.stderr!.on('data', (b) => {
-      err += String(b);
-      const m = /server on (http:\/\/\S+)/.exec(err);
-      if (m !== null) resolve(m[1]!);
-    });
-    child.on('exit', () => reject(new Error(`the server exited: ${err}`)));
-  });
-  return { url, child };
-}
 
 async function call(url: string, path: string, args: unknown[]): Promise<unknown> {
   const res = await fetch(`${url}${path}`, {
@@ -67,7 +49,8 @@ async function load(name: string, target: string, opts: autocannon.Options): Pro
 
 export async function runHttpBenchmarks(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dh-bench-http-'));
-  const { url, child } = await startServer(dataDir);
+  const server = await startServer(dataDir);
+  const { url } = server;
   try {
     const cfg = ['{:store {:backend :file :id "bench"}}'];
     await call(url, '/create-database', cfg);
@@ -161,8 +144,7 @@ export async function runHttpBenchmarks(): Promise<void> {
         `${r.name.padEnd(w)}  ${Math.round(r.rps).toLocaleString('en').padStart(9)}  ${r.p50.toFixed(1).padStart(7)}  ${r.p99.toFixed(1).padStart(7)}  ${String(r.errors).padStart(6)}  ${r.target}`,
       );
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.on('exit', r));
+    await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -2,6 +2,7 @@
  * `npm run bench`: every benchmark, ours against DataScript in the same process and run.
  * Select with arguments: `npm run bench -- transact memory`.
  */
+import { runHandleBenchmarks } from './handles.js';
 import { runHttpBenchmarks } from './http.js';
 import { runMemoryBenchmark } from './memory.js';
 import { runQueryBenchmarks } from './query.js';
@@ -14,6 +15,7 @@ const suites: Record<string, () => Promise<void>> = {
   query: runQueryBenchmarks,
   storage: runStorageBenchmarks,
   http: runHttpBenchmarks,
+  handles: runHandleBenchmarks,
 };
 
 const chosen = process.argv.slice(2).filter((a) => a in suites);

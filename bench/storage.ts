@@ -1,17 +1,8 @@
-/**
- * Durable storage: small transactions per second with fsync on (one client awaiting each
- * transaction, and many clients on one connection, which group commit batches), on the
- * file store, PostgreSQL and SQLite; the bytes a small transaction writes; a bulk import
- * of 1M datoms; and opening that database in a fresh process (bench/open-reader.ts).
- * Absolute numbers against the targets: there is no peer to compare with here.
- */
-import { spawn } from 'node:child_process';
 import { promises as fs, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as d from '../src/index.js';
-import { progress } from './harness.js';
+import { progress, runScript } from './harness.js';
 import { people } from './people.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -38,7 +29,7 @@ const PG = {
   table: `bench_storage_${process.pid}`,
 };
 
-const ITEM_SCHEMA = [
+export const ITEM_SCHEMA = [
   {
     'db/ident': ':item/id',
     'db/valueType': ':db.type/long',
@@ -147,7 +138,9 @@ async function settle(conn: d.Connection): Promise<void> {
   await internals(conn).settle?.();
 }
 
-const item = (i: number) => [{ 'item/id': i, 'item/name': `item-${i}`, 'item/value': i * 7 }];
+export const item = (i: number) => [
+  { 'item/id': i, 'item/name': `item-${i}`, 'item/value': i * 7 },
+];
 
 interface Throughput {
   sequential: number;
@@ -391,28 +384,12 @@ interface OpenResult {
 
 /** Opens the database in a fresh node process (bench/open-reader.ts); its JSON answer. */
 function openInChild(path: string, cacheSize: number): Promise<OpenResult> {
-  const script = fileURLToPath(new URL('./open-reader.js', import.meta.url));
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [script, path, String(cacheSize), String(POINT_QUERIES), String(BULK_ENTITIES)],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let out = '';
-    child.stdout.on('data', (b) => {
-      out += b;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`open-reader exited with ${code}: ${out}`));
-      else
-        try {
-          resolve(JSON.parse(out) as OpenResult);
-        } catch (err) {
-          reject(err);
-        }
-    });
-  });
+  return runScript<OpenResult>('open-reader', [
+    path,
+    String(cacheSize),
+    String(POINT_QUERIES),
+    String(BULK_ENTITIES),
+  ]);
 }
 
 async function openRows(path: string, cacheSize: number, when: string): Promise<Row[]> {

@@ -663,6 +663,7 @@ async function gcStorage(
     graceMs: opts.graceMs ?? 5 * 60_000,
     keepRoots: c.branch.base.roots === null ? [] : [c.branch.base.roots],
     progress: tty ? (m) => process.stderr.write(`\r\x1b[Kgc: ${m}`) : undefined,
+    collected: (branch, seq) => (c.branch as DurableBranch).collected(branch, seq),
   });
   if (tty) process.stderr.write('\r\x1b[K');
   const out = new Map<Keyword, unknown>();

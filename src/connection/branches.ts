@@ -13,19 +13,24 @@ import type { MemoryStore } from '../storage/memory.js';
 import { isTransientStoreError, type Store } from '../storage/store.js';
 import type { TxReport } from '../tx/index.js';
 import { DatahikeError, isDatahikeError } from '../values/index.js';
+import type { CommitHistory } from './commit-history.js';
 import type { Branch, CommitSink } from './connection.js';
 import {
   type Base,
   type BranchState,
   commitRecord,
-  commitState,
+  dbFromBase,
   decodeCommit,
   diverged,
   encodeCommit,
+  findCommit,
   flushBlobs,
   openBranch,
+  type Positioned,
   rebase,
   refreshBranch,
+  replayOnto,
+  type Seen,
 } from './durable.js';
 
 /** What the memory store holds under a branch name. */
@@ -121,6 +126,14 @@ function notCommitted(label: string, cause: unknown): DatahikeError {
   );
 }
 
+/** What a branch tells its history of each record replayed. */
+export function seenBy(history: CommitHistory): Seen {
+  return (at: Positioned, datoms: number, db: Db | undefined) => {
+    history.note(at.record.id, at.seq, at.record.base);
+    if (db !== undefined) history.add(at.record.id, at.seq, db, datoms);
+  };
+}
+
 /**
  * A branch in a durable store. Its state moves only forward and one step at a time:
  * commits, refreshes and adopting a flush run in turn (`exclusive`), a refresh asked for
@@ -146,13 +159,30 @@ export class DurableBranch implements Branch {
   private queuedRefresh: Promise<boolean> | null = null;
   private unresolved: Unresolved | null = null;
 
+  /** Tells the history of every record replayed. */
+  private readonly seen: Seen;
+
+  /**
+   * `history` should know the commits `state` was built from (give `seenBy(history)` to
+   * `openBranch`).
+   */
   constructor(
     readonly store: Store,
     private readonly name: string,
     readonly cache: NodeCache<Datom>,
     private state: BranchState,
     private readonly opts: DurableOptions,
-  ) {}
+    readonly history: CommitHistory,
+  ) {
+    this.seen = seenBy(history);
+    this.remember(state);
+  }
+
+  /** Keeps the head of a state made otherwise than from the database added before it. */
+  private remember(state: BranchState): void {
+    const id = state.db.meta.commitId?.str;
+    if (id !== undefined) this.history.add(id, state.seq, state.db, 0, true);
+  }
 
   get db(): Db {
     return this.state.db;
@@ -240,8 +270,18 @@ export class DurableBranch implements Branch {
         throw conflict(this.store.label, this.name);
       }
       this.wrote = true;
+      this.keep(before.seq, before.base, reports);
       this.install(after, reports);
       this.maybeFlush();
+    });
+  }
+
+  /** Notes the commits of reports appended after `seq` on `base`, and keeps their databases. */
+  private keep(seq: number, base: Base, reports: readonly TxReport[]): void {
+    reports.forEach((r, i) => {
+      const id = r.dbAfter.meta.commitId!.str;
+      this.history.note(id, seq + 1 + i, base);
+      this.history.add(id, seq + 1 + i, r.dbAfter, r.txData.length);
     });
   }
 
@@ -259,6 +299,7 @@ export class DurableBranch implements Branch {
         this.unresolved = null;
         if (decodeCommit(next, this.name).id === u.id) {
           this.wrote = true;
+          this.keep(u.seq, u.after.base, u.reports);
           this.install(u.after, u.reports);
           this.maybeFlush();
           return true;
@@ -284,10 +325,13 @@ export class DurableBranch implements Branch {
 
   /** Reads the state again from the log (after `connection/diverged`). */
   private async reopen(): Promise<void> {
-    const fresh = await openBranch(this.store, this.name, this.cache);
+    // What the history noted may be commits the log no longer has.
+    this.history.clear();
+    const fresh = await openBranch(this.store, this.name, this.cache, this.seen);
     if (fresh === null) return;
     this.flushed = null;
     this.state = fresh;
+    this.remember(fresh);
   }
 
   /** Appends a checkpoint copy of the head at `seq`; false when the log no longer ends there. */
@@ -338,6 +382,8 @@ export class DurableBranch implements Branch {
     // would drop the records in between. Such a flush is of no use any more.
     if (f.base.seq < this.state.base.seq) return;
     this.state = await rebase(f.db, f.base, this.state, this.cache);
+    // The head again, on the flushed trees: the in-memory copy it replaces can go.
+    this.remember(this.state);
   }
 
   /** Waits for a running flush (tests, a clean close). */
@@ -387,7 +433,14 @@ export class DurableBranch implements Branch {
     await this.adoptFlush();
     let next: Awaited<ReturnType<typeof refreshBranch>>;
     try {
-      next = await refreshBranch(this.store, this.name, this.cache, this.state, this.wantReports);
+      next = await refreshBranch(
+        this.store,
+        this.name,
+        this.cache,
+        this.state,
+        this.wantReports,
+        this.seen,
+      );
     } catch (err) {
       if (isDatahikeError(err, 'connection/diverged')) await this.reopen();
       throw err;
@@ -397,12 +450,44 @@ export class DurableBranch implements Branch {
     return true;
   }
 
-  async commitDb(id: string): Promise<Db | null> {
-    return (await commitState(this.store, this.name, this.cache, id))?.db ?? null;
+  knownDb(id: string): Db | undefined {
+    const current = this.state.db;
+    return current.meta.commitId?.str === id ? current : this.history.db(id)?.db;
+  }
+
+  /**
+   * The database of a commit: the current one, one this connection keeps, or one replayed
+   * from the nearest database it keeps (or else the commit's base) up to the commit, found
+   * in the log by the position this connection noted or its max-tx (`maxTx`, a hint).
+   */
+  async commitDb(id: string, maxTx?: number): Promise<Db | null> {
+    const known = this.knownDb(id);
+    if (known !== undefined) return known;
+    let at = this.history.position(id);
+    if (at === undefined) {
+      const found = await findCommit(this.store, this.name, id, maxTx, (p) =>
+        this.history.note(p.record.id, p.seq, p.record.base),
+      );
+      if (found === null) return null;
+      at = { seq: found.seq, base: found.record.base };
+    }
+    const from = this.history.nearest(at.seq);
+    const db =
+      from !== undefined && from.seq >= at.base.seq
+        ? await replayOnto(this.store, this.name, this.cache, from, at.seq, this.seen)
+        : await dbFromBase(this.store, this.name, this.cache, at.base, at.seq, this.seen);
+    // The log no longer holds the records (garbage collection): no such commit any more.
+    if (db === null) this.history.forget(id);
+    return db;
   }
 
   async branchDb(name: string): Promise<Db | null> {
     return (await openBranch(this.store, name, this.cache))?.db ?? null;
+  }
+
+  /** Garbage collection removed the commits of `branch` before `seq`. */
+  collected(branch: string, seq: number): void {
+    if (branch === this.name) this.history.forgetBefore(seq);
   }
 
   /** Calls back when the log may have grown: the store's notification, else polling. */

@@ -65,6 +65,7 @@ const PASSED_THROUGH = new Set(
     'allow-unsafe-config',
     'flush-threshold',
     'refresh-interval-ms',
+    'commit-cache-mb',
   ].map(kw),
 );
 

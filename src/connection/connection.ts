@@ -54,8 +54,13 @@ export interface Branch {
   onCommits: CommitSink | null;
   /** Whether others' commits need their reports even when that costs reads (listeners). */
   wantReports?: boolean;
-  /** The database as of one of the branch's commits; null when there is no such commit. */
-  commitDb(id: string): Promise<Db | null>;
+  /**
+   * The database as of one of the branch's commits; null when there is no such commit.
+   * `maxTx`, the commit's max-tx if known (a database handle carries it), helps find it.
+   */
+  commitDb(id: string, maxTx?: number): Promise<Db | null>;
+  /** The database of a commit if this process has it at hand (no store read). */
+  knownDb?(id: string): Db | undefined;
   /** The head of another branch of the same store; null when there is none. */
   branchDb(name: string): Promise<Db | null>;
   /** Calls back when another process may have committed; returns the stop function. */
@@ -189,7 +194,7 @@ export class Connection {
         // Started after the writer's answer, so it sees the commit.
         await this.branch.refresh();
         if (this.branch.db.meta.commitId?.str === commit.commitId) after = this.branch.db;
-        else after = await this.branch.commitDb(commit.commitId);
+        else after = await this.branch.commitDb(commit.commitId, commit.txData[0]?.tx);
       } catch (err) {
         // The transaction is committed: it must not look like one that failed.
         throw new DatahikeError(

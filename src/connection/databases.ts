@@ -8,7 +8,8 @@ import { loadBackend, storeOptions } from '../storage/backends.js';
 import { type MemoryStore, memoryStores } from '../storage/memory.js';
 import type { Store, StoreOptions } from '../storage/store.js';
 import { DatahikeError, type Keyword, keyword, randomUuid } from '../values/index.js';
-import { DurableBranch, LiveBranch, type LiveHead } from './branches.js';
+import { DurableBranch, LiveBranch, type LiveHead, seenBy } from './branches.js';
+import { CommitHistory } from './commit-history.js';
 import {
   configToData,
   connectionKey,
@@ -24,6 +25,7 @@ const connections = new Map<string, Connection>();
 
 const DEFAULT_CACHE_SIZE = 10_000;
 const DEFAULT_FLUSH_THRESHOLD = 20_000;
+const DEFAULT_COMMIT_CACHE_MB = 64;
 
 function option(config: DatabaseConfig, name: string, fallback: number): number {
   const v = config.extra.get(keyword(name));
@@ -205,12 +207,20 @@ async function connectDurable(config: DatabaseConfig): Promise<Connection> {
   }
   try {
     const cache = nodeCacheFor(store, option(config, 'store-cache-size', DEFAULT_CACHE_SIZE));
-    const state = await openBranch(store, config.branch.fqn, cache);
+    const history = new CommitHistory(
+      option(config, 'commit-cache-mb', DEFAULT_COMMIT_CACHE_MB) * 2 ** 20,
+    );
+    const state = await openBranch(store, config.branch.fqn, cache, seenBy(history));
     if (state === null) throw notFound(config);
     const effective = effectiveConfig(config, state.config);
-    const branch = new DurableBranch(store, config.branch.fqn, cache, state, {
-      flushThreshold: option(config, 'flush-threshold', DEFAULT_FLUSH_THRESHOLD),
-    });
+    const branch = new DurableBranch(
+      store,
+      config.branch.fqn,
+      cache,
+      state,
+      { flushThreshold: option(config, 'flush-threshold', DEFAULT_FLUSH_THRESHOLD) },
+      history,
+    );
     const conn = new Connection(effective, branch, option(config, 'refresh-interval-ms', 0));
     const writer = remoteWriterOf(config);
     if (writer !== undefined) conn.setRemoteWriter(writer);

@@ -37,7 +37,7 @@ import {
   unpackDatoms,
 } from '../storage/codec.js';
 import type { LogRecord, Store } from '../storage/store.js';
-import { replayTx, type TxReport } from '../tx/index.js';
+import { replayTx, replayTxs, type TxReport } from '../tx/index.js';
 import { DatahikeError, Uuid } from '../values/index.js';
 
 /**
@@ -185,24 +185,78 @@ function emptyFor(config: DbConfig, cache: NodeCache<Datom>): Db {
   return emptyDb(config, { store: cache, branching: STORED_BRANCHING });
 }
 
-/** Applies commit records to a database, in order: the database after each of them. */
+/** A commit record and its place in the log. */
+export interface Positioned {
+  readonly seq: number;
+  readonly record: CommitRecord;
+}
+
+/**
+ * Told of every record a replay applied, after it: its place, its datoms, and the
+ * database after it when the replay made that one. Each database given was made from the
+ * one given before it (or from where the replay started).
+ */
+export type Seen = (at: Positioned, datoms: number, db: Db | undefined) => void;
+
+/** Which databases of a long replay are made when not all are: the last ones, and a trail. */
+const KEEP_LAST = 64;
+const KEEP_EVERY = 64;
+
+/**
+ * Applies commit records to a database, in order: the database after each of them (`all`),
+ * or else after the last KEEP_LAST and one in KEEP_EVERY before them (undefined for the
+ * others). The records between two databases made are replayed in one batch.
+ */
 async function replaySteps(
   db: Db,
   records: readonly CommitRecord[],
+  datoms: readonly (readonly Datom[])[],
   cache: NodeCache<Datom>,
-): Promise<Db[]> {
-  if (records.length === 0) return [];
+  all: boolean,
+): Promise<(Db | undefined)[]> {
+  const n = records.length;
+  if (n === 0) return [];
+  const keep = (i: number) => all || i >= n - KEEP_LAST || i % KEEP_EVERY === 0;
   return withLoadedNodes(cache, () => {
-    const steps: Db[] = [];
+    const steps = new Array<Db | undefined>(n);
     let out = db;
-    for (const r of records) {
-      const datoms = unpackDatoms(r.datoms);
-      if (datoms.length > 0) out = replayTx(out, r.maxTx, datoms);
+    let from = 0;
+    for (let i = 0; i < n; i++) {
+      if (!keep(i)) continue;
+      const txs = [];
+      for (let j = from; j <= i; j++)
+        if (datoms[j]!.length > 0) txs.push({ tx: records[j]!.maxTx, datoms: datoms[j]! });
+      out = replayTxs(out, txs);
+      const r = records[i]!;
       out = new Db(out.indices, out.temporal, out.schema, r.maxEid, r.maxTx, out.config, meta(r));
-      steps.push(out);
+      steps[i] = out;
+      from = i + 1;
     }
     return steps;
   });
+}
+
+/** The records `from..to` of a branch, decoded; null when the log lacks some of them. */
+async function readRecords(
+  store: Store,
+  branch: string,
+  from: number,
+  to: number,
+): Promise<Positioned[] | null> {
+  if (to < from) return [];
+  const records = (await store.readLog(branch, from, to)).map((r) => ({
+    seq: r.seq,
+    record: decodeCommit(r, branch),
+  }));
+  return records.length === to - from + 1 && records[0]!.seq === from ? records : null;
+}
+
+function missingRecords(store: Store, branch: string, from: number, to: number): DatahikeError {
+  return new DatahikeError(
+    'store/corrupt',
+    `The ${branch} log of the ${store.label} lacks records between ${from} and ${to}.`,
+    { branch, from, to },
+  );
 }
 
 /** Reads a branch from its last record: the base's roots, then the records after them. */
@@ -210,53 +264,114 @@ export async function openBranch(
   store: Store,
   branch: string,
   cache: NodeCache<Datom>,
+  seen?: Seen,
 ): Promise<BranchState | null> {
   const last = await store.lastRecord(branch);
   if (last === null) return null;
   const head = decodeCommit(last, branch);
-  return (await fromBase(store, branch, cache, head.base, last.seq, head)).state;
+  return (await fromBase(store, branch, cache, head.base, last.seq, head, false, seen)).state;
 }
 
-/** The database as of one commit of a branch; null when the log holds no such commit. */
-export async function commitState(
+/** How far past the seq a commit's max-tx implies its record is looked for (checkpoints). */
+const SEARCH_WINDOW = 64;
+
+/**
+ * Where a commit is in a branch's log; null when the log holds no such commit. Every
+ * transaction adds one to max-tx and one record to the log (the creation record is seq 1
+ * at tx0; checkpoints repeat a commit), so a commit with max-tx `t` is at seq
+ * `t - tx0 + 1` or a little after: with its max-tx the search reads a few records there,
+ * without it (or when they do not hold it) the whole log. `note` hears of every record read.
+ */
+export async function findCommit(
+  store: Store,
+  branch: string,
+  commitId: string,
+  maxTx: number | undefined,
+  note: (at: Positioned) => void,
+): Promise<Positioned | null> {
+  const look = (records: readonly LogRecord[]) => {
+    for (const r of records) {
+      const at = { seq: r.seq, record: decodeCommit(r, branch) };
+      note(at);
+      if (at.record.id === commitId) return at;
+    }
+    return null;
+  };
+  if (maxTx !== undefined && Number.isSafeInteger(maxTx) && maxTx >= TX0) {
+    const from = maxTx - TX0 + 1;
+    const found = look(await store.readLog(branch, from, from + SEARCH_WINDOW - 1));
+    if (found !== null) return found;
+  }
+  return look(await store.readLog(branch, 1));
+}
+
+/**
+ * The database at `seq` from a database this process has at an earlier seq, replaying the
+ * records in between; null when the log no longer holds them all.
+ */
+export async function replayOnto(
   store: Store,
   branch: string,
   cache: NodeCache<Datom>,
-  commitId: string,
-): Promise<BranchState | null> {
-  for (const r of await store.readLog(branch, 1)) {
-    const record = decodeCommit(r, branch);
-    if (record.id === commitId)
-      return (await fromBase(store, branch, cache, record.base, r.seq, record)).state;
-  }
-  return null;
+  from: { readonly seq: number; readonly db: Db },
+  seq: number,
+  seen?: Seen,
+): Promise<Db | null> {
+  const records = await readRecords(store, branch, from.seq + 1, seq);
+  if (records === null) return null;
+  const applied = await applyRecords(from.db, records, cache, false, seen);
+  return applied[applied.length - 1]?.db ?? from.db;
 }
 
-/** One record applied: its position, what it says, and the database after it. */
+/**
+ * The database at `seq` from the roots of `base` (what that commit's record names) and
+ * the records after them; null when the log no longer holds them all.
+ */
+export async function dbFromBase(
+  store: Store,
+  branch: string,
+  cache: NodeCache<Datom>,
+  base: Base,
+  seq: number,
+  seen?: Seen,
+): Promise<Db | null> {
+  const records = await readRecords(store, branch, base.seq + 1, seq);
+  if (records === null || records.length === 0) return null;
+  const { db } = await stateFrom(store, cache, base, records, records.at(-1)!.record, false, seen);
+  return db;
+}
+
+/** One record applied: its position, what it says, and the database after it (if made). */
 interface Applied {
   readonly seq: number;
   readonly record: CommitRecord;
   readonly datoms: readonly Datom[];
-  readonly db: Db;
+  readonly db: Db | undefined;
 }
 
-/** Replays records on `db`, keeping each one's database. */
+/**
+ * Replays records on `db`, keeping each one's database (`all`), or those `replaySteps`
+ * keeps otherwise (the last one always); tells `seen` of each.
+ */
 async function applyRecords(
   db: Db,
-  records: readonly { seq: number; record: CommitRecord }[],
+  records: readonly Positioned[],
   cache: NodeCache<Datom>,
+  all: boolean,
+  seen: Seen | undefined,
 ): Promise<Applied[]> {
+  const datoms = records.map((r) => unpackDatoms(r.record.datoms));
   const steps = await replaySteps(
     db,
     records.map((r) => r.record),
+    datoms,
     cache,
+    all,
   );
-  return records.map(({ seq, record }, i) => ({
-    seq,
-    record,
-    datoms: unpackDatoms(record.datoms),
-    db: steps[i]!,
-  }));
+  return records.map((at, i) => {
+    seen?.(at, datoms[i]!.length, steps[i]);
+    return { seq: at.seq, record: at.record, datoms: datoms[i]!, db: steps[i] };
+  });
 }
 
 /** The state at `seq` built from a base, and each record replayed on the way. */
@@ -267,34 +382,20 @@ async function fromBase(
   base: Base,
   seq: number,
   head: CommitRecord,
+  all: boolean,
+  seen: Seen | undefined,
 ): Promise<{ state: BranchState; start: Db; applied: Applied[] }> {
-  let db: Db;
-  let config: unknown;
-  const records =
-    seq > base.seq
-      ? (await store.readLog(branch, base.seq + 1, seq)).map((r) => ({
-          seq: r.seq,
-          record: decodeCommit(r, branch),
-        }))
-      : [];
-  if (records.length !== seq - base.seq)
-    throw new DatahikeError(
-      'store/corrupt',
-      `The ${branch} log of the ${store.label} lacks records between ${base.seq + 1} and ${seq}.`,
-      { branch, from: base.seq + 1, to: seq },
-    );
-  if (base.roots === null) {
-    config = records[0]?.record.config ?? head.config;
-    db = emptyFor(dbConfigOf(storedDbConfig(config)), cache);
-  } else {
-    const loaded = await loadRoots(store, base.roots, cache);
-    db = loaded.db;
-    config = loaded.roots.config;
-  }
-  const start = db;
-  const applied = await applyRecords(db, records, cache);
-  db = applied[applied.length - 1]?.db ?? db;
-  if (db.meta.commitId === undefined) db = db.withMeta(meta(head));
+  const records = await readRecords(store, branch, base.seq + 1, seq);
+  if (records === null) throw missingRecords(store, branch, base.seq + 1, seq);
+  const { db, config, start, applied } = await stateFrom(
+    store,
+    cache,
+    base,
+    records,
+    head,
+    all,
+    seen,
+  );
   return {
     state: {
       db,
@@ -306,6 +407,33 @@ async function fromBase(
     start,
     applied,
   };
+}
+
+/** The roots of `base` (or an empty database) with `records` replayed, and the config. */
+async function stateFrom(
+  store: Store,
+  cache: NodeCache<Datom>,
+  base: Base,
+  records: readonly Positioned[],
+  head: CommitRecord,
+  all: boolean,
+  seen: Seen | undefined,
+): Promise<{ db: Db; config: unknown; start: Db; applied: Applied[] }> {
+  let db: Db;
+  let config: unknown;
+  if (base.roots === null) {
+    config = records[0]?.record.config ?? head.config;
+    db = emptyFor(dbConfigOf(storedDbConfig(config)), cache);
+  } else {
+    const loaded = await loadRoots(store, base.roots, cache);
+    db = loaded.db;
+    config = loaded.roots.config;
+  }
+  const start = db;
+  const applied = await applyRecords(db, records, cache, all, seen);
+  db = applied[applied.length - 1]?.db ?? db;
+  if (db.meta.commitId === undefined) db = db.withMeta(meta(head));
+  return { db, config, start, applied };
 }
 
 /** keep-history? and schema-flexibility from a stored config (data with keyword keys). */
@@ -355,6 +483,8 @@ function reportsOf(start: Db, applied: readonly Applied[], after: number): TxRep
   const reports: TxReport[] = [];
   let before = start;
   for (const a of applied) {
+    // Without listeners a long replay makes only some databases: only those are reported.
+    if (a.db === undefined) continue;
     if (a.seq > after && a.record.checkpoint !== true)
       reports.push({
         dbBefore: before,
@@ -380,6 +510,7 @@ export async function refreshBranch(
   state: BranchState,
   /** Whether every commit taken in needs its report (someone listens). */
   withReports = true,
+  seen?: Seen,
 ): Promise<CaughtUp | null> {
   const own = state.db.meta.commitId?.str;
   const last = await store.lastRecord(branch);
@@ -400,7 +531,7 @@ export async function refreshBranch(
       state: next,
       start,
       applied,
-    } = await fromBase(store, branch, cache, head.base, last.seq, head);
+    } = await fromBase(store, branch, cache, head.base, last.seq, head, withReports, seen);
     for (const a of applied) check(a.seq, a.record);
     const reports = reportsOf(start, applied, state.seq);
     // Commits between the state and the new base are reported from their own records.
@@ -409,7 +540,7 @@ export async function refreshBranch(
         seq: r.seq,
         record: decodeCommit(r, branch),
       }));
-      const between = await applyRecords(state.db, gap, cache);
+      const between = await applyRecords(state.db, gap, cache, true, seen);
       reports.unshift(...reportsOf(state.db, between, state.seq));
     }
     return { state: next, reports };
@@ -419,17 +550,13 @@ export async function refreshBranch(
   const records = await store.readLog(branch, state.seq, last.seq);
   const from = records[0]?.seq === state.seq ? state.seq : state.seq + 1;
   if (records.length !== last.seq - from + 1 || records[0]?.seq !== from)
-    throw new DatahikeError(
-      'store/corrupt',
-      `The ${branch} log of the ${store.label} lacks records between ${state.seq + 1} and ${last.seq}.`,
-      { branch, from: state.seq + 1, to: last.seq },
-    );
+    throw missingRecords(store, branch, state.seq + 1, last.seq);
   const decoded = records.map((r) => ({ seq: r.seq, record: decodeCommit(r, branch) }));
   if (from === state.seq) check(state.seq, decoded.shift()!.record);
-  const applied = await applyRecords(state.db, decoded, cache);
+  const applied = await applyRecords(state.db, decoded, cache, withReports, seen);
   return {
     state: {
-      db: applied[applied.length - 1]!.db,
+      db: applied[applied.length - 1]!.db!,
       seq: last.seq,
       base: state.base,
       novelty: [

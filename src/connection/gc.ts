@@ -25,6 +25,8 @@ export interface GcOptions {
   readonly keepRoots?: readonly string[];
   readonly now?: number;
   readonly progress?: (message: string) => void;
+  /** Told, per branch, of the first kept commit's seq: the commits before it are gone. */
+  readonly collected?: (branch: string, firstKeptCommit: number) => void;
 }
 
 export interface GcResult {
@@ -43,7 +45,7 @@ async function keptOf(
   store: Store,
   branch: string,
   removeBefore: number | undefined,
-): Promise<{ roots: Set<string>; firstKept: number }> {
+): Promise<{ roots: Set<string>; firstKept: number; firstCommit: number }> {
   const records = await store.readLog(branch, 1);
   const decoded: { seq: number; record: CommitRecord }[] = records.map((r) => ({
     seq: r.seq,
@@ -61,7 +63,7 @@ async function keptOf(
     if (record.base.roots !== null) roots.add(record.base.roots);
     firstKept = Math.min(firstKept, record.base.seq + 1);
   }
-  return { roots, firstKept };
+  return { roots, firstKept, firstCommit: decoded[from]?.seq ?? 1 };
 }
 
 /** Every blob a roots blob reaches: itself and the nodes of its trees. */
@@ -108,11 +110,16 @@ export async function collectGarbage(store: Store, opts: GcOptions): Promise<GcR
   const truncated: Record<string, number> = {};
   for (const branch of branches) {
     say(`reading the ${branch} log`);
-    const { roots, firstKept } = await keptOf(store, branch, opts.removeBefore?.getTime());
+    const { roots, firstKept, firstCommit } = await keptOf(
+      store,
+      branch,
+      opts.removeBefore?.getTime(),
+    );
     say(`walking the indices of ${roots.size} commit(s) of ${branch}`);
     await reachable(store, roots, live);
     await store.truncateLog(branch, firstKept);
     truncated[branch] = firstKept;
+    opts.collected?.(branch, firstCommit);
   }
   say('listing blobs');
   const all = await store.keys();

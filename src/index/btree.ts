@@ -617,6 +617,11 @@ export class SortedSet<K> extends SortedSetReader<K> {
     return (this.rootNode = this.ctx.load(this.rootAt!));
   }
 
+  /** The root if it is in memory (never loads it): for walks that must not read the store. */
+  get loadedRoot(): Node<K> | undefined {
+    return this.rootNode;
+  }
+
   /** The address the root was written under; undefined when it has changes not flushed. */
   get rootAddress(): string | undefined {
     return this.rootNode !== undefined ? this.rootNode.address : this.rootAt;

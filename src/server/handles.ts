@@ -8,7 +8,6 @@
  * it never changes.
  */
 
-import { LRUCache } from 'lru-cache';
 import { internalApi } from '../api/index.js';
 import { Connection } from '../connection/index.js';
 import { AsOfDb, Db, DbView, HistoricalDb, SinceDb } from '../db/index.js';
@@ -47,8 +46,6 @@ export class ServerHandles implements HandleMapper {
   private readonly connections = new Map<string, Connection>();
   /** Which connection each database value the server handed out came from. */
   private readonly owners = new WeakMap<object, Connection>();
-  /** Databases of pinned commits, by commit id. */
-  private readonly commits = new LRUCache<string, Db>({ max: 256 });
 
   /** Every open connection (for shutdown). */
   all(): Connection[] {
@@ -136,17 +133,24 @@ export class ServerHandles implements HandleMapper {
   private async dbOf(h: DbHandle): Promise<Db> {
     const conn = this.connectionFor(h.storeId, h.branch.fqn);
     const id = h.commitId;
-    // The commit in memory first (usually it is the one asked for), then the store's newest.
-    let current = conn.db();
-    if (id !== null && current.meta.commitId?.str !== id.str) current = await conn.latest();
-    if (id === null || current.meta.commitId?.str === id.str) {
-      this.owners.set(current, conn);
-      return current;
-    }
-    let db = this.commits.get(id.str);
-    if (db === undefined) {
-      db = (await internalApi.commitAsDb(conn, id)) as Db;
-      this.commits.set(id.str, db);
+    // The commit in memory first (usually it is the one asked for or a recent one the
+    // connection keeps), then the store's newest, then the commit from the log.
+    let db: Db | null = conn.db();
+    if (id !== null && db.meta.commitId?.str !== id.str) {
+      db = conn.branch.knownDb?.(id.str) ?? null;
+      if (db === null) {
+        const latest = await conn.latest();
+        db =
+          latest.meta.commitId?.str === id.str
+            ? latest
+            : await conn.branch.commitDb(id.str, h.maxTx);
+      }
+      if (db === null)
+        throw new DatahikeError(
+          'commit/not-found',
+          `No commit ${id.str} on branch :${h.branch.fqn} of store ${storeIdText(h.storeId)}: the handle is from another database, or garbage collection removed the commit.`,
+          { commitId: id.str },
+        );
     }
     this.owners.set(db, conn);
     return db;

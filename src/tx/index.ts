@@ -2,6 +2,7 @@ export { type EntityRef, isCurrentTx, isLookupRef, reverseAttr, type TxFunction 
 export {
   dbWith,
   replayTx,
+  replayTxs,
   type TransactOptions,
   type TxReport,
   transactData,

@@ -96,9 +96,12 @@ class TxState {
     readonly tx: number,
     private readonly tempids: ReadonlyMap<TempId, number>,
     readonly upsertKeys: ReadonlySet<Op> = new Set(),
+    /** The transients of an earlier transaction of the same replay, to go on changing. */
+    shared?: TxState,
   ) {
-    this.current = new TransientIndices(before.indices);
-    this.temporal = before.temporal === null ? null : new TransientIndices(before.temporal);
+    this.current = shared?.current ?? new TransientIndices(before.indices);
+    this.temporal =
+      shared?.temporal ?? (before.temporal === null ? null : new TransientIndices(before.temporal));
   }
 
   // ---- resolution -------------------------------------------------------------------
@@ -609,6 +612,31 @@ export function replayTx(db: Db, tx: number, datoms: readonly Datom[]): Db {
   for (const d of datoms) state.replay(d);
   state.applySchema();
   return state.finish();
+}
+
+/**
+ * `replayTx` for several transactions in a row, changing one set of transients (each
+ * touched node is copied once, not once per transaction): the database after the last.
+ */
+export function replayTxs(
+  db: Db,
+  txs: readonly { readonly tx: number; readonly datoms: readonly Datom[] }[],
+): Db {
+  let state: TxState | undefined;
+  for (const { tx, datoms } of txs) {
+    state = new TxState(
+      db,
+      state?.schema ?? db.schema,
+      state?.maxEid ?? db.maxEid,
+      tx,
+      new Map(),
+      new Set(),
+      state,
+    );
+    for (const d of datoms) state.replay(d);
+    state.applySchema();
+  }
+  return state === undefined ? db : state.finish();
 }
 
 /** `dbWith`: the database after applying tx-data. */

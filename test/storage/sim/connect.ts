@@ -3,7 +3,8 @@
  * way `createDatabase` and `connect` build them, so that tests and the simulator can put
  * any store under a real connection.
  */
-import { DurableBranch } from '../../../src/connection/branches.js';
+import { DurableBranch, seenBy } from '../../../src/connection/branches.js';
+import { CommitHistory } from '../../../src/connection/commit-history.js';
 import { configToData, normaliseConfig } from '../../../src/connection/config.js';
 import { Connection } from '../../../src/connection/connection.js';
 import {
@@ -29,15 +30,23 @@ export interface ConnectOptions {
   readonly flushThreshold?: number;
   /** Index nodes kept in the connection's cache. */
   readonly cacheSize?: number;
+  /** Bytes for the databases of recent commits (default 1 MiB: evictions happen). */
+  readonly commitCacheBytes?: number;
 }
 
 /** A connection to the database in `store`, as `connect` opens one. */
 export async function connectOn(store: Store, opts: ConnectOptions = {}): Promise<Connection> {
   const cache = nodeCacheFor(store, opts.cacheSize ?? 1000);
-  const state = await openBranch(store, 'db', cache);
+  const history = new CommitHistory(opts.commitCacheBytes ?? 2 ** 20);
+  const state = await openBranch(store, 'db', cache, seenBy(history));
   if (state === null) throw new Error('no database in the store');
-  const branch = new DurableBranch(store, 'db', cache, state, {
-    flushThreshold: opts.flushThreshold ?? 20_000,
-  });
+  const branch = new DurableBranch(
+    store,
+    'db',
+    cache,
+    state,
+    { flushThreshold: opts.flushThreshold ?? 20_000 },
+    history,
+  );
   return new Connection(normaliseConfig(state.config), branch);
 }
