@@ -139,6 +139,8 @@ export class Connection {
         await this.branch.refresh();
         this.stale = null;
       } catch (err) {
+        // Released meanwhile: its store is closed, which is not the store's failure.
+        this.ensureOpen();
         if (!isTransientStoreError(err)) throw err;
         // The store does not answer for now: the last state known is still a state it had.
         this.stale ??= { since: new Date(now), error: err };

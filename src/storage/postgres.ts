@@ -326,6 +326,28 @@ async function withServer<T>(cfg: PgConfig, fn: (pool: pg.Pool) => Promise<T>): 
   }
 }
 
+/** A pool client held for a statement or a transaction; `done` gives it back. */
+interface Checkout {
+  query: pg.PoolClient['query'];
+  /** Returns the client to the pool; after `err` the connection is closed instead. */
+  done(err?: Error): void;
+}
+
+async function checkout(pool: pg.Pool): Promise<Checkout> {
+  const client = await pool.connect();
+  // A connection that breaks also emits `error` on its client, which nothing listens to
+  // while it is checked out, and that would end the process (the statement gets it too).
+  const ignore = () => {};
+  client.on('error', ignore);
+  return {
+    query: client.query.bind(client) as pg.PoolClient['query'],
+    done(err) {
+      if (err === undefined) client.off('error', ignore);
+      client.release(err);
+    },
+  };
+}
+
 async function tableExists(queryable: pg.Pool | pg.Client, table: string): Promise<boolean> {
   const result = await queryable.query<{ found: boolean }>(
     'SELECT to_regclass($1) IS NOT NULL AS found',
@@ -447,9 +469,9 @@ class PostgresStore implements Store {
     // One statement, so one transaction: the records go in only while the log ends at
     // afterSeq, and a racing writer that inserted afterSeq + 1 first makes the primary key
     // reject this one. The notification is sent when the statement commits.
-    let client: pg.PoolClient;
+    let client: Checkout;
     try {
-      client = await this.pool.connect();
+      client = await checkout(this.pool);
     } catch (err) {
       rethrow(this.cfg, err); // nothing was sent
     }
@@ -466,18 +488,18 @@ class PostgresStore implements Store {
          FROM added`,
         [branch, afterSeq, records.map(asBuffer), this.channel],
       );
-      client.release();
+      client.done();
       return result.rows[0]!.added > 0;
     } catch (err) {
       if (err instanceof pg.DatabaseError) {
         // The server answered with an error: the statement's transaction did not commit.
-        client.release();
+        client.done();
         if (err.code === '23505') return false;
         rethrow(this.cfg, err);
       }
       // The connection broke or stalled after the statement was sent: it may have committed
       // (or still commit). The connection is not reused.
-      client.release(err as Error);
+      client.done(err as Error);
       throw appendOutcomeUnknown(this.label, err);
     }
   }
@@ -543,7 +565,7 @@ async function create(options: StoreOptions): Promise<Store> {
   const cfg = pgConfig(options);
   const server = PgServer.acquire(cfg);
   try {
-    const client = await server.pool.connect();
+    const client = await checkout(server.pool);
     try {
       await client.query('BEGIN');
       await client.query(`CREATE TABLE ${quote(cfg.table)} (key text PRIMARY KEY, val bytea)`);
@@ -553,10 +575,11 @@ async function create(options: StoreOptions): Promise<Store> {
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
+      // After an error of the server the connection is still good.
+      client.done(err instanceof pg.DatabaseError ? undefined : (err as Error));
       throw err;
-    } finally {
-      client.release();
     }
+    client.done();
   } catch (err) {
     await server.release();
     // 23505: a concurrent CREATE TABLE of the same name won the race in the catalog.

@@ -37,8 +37,8 @@ export type FailCode = 'store/io' | 'store/full' | 'store/unavailable';
 export type Fault =
   /** Fails before doing anything. */
   | { readonly kind: 'fail'; readonly code: FailCode }
-  /** Waits this many event-loop turns, then goes on (or fails, with `then`). */
-  | { readonly kind: 'delay'; readonly turns: number; readonly then?: Fault }
+  /** Waits this many event-loop turns, then goes on (or fails, with `after`). */
+  | { readonly kind: 'delay'; readonly turns: number; readonly after?: Fault }
   /** Waits until the promise settles, then goes on. */
   | { readonly kind: 'gate'; readonly until: Promise<unknown> }
   /** put: writes the first `written` blobs, then fails. */
@@ -78,7 +78,11 @@ export class FaultyStore implements Store {
   /** How many faults were injected, by kind (the simulator reports them). */
   readonly injected = new Map<string, number>();
 
-  constructor(readonly inner: Store) {
+  constructor(
+    readonly inner: Store,
+    /** How a late append arrives (the server takes it even if this handle closed meanwhile). */
+    private readonly deliverLate: Store['append'] = (b, s, r) => inner.append(b, s, r),
+  ) {
     this.label = `faulty ${inner.label}`;
   }
 
@@ -97,7 +101,7 @@ export class FaultyStore implements Store {
       if (fault.kind === 'delay') {
         this.count(`${op}:delay`);
         await turns(fault.turns);
-        fault = fault.then;
+        fault = fault.after;
       } else if (fault.kind === 'gate') {
         await fault.until;
         fault = undefined;
@@ -180,7 +184,9 @@ export class FaultyStore implements Store {
         throw broken();
       case 'unknown-late': {
         this.count('append:unknown-late');
-        const late = turns(fault.turns).then(() => this.inner.append(branch, afterSeq, records));
+        const late = turns(fault.turns)
+          .then(() => this.deliverLate(branch, afterSeq, records))
+          .catch(() => false);
         this.inFlight.add(late);
         void late.finally(() => this.inFlight.delete(late));
         throw broken();
