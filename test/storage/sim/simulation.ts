@@ -21,6 +21,7 @@ import { createHash } from 'node:crypto';
 import type { Connection } from '../../../src/connection/connection.js';
 import { decodeCommit } from '../../../src/connection/durable.js';
 import * as d from '../../../src/index.js';
+import { unpackDatoms } from '../../../src/storage/codec.js';
 import { isTransientStoreError } from '../../../src/storage/store.js';
 import { isDatahikeError } from '../../../src/values/index.js';
 import { connectOn, createOn } from './connect.js';
@@ -50,7 +51,8 @@ interface Proc {
   readonly acked: string[];
   /** The tx of the connection's state when it began listening. */
   readonly startTx: number;
-  readonly heard: number[];
+  /** What the listener heard: `tx:datoms` per report. */
+  readonly heard: string[];
 }
 
 interface Ack {
@@ -86,7 +88,7 @@ export async function simulate(seed: number): Promise<SimResult> {
   const readers = rng.int(3);
   const taskCount = 3 + rng.int(8);
   const opsPerTask = 10 + rng.int(30);
-  const faultRate = rng.pick([0, 0.5, 1, 2]);
+  const faultRate = rng.pick([0, 0.5, 1, 2, 4]);
   /** Readers transact too, now and then: several writers, so writer/conflict happens. */
   const contested = rng.chance(0.2);
   log(
@@ -123,8 +125,9 @@ export async function simulate(seed: number): Promise<SimResult> {
           if (r < 0.03) return { kind: 'fail', code: rng.pick(CODES) };
           if (r < 0.05) return { kind: 'unknown-applied' };
           if (r < 0.07) return { kind: 'unknown-lost' };
-          if (r < 0.09) return { kind: 'unknown-late', turns: 1 + rng.int(100) };
-          if (r < 0.15) return slow;
+          // Late, often very soon: just after the writer looked whether it went in.
+          if (r < 0.11) return { kind: 'unknown-late', turns: 1 + rng.int(rng.pick([4, 30, 100])) };
+          if (r < 0.17) return slow;
           return undefined;
         case 'put': {
           const n = (call.args[0] as unknown[]).length;
@@ -161,7 +164,7 @@ export async function simulate(seed: number): Promise<SimResult> {
     for (let attempt = 0; ; attempt++) {
       try {
         const conn = await connectOn(handle, { flushThreshold, cacheSize });
-        const heard: number[] = [];
+        const heard: string[] = [];
         proc = {
           name: `${name}#${++procs}`,
           handle,
@@ -173,7 +176,7 @@ export async function simulate(seed: number): Promise<SimResult> {
           startTx: conn.db().maxTx,
           heard,
         };
-        conn.listen((report) => heard.push(report.dbAfter.maxTx));
+        conn.listen((report) => heard.push(`${report.dbAfter.maxTx}:${report.txData.length}`));
         log(`open ${proc.name} at ${proc.startTx}`);
         return proc;
       } catch (err) {
@@ -188,6 +191,8 @@ export async function simulate(seed: number): Promise<SimResult> {
   const all: Proc[] = [writer, ...readerProcs];
 
   const acks: Ack[] = [];
+  /** What sampled reads showed, to compare with the log at their tx. */
+  const snapshots: { proc: string; tx: number; keys: Set<string> }[] = [];
   /** Keys whose every attempt failed for sure, so far. */
   const failed = new Map<string, string>();
   const unknown = new Set<string>();
@@ -265,6 +270,7 @@ export async function simulate(seed: number): Promise<SimResult> {
     }
     for (const k of mustHave)
       if (!keys.has(k)) violation(`${proc.name}: a read lacks ${k}, acknowledged before it`);
+    snapshots.push({ proc: proc.name, tx: db.maxTx, keys });
   };
 
   const live = () => all.filter((p) => !p.dead && !p.closed);
@@ -357,6 +363,15 @@ export async function simulate(seed: number): Promise<SimResult> {
   for (const k of unknown)
     if ((present.get(k)?.length ?? 0) > 1)
       violation(`${k} of unknown outcome is in the store twice`);
+  // Every read showed exactly the log up to its tx: nothing that vanished later, no gap.
+  for (const snap of snapshots) {
+    const expected = rows.filter(([, , tx]) => tx <= snap.tx).map(([, k]) => k);
+    const shown = [...snap.keys];
+    if (expected.length !== shown.length || expected.some((k) => !snap.keys.has(k)))
+      violation(
+        `${snap.proc} read at tx ${snap.tx} showed ${shown.length} keys, the log has ${expected.length} up to it`,
+      );
+  }
   count('unknown committed', [...unknown].filter((k) => present.has(k)).length);
 
   // Real-time order.
@@ -371,7 +386,7 @@ export async function simulate(seed: number): Promise<SimResult> {
     }
 
   // The log: whole, and no tx id given twice.
-  const commits: number[] = [];
+  const commits: { tx: number; datoms: number }[] = [];
   const records = data.log('db');
   let lastTx = 0;
   for (const [i, r] of records.entries()) {
@@ -380,14 +395,14 @@ export async function simulate(seed: number): Promise<SimResult> {
     if (c.checkpoint === true) continue;
     if (i > 0 && c.maxTx <= lastTx) violation(`tx ${c.maxTx} at seq ${r.seq} follows tx ${lastTx}`);
     lastTx = c.maxTx;
-    if (i > 0) commits.push(c.maxTx);
+    if (i > 0) commits.push({ tx: c.maxTx, datoms: unpackDatoms(c.datoms).length });
   }
   count('records', records.length);
   count('checkpoints', records.filter((r) => decodeCommit(r, 'db').checkpoint === true).length);
 
   // Listeners: every commit after they began, once, in order.
   for (const p of live()) {
-    const expected = commits.filter((tx) => tx > p.startTx);
+    const expected = commits.filter((c) => c.tx > p.startTx).map((c) => `${c.tx}:${c.datoms}`);
     if (JSON.stringify(p.heard) !== JSON.stringify(expected))
       violation(
         `${p.name} heard [${p.heard.join(' ')}], the log has [${expected.join(' ')}] since it listened`,
