@@ -14,13 +14,7 @@ import type { Connection } from '../connection/index.js';
 import type { Db, DbView } from '../db/index.js';
 import { Entity } from '../pull/index.js';
 import type { TxReport } from '../tx/index.js';
-import {
-  DatahikeError,
-  isKeyword,
-  randomUuid as newUuid,
-  printValue,
-  Uuid,
-} from '../values/index.js';
+import { isKeyword, type Uuid } from '../values/index.js';
 import { type DatomObject, datomToObject, toExternal } from './convert.js';
 import { dispatchedApi as core, isRemoteCall } from './dispatch.js';
 import { EntityView } from './entity.js';
@@ -394,26 +388,8 @@ export async function tempid(part?: unknown, x?: number): Promise<number> {
   return core.tempid(part, x);
 }
 
-// The three synchronous extras of Datahike's JavaScript API: everything else returns a Promise.
-
-/** A random UUID value, for `:db.type/uuid` attributes and store ids (synchronous). */
-export function randomUuid(): Uuid {
-  return newUuid();
-}
-
-/** The UUID value of a string (synchronous); a string that is no UUID is an error. */
-export function uuid(str: string): Uuid {
-  if (typeof str !== 'string' || !Uuid.isValid(str))
-    throw new DatahikeError('api/invalid-argument', `uuid: not a UUID: ${printValue(str)}.`, {
-      function: 'uuid',
-    });
-  return new Uuid(str);
-}
-
-/** True for a Promise, which every function but these three returns (synchronous). */
-export function isPromise(x: unknown): x is Promise<unknown> {
-  return x instanceof Promise;
-}
+// The three synchronous extras of Datahike's JavaScript API (browser-safe, in extras.ts).
+export { isPromise, randomUuid, uuid } from './extras.js';
 
 /** The datahike-ts version. */
 export async function datahikeVersion(): Promise<string> {

@@ -8,12 +8,14 @@
  */
 
 import { datomToObject, toExternal } from '../api/convert.js';
+import { isPromise, randomUuid, uuid } from '../api/extras.js';
 import { API } from '../api/specification.js';
 import type { Datom } from '../index/datom.js';
 import { isKeyword } from '../values/index.js';
 import { isTxReport } from '../wire/index.js';
 import { remoteDispatcher } from './remote.js';
 
+export { isPromise, randomUuid, uuid } from '../api/extras.js';
 export { RemoteConnection, RemoteDb, RemoteEntity } from './proxies.js';
 
 /** A result in public form; reports as the package's transaction reports. */
@@ -32,8 +34,15 @@ function toPublic(x: unknown): unknown {
 
 type RemoteFn = (...args: unknown[]) => Promise<unknown>;
 
-/** The remote functions by their JavaScript names (`q`, `pull`, `transact`, `listen`, …). */
-export const api: Readonly<Record<string, RemoteFn>> = Object.fromEntries([
+/**
+ * The remote functions by their JavaScript names (`q`, `pull`, `transact`, `listen`, …), and
+ * the synchronous extras `randomUuid`, `uuid` and `isPromise`.
+ */
+export const api: Readonly<Record<string, RemoteFn>> & {
+  readonly randomUuid: typeof randomUuid;
+  readonly uuid: typeof uuid;
+  readonly isPromise: typeof isPromise;
+} = Object.fromEntries([
   ...API.filter((e) => e.remote).map((e) => [
     e.jsName,
     async (...args: unknown[]) => toPublic(await remoteDispatcher.call(e.jsName, args)),
@@ -50,4 +59,7 @@ export const api: Readonly<Record<string, RemoteFn>> = Object.fromEntries([
     },
   ],
   ['unlisten', (conn: unknown, key: unknown) => remoteDispatcher.call('unlisten', [conn, key])],
-]);
+  ['randomUuid', randomUuid],
+  ['uuid', uuid],
+  ['isPromise', isPromise],
+]) as never;

@@ -11,7 +11,7 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
@@ -208,7 +208,14 @@ export async function createServer(config: ServerConfig): Promise<Server> {
       cb(null, ok);
     },
     methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
-    allowedHeaders: ['content-type', 'accept', 'authorization', 'token', 'if-none-match'],
+    allowedHeaders: [
+      'content-type',
+      'accept',
+      'authorization',
+      'token',
+      'if-none-match',
+      'last-event-id',
+    ],
     exposedHeaders: ['etag', 'datahike-stale-since'],
   });
 
@@ -354,9 +361,12 @@ export async function createServer(config: ServerConfig): Promise<Server> {
       const resumed = typeof lastEventId === 'string' ? Number(lastEventId) : Number.NaN;
       // From here to the subscription nothing awaits, so no commit can come between.
       let sentUpTo = Number.isInteger(resumed) ? resumed : conn.db().maxTx;
+      // The headers set so far (CORS) go out too: a hijacked reply writes only what it is given.
+      const set = reply.getHeaders() as OutgoingHttpHeaders;
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
+        ...set,
         'content-type': 'text/event-stream',
         'cache-control': 'no-cache',
         connection: 'keep-alive',

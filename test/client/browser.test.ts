@@ -28,8 +28,14 @@ try {
     'remote-peer': { backend: ':datahike-server', url: ${JSON.stringify(api)}, format: ':transit' } };
   await api.createDatabase(cfg);
   const conn = await api.connect(cfg);
+  out.uuid = api.isPromise(api.randomUuid()) ? 'a promise' : api.uuid('550E8400-E29B-41D4-A716-446655440000').str;
+  const heard = [];
+  await api.listen(conn, (r) => heard.push(r['tx-data'].length));
   const report = await api.transact(conn, [{ name: 'Ann', age: 30 }]);
   out.txData = report['tx-data'].length;
+  // listen resolved once subscribed: the commit arrives.
+  while (heard.length === 0) await new Promise((r) => setTimeout(r, 10));
+  out.heard = heard;
   const db = await api.db(conn);
   out.rows = await api.q('[:find ?n ?a :where [?e :name ?n] [?e :age ?a]]', db);
   out.pulled = await api.pull(db, '[:name]', 1);
@@ -109,6 +115,8 @@ it.runIf(present || process.env.DATAHIKE_REQUIRE_BROWSER === '1')(
     const out = (await answered) as Record<string, unknown>;
     expect(out.error).toBeUndefined();
     expect(out.txData).toBe(3);
+    expect(out.uuid).toBe('550e8400-e29b-41d4-a716-446655440000');
+    expect(out.heard).toEqual([3]);
     expect(out.rows).toEqual([['Ann', 30]]);
     expect(out.pulled).toEqual({ name: 'Ann' });
   },
