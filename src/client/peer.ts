@@ -4,13 +4,15 @@
  * Arguments go as one list in the configured format (transit by default, JSON or EDN);
  * referentially transparent calls go as GET with `?args=` (cacheable by HTTP caches),
  * the others as POST. Reads are retried with backoff on network errors and 5xx answers;
- * writes never are. Only `fetch` and web APIs are used, so this runs in a browser too
+ * writes only when the server refused the connection (so the request was never sent), and
+ * a write whose answer was lost is `client/outcome-unknown`. After a server restart the
+ * peer opens its connections again by itself (see `call`). Only `fetch` and web APIs are used, so this runs in a browser too
  * (Node's fetch pools keep-alive connections through undici).
  */
 
 import { toExternal } from '../api/convert.js';
-import type { ApiEntry } from '../api/specification.js';
-import { DatahikeError, isKeyword } from '../values/index.js';
+import { type ApiEntry, apiEntry } from '../api/specification.js';
+import { DatahikeError, isDatahikeError, isKeyword, Uuid } from '../values/index.js';
 import {
   AsOfDbHandle,
   ConnectionHandle,
@@ -49,9 +51,33 @@ function base64url(text: string): string {
   return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
+/** A connection handle's store and branch, as text (the server's error data names them so). */
+function connectionKey(storeId: unknown, branch: unknown): string {
+  const id = storeId instanceof Uuid ? storeId.str : String(storeId);
+  return `${id}|${isKeyword(branch) ? branch.fqn : String(branch)}`;
+}
+
+/**
+ * Whether a failed fetch never sent its request: the server refused the connection (it is
+ * not listening), on every address tried.
+ */
+function refusedBeforeSending(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: unknown; errors?: { code?: unknown }[] } }).cause;
+  if (cause === undefined) return false;
+  if (cause.code === 'ECONNREFUSED') return true;
+  return (
+    Array.isArray(cause.errors) &&
+    cause.errors.length > 0 &&
+    cause.errors.every((e) => e.code === 'ECONNREFUSED')
+  );
+}
+
 export class RemotePeer implements HandleMapper {
   readonly url: string;
   private readonly media: MediaType;
+  /** The arguments of the `connect` that opened each connection, by store and branch. */
+  private readonly opened = new Map<string, readonly unknown[]>();
+  private readonly reconnecting = new Map<string, Promise<boolean>>();
 
   constructor(readonly options: PeerOptions) {
     this.url = options.url.replace(/\/+$/, '');
@@ -92,14 +118,45 @@ export class RemotePeer implements HandleMapper {
     return h;
   }
 
+  /**
+   * Sends one API call. When the server no longer has the connection a handle names
+   * (`connection/not-found`: it restarted), nothing of the call ran there: the peer connects
+   * again with the config that opened the connection and sends the call once more.
+   */
   async call(entry: ApiEntry, args: readonly unknown[]): Promise<unknown> {
+    try {
+      return await this.send(entry, args);
+    } catch (err) {
+      if (!isDatahikeError(err, 'connection/not-found') || !(await this.reconnect(err))) throw err;
+      return this.send(entry, args);
+    }
+  }
+
+  /** Opens again the connection a `connection/not-found` names; false when it was not opened here. */
+  private reconnect(err: DatahikeError): Promise<boolean> {
+    const data = err.data as { storeId?: unknown; branch?: unknown };
+    const key = connectionKey(data.storeId, data.branch);
+    const args = this.opened.get(key);
+    if (args === undefined) return Promise.resolve(false);
+    // Calls failing together share one reconnect.
+    let running = this.reconnecting.get(key);
+    if (running === undefined) {
+      running = this.send(apiEntry('connect')!, args)
+        .then(() => true)
+        .finally(() => this.reconnecting.delete(key));
+      this.reconnecting.set(key, running);
+    }
+    return running;
+  }
+
+  private async send(entry: ApiEntry, args: readonly unknown[]): Promise<unknown> {
     const format = formats[this.media];
     const body = format.encode(args, this);
     const path = `${this.url}/${entry.name.replace(/[?!]$/, '')}`;
     const read = entry.referentiallyTransparent;
     const headers: Record<string, string> = { 'content-type': this.media, accept: this.media };
     if (this.options.token !== undefined) headers.authorization = `token ${this.options.token}`;
-    const attempts = read ? (this.options.retries ?? 3) : 1;
+    const attempts = this.options.retries ?? 3;
     for (let attempt = 1; ; attempt++) {
       let res: Response;
       try {
@@ -112,19 +169,24 @@ export class RemotePeer implements HandleMapper {
           signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
         });
       } catch (err) {
-        if (attempt < attempts) {
+        // A write is sent again only when it cannot have reached the server.
+        const unsent = read || refusedBeforeSending(err);
+        if (unsent && attempt < attempts) {
           await backoff(attempt);
           continue;
         }
-        throw this.unreachable(err, entry.name);
+        throw unsent ? this.unreachable(err, entry.name) : this.outcomeUnknown(err, entry.name);
       }
       const text = await res.text();
-      if (res.status >= 500 && attempt < attempts) {
+      if (read && res.status >= 500 && attempt < attempts) {
         await backoff(attempt);
         continue;
       }
-      if (res.ok) return text.length === 0 ? null : format.decode(text, this);
-      throw this.serverError(res.status, text, entry.name);
+      if (!res.ok) throw this.serverError(res.status, text, entry.name);
+      const result = text.length === 0 ? null : format.decode(text, this);
+      if (entry.name === 'connect' && result instanceof RemoteConnection)
+        this.opened.set(connectionKey(result.handle.storeId, result.handle.branch), args);
+      return result;
     }
   }
 
@@ -207,7 +269,14 @@ export class RemotePeer implements HandleMapper {
             });
           } catch (err) {
             if (stopped) return;
-            const refused = err instanceof DatahikeError && isRefusal(err);
+            // The server restarted: open the connection again and follow it from there (a
+            // reconnect that cannot reach the server is tried again, as the stream is).
+            const reopened =
+              isDatahikeError(err, 'connection/not-found') &&
+              (await this.reconnect(err).catch(
+                (e) => !(e instanceof DatahikeError && isRefusal(e)),
+              ));
+            const refused = !reopened && err instanceof DatahikeError && isRefusal(err);
             if (refused || (!started && attempt >= attempts)) {
               stopped = true;
               const failure = err instanceof DatahikeError ? err : this.unreachable(err, 'listen');
@@ -220,6 +289,14 @@ export class RemotePeer implements HandleMapper {
         }
       })();
     });
+  }
+
+  private outcomeUnknown(err: unknown, route: string): DatahikeError {
+    return new DatahikeError(
+      'client/outcome-unknown',
+      `The ${route} request went to the datahike server at ${this.url}, but no answer came back (${(err as Error).message}): it may or may not have been applied. Check before sending it again (a transaction: look for a value it wrote or its tx-meta).`,
+      { url: this.url, route },
+    );
   }
 
   private unreachable(err: unknown, route: string): DatahikeError {

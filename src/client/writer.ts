@@ -13,7 +13,7 @@ import {
   registerRemoteWriter,
 } from '../connection/index.js';
 import type { Datom } from '../index/datom.js';
-import { DatahikeError, isDatahikeError, isKeyword, keyword } from '../values/index.js';
+import { DatahikeError, isKeyword, keyword } from '../values/index.js';
 import { DbHandle, type WireTxReport } from '../wire/index.js';
 import type { RemotePeer } from './peer.js';
 import { type RemoteConnection, RemoteDb } from './proxies.js';
@@ -52,8 +52,8 @@ function forServer(config: DatabaseConfig): Map<unknown, unknown> {
 export function remoteWriter(peer: RemotePeer): RemoteWriter {
   const conns = new Map<string, Promise<RemoteConnection>>();
   const key = (c: DatabaseConfig) => `${c.store.kind}:${c.store.id}:${c.branch.fqn}`;
-  const connFor = (config: DatabaseConfig, fresh = false) => {
-    let p = fresh ? undefined : conns.get(key(config));
+  const connFor = (config: DatabaseConfig) => {
+    let p = conns.get(key(config));
     if (p === undefined) {
       const m = forServer(config);
       m.delete(K.initialTx);
@@ -86,17 +86,11 @@ export function remoteWriter(peer: RemotePeer): RemoteWriter {
               [K.txData, txData],
               [K.txMeta, opts.txMeta],
             ]);
-      let report: WireTxReport;
-      try {
-        report = (await peer.call(entry('transact'), [await connFor(config), arg])) as WireTxReport;
-      } catch (err) {
-        // The server lost its connection (a restart): nothing was applied; connect again once.
-        if (!isDatahikeError(err, 'connection/not-found')) throw err;
-        report = (await peer.call(entry('transact'), [
-          await connFor(config, true),
-          arg,
-        ])) as WireTxReport;
-      }
+      // After a server restart the peer connects again by itself (nothing was applied).
+      const report = (await peer.call(entry('transact'), [
+        await connFor(config),
+        arg,
+      ])) as WireTxReport;
       const after = report.dbAfter;
       const handle = after instanceof RemoteDb ? after.handle : undefined;
       if (!(handle instanceof DbHandle) || handle.commitId === null)

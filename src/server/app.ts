@@ -444,7 +444,12 @@ export async function createServer(config: ServerConfig): Promise<Server> {
       // A database read while the store did not answer is the last state known: say so.
       const stale = args[0] instanceof Connection ? args[0].staleness : null;
       if (stale !== null) reply.header('datahike-stale-since', stale.since.toISOString());
-      if (result instanceof Connection) handles.remember(result);
+      if (result instanceof Connection) {
+        handles.remember(result);
+        // Its commits are kept from now on, so that a listener that resumes after a restart
+        // of this server gets the commits made before its stream came back.
+        feedOf(result);
+      }
       if (entry.jsName === 'release' && args[0] instanceof Connection && args[0].isReleased)
         handles.forget(args[0]);
       if (entry.jsName === 'transact' || entry.jsName === 'loadEntities') metrics.commits++;
