@@ -57,19 +57,29 @@ function connectionKey(storeId: unknown, branch: unknown): string {
   return `${id}|${isKeyword(branch) ? branch.fqn : String(branch)}`;
 }
 
+/** Errors of a fetch that failed before it could send anything (connecting, resolving). */
+const BEFORE_SENDING = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
 /**
- * Whether a failed fetch never sent its request: the server refused the connection (it is
- * not listening), on every address tried.
+ * Whether a failed fetch never sent its request: no connection could be made (on every
+ * address tried), or fetch refused the URL's port itself.
  */
 function refusedBeforeSending(err: unknown): boolean {
-  const cause = (err as { cause?: { code?: unknown; errors?: { code?: unknown }[] } }).cause;
-  if (cause === undefined) return false;
-  if (cause.code === 'ECONNREFUSED') return true;
-  return (
-    Array.isArray(cause.errors) &&
-    cause.errors.length > 0 &&
-    cause.errors.every((e) => e.code === 'ECONNREFUSED')
-  );
+  const cause = (err as { cause?: { code?: unknown; message?: unknown; errors?: unknown } }).cause;
+  if (cause === undefined || cause === null) return false;
+  if (cause.message === 'bad port') return true;
+  const codes = Array.isArray(cause.errors)
+    ? cause.errors.map((e: { code?: unknown }) => e.code)
+    : [cause.code];
+  return codes.length > 0 && codes.every((c) => typeof c === 'string' && BEFORE_SENDING.has(c));
 }
 
 export class RemotePeer implements HandleMapper {
