@@ -56,7 +56,7 @@ import {
 import { parseEdn } from '../edn/index.js';
 import { boundDatom, Datom, type IndexName, TX0 } from '../index/datom.js';
 import { Entity, entity as entityOf, pullMany as pullAll, pull as pullOne } from '../pull/index.js';
-import { explainQuery, parseQuery, type QueryOptions, runQuery } from '../query/index.js';
+import { explainQuery, parseFind, type QueryOptions, runQuery } from '../query/index.js';
 import { K } from '../schema/index.js';
 import { type TransactOptions, type TxReport, transactData } from '../tx/index.js';
 import {
@@ -739,10 +739,12 @@ function queryCall(
   const first = args[0];
   const o = queryArgMap(first);
   if (o !== undefined) {
+    // As in Datahike, a negative or nil limit or offset means none.
     const num = (k: 'limit' | 'offset' | 'timeout') => {
       const v = o[k];
-      if (v !== undefined && (typeof v !== 'number' || v < 0))
-        argError(fn, `${k} must be a non-negative number.`);
+      if (v === undefined || v === null || (k !== 'timeout' && typeof v === 'number' && v < 0))
+        return undefined;
+      if (typeof v !== 'number' || v < 0) argError(fn, `${k} must be a non-negative number.`);
       return v;
     };
     return {
@@ -766,7 +768,6 @@ function pullInQuery(src: unknown, pattern: unknown, eid: unknown): unknown {
 }
 
 const SECTION_NAMES = new Set(['find', 'with', 'in', 'where', 'keys', 'strs', 'syms']);
-const FIND_KW = keyword('find');
 
 /** `:find` elements of a (valid) query form, and whether it has :with or :keys/:strs/:syms. */
 function findSection(q: unknown): { find: unknown[]; extra: boolean } {
@@ -796,7 +797,7 @@ function findSection(q: unknown): { find: unknown[]; extra: boolean } {
 function isSetRelation(q: unknown): boolean {
   const { find, extra } = findSection(q);
   if (extra || find.length === 0) return false;
-  const spec = parseQuery(new Map([[FIND_KW, find]]), new Set()).find;
+  const spec = parseFind(find);
   return spec.kind === 'rel' && spec.elems.every((e) => e.kind === 'var');
 }
 

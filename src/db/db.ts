@@ -308,6 +308,13 @@ export class FilteredDb extends DbView {
       .select(index, from, to, reverse)
       .filter((d) => this.pred(this.unfiltered, d));
   }
+
+  /** The cheap condition first: the predicate sees only the datoms that meet it. */
+  override searchWhere(index: IndexName, bound: Datom, keep: (d: Datom) => boolean): Datom[] {
+    return this.unfiltered
+      .searchWhere(index, bound, keep)
+      .filter((d) => this.pred(this.unfiltered, d));
+  }
 }
 
 export function isTxId(n: number): boolean {

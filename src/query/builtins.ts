@@ -1,18 +1,29 @@
 /**
- * Built-in query functions and aggregates. Only these names resolve to code: a query can
- * call nothing else but functions the caller passes in as inputs.
+ * Built-in query functions and aggregates: DataScript's `datascript.built-ins` list, whole,
+ * with Clojure's semantics, plus Datahike's `before?`/`after?`. The functions that read a
+ * database (`get-else`, `get-some`, `missing?`) and the nested `q` live in the engine. Only
+ * these names resolve to code: a query can call nothing else but functions the caller passes
+ * in as inputs.
  */
 
+import { printEdn } from '../edn/index.js';
 import {
   BigDec,
+  Char,
+  compareNumbersByValue,
   compareValues,
   DatahikeError,
   equals,
   isKeyword,
+  isList,
   isSym,
+  Keyword,
   keyword,
-  List,
+  list,
   printValue,
+  Rank,
+  rankOf,
+  Sym,
   Uuid,
 } from '../values/index.js';
 
@@ -36,9 +47,21 @@ function str(fn: string, x: unknown): string {
   });
 }
 
+/**
+ * Clojure's `compare` over the value order: numbers of different kinds compare by value
+ * alone (`(compare 1 1.0M)` is 0), where the value order keeps them apart to stay total.
+ */
+export function compare(a: unknown, b: unknown): number {
+  if (rankOf(a) === Rank.Number && rankOf(b) === Rank.Number)
+    return compareNumbersByValue(a as number, b as number);
+  return compareValues(a, b);
+}
+
 function chain(cmp: (c: number) => boolean): Fn {
   return (...xs) => {
-    for (let i = 1; i < xs.length; i++) if (!cmp(compareValues(xs[i - 1], xs[i]))) return false;
+    if (xs.length === 0)
+      throw new DatahikeError('query/arity', 'A comparison needs at least one argument.', {});
+    for (let i = 1; i < xs.length; i++) if (!cmp(compare(xs[i - 1], xs[i]))) return false;
     return true;
   };
 }
@@ -75,14 +98,29 @@ function bigOp(name: string, a: bigint, b: bigint): bigint {
   }
 }
 
+function truthy(x: unknown): boolean {
+  return x !== false && x !== null && x !== undefined;
+}
+
+/** `str`'s text of a value: nil is empty, strings as they are, the rest as Clojure prints it. */
 function toStr(x: unknown): string {
   if (x === null || x === undefined) return '';
   if (typeof x === 'string') return x;
+  if (x instanceof Char) return x.char;
   if (isKeyword(x)) return `:${x.fqn}`;
   if (isSym(x)) return x.fqn;
   if (x instanceof Uuid) return x.str;
   if (x instanceof Date) return x.toISOString();
+  if (typeof x === 'object') return printEdn(x);
   return String(x);
+}
+
+/** `print`'s text: like `pr`, but strings and characters without quotes. */
+function printText(x: unknown): string {
+  if (typeof x === 'string') return x;
+  if (x instanceof Char) return x.char;
+  if (x === null || x === undefined) return 'nil';
+  return printEdn(x);
 }
 
 function regex(x: unknown): RegExp {
@@ -102,22 +140,135 @@ function typeName(x: unknown): string {
   if (x instanceof Date) return 'instant';
   if (x instanceof BigDec) return 'bigdec';
   if (x instanceof Uint8Array) return 'bytes';
+  if (isList(x)) return 'list';
   if (Array.isArray(x)) return 'vector';
   if (x instanceof Map) return 'map';
   if (x instanceof Set) return 'set';
   return typeof x;
 }
 
+/** Items of a collection (a map's entries as [k v]), for functions taking any collection. */
+function items(fn: string, x: unknown): unknown[] {
+  if (x === null || x === undefined) return [];
+  if (typeof x === 'string') return [...x].map((c) => new Char(c));
+  if (Array.isArray(x)) return x;
+  if (x instanceof Set) return [...x];
+  if (x instanceof Map) return [...x].map(([k, v]) => [k, v]);
+  throw new DatahikeError('query/type', `${fn} needs a collection, got ${printValue(x)}.`, {
+    function: fn,
+    value: x,
+  });
+}
+
+function size(x: unknown): number {
+  if (x === null || x === undefined) return 0;
+  if (typeof x === 'string' || Array.isArray(x)) return x.length;
+  if (x instanceof Map || x instanceof Set) return x.size;
+  if (x instanceof Uint8Array) return x.length;
+  throw new DatahikeError(
+    'query/type',
+    `count needs a collection or string, got ${printValue(x)}.`,
+    {
+      value: x,
+    },
+  );
+}
+
+/** A map's entry for `k` by value equality (keys may be vectors, maps or uuids). */
+function mapEntry(m: Map<unknown, unknown>, k: unknown): [unknown, unknown] | undefined {
+  if (m.has(k)) return [k, m.get(k)];
+  if (typeof k !== 'object' || k === null) return undefined;
+  for (const e of m) if (equals(e[0], k)) return e;
+  return undefined;
+}
+
+function setMember(s: Set<unknown>, x: unknown): boolean {
+  if (s.has(x)) return true;
+  if (typeof x !== 'object' || x === null) return false;
+  for (const y of s) if (equals(x, y)) return true;
+  return false;
+}
+
+function get(coll: unknown, k: unknown, notFound: unknown = null): unknown {
+  if (coll instanceof Map) return mapEntry(coll, k)?.[1] ?? notFound;
+  if (coll instanceof Set) return setMember(coll, k) ? k : notFound;
+  if ((Array.isArray(coll) || typeof coll === 'string') && typeof k === 'number') {
+    if (!Number.isInteger(k) || k < 0 || k >= coll.length) return notFound;
+    return typeof coll === 'string' ? new Char(coll[k]!) : coll[k];
+  }
+  return notFound;
+}
+
+function contains(coll: unknown, k: unknown): boolean {
+  if (coll instanceof Map) return mapEntry(coll, k) !== undefined;
+  if (coll instanceof Set) return setMember(coll, k);
+  if (Array.isArray(coll) || typeof coll === 'string')
+    return typeof k === 'number' && Number.isInteger(k) && k >= 0 && k < coll.length;
+  if (coll === null || coll === undefined) return false;
+  throw new DatahikeError('query/type', `contains? needs a collection, got ${printValue(coll)}.`, {
+    value: coll,
+  });
+}
+
+function range(...xs: unknown[]): number[] {
+  if (xs.length === 0 || xs.length > 3)
+    throw new DatahikeError(
+      'query/arity',
+      'range takes an end, a start and an end, or a step too.',
+      {},
+    );
+  const [start, end, step] =
+    xs.length === 1
+      ? [0, num('range', xs[0]), 1]
+      : [num('range', xs[0]), num('range', xs[1]), xs.length === 3 ? num('range', xs[2]) : 1];
+  if (step === 0) throw new DatahikeError('query/type', 'range with a step of 0 never ends.', {});
+  const out: number[] = [];
+  for (let x = start; step > 0 ? x < end : x > end; x += step) out.push(x);
+  return out;
+}
+
+function toMap(fn: string, xs: unknown[]): Map<unknown, unknown> {
+  if (xs.length % 2 !== 0)
+    throw new DatahikeError('query/arity', `${fn} needs keys and values in pairs.`, {});
+  const m = new Map<unknown, unknown>();
+  for (let i = 0; i < xs.length; i += 2) {
+    const e = mapEntry(m, xs[i]);
+    m.set(e === undefined ? xs[i] : e[0], xs[i + 1]);
+  }
+  return m;
+}
+
+function toKeyword(a: unknown, b?: unknown): Keyword | null {
+  if (b !== undefined) return keyword(str('keyword', a), str('keyword', b));
+  if (a === null || a === undefined) return null;
+  if (a instanceof Keyword) return a;
+  if (a instanceof Sym) return keyword(a.fqn);
+  return keyword(str('keyword', a));
+}
+
+function reMatch(m: RegExpExecArray | RegExpMatchArray | null): unknown {
+  if (m === null) return null;
+  return m.length > 1 ? [...m].map((g) => g ?? null) : m[0];
+}
+
 /** Functions usable in predicates and function clauses, by name. */
 export const BUILTINS: ReadonlyMap<string, Fn> = new Map<string, Fn>([
   ['=', (...xs) => xs.every((x) => equals(x, xs[0]))],
-  ['==', (...xs) => xs.every((x) => compareValues(x, xs[0]) === 0)],
+  [
+    '==',
+    (...xs) => {
+      for (const x of xs) num('==', x);
+      return xs.every((x) => compare(x, xs[0]) === 0);
+    },
+  ],
   ['not=', (...xs) => !xs.every((x) => equals(x, xs[0]))],
   ['!=', (...xs) => !xs.every((x) => equals(x, xs[0]))],
   ['<', chain((c) => c < 0)],
   ['>', chain((c) => c > 0)],
   ['<=', chain((c) => c <= 0)],
   ['>=', chain((c) => c >= 0)],
+  ['before?', chain((c) => c < 0)],
+  ['after?', chain((c) => c > 0)],
   ['+', arith('+', (a, b) => a + b, 0)],
   ['-', arith('-', (a, b) => a - b)],
   ['*', arith('*', (a, b) => a * b, 1)],
@@ -145,120 +296,127 @@ export const BUILTINS: ReadonlyMap<string, Fn> = new Map<string, Fn>([
   ],
   ['inc', (x) => (typeof x === 'bigint' ? x + 1n : num('inc', x) + 1)],
   ['dec', (x) => (typeof x === 'bigint' ? x - 1n : num('dec', x) - 1)],
-  ['max', (...xs) => xs.reduce((a, b) => (compareValues(a, b) >= 0 ? a : b))],
-  ['min', (...xs) => xs.reduce((a, b) => (compareValues(a, b) <= 0 ? a : b))],
+  ['max', (...xs) => xs.reduce((a, b) => (compare(a, b) >= 0 ? a : b))],
+  ['min', (...xs) => xs.reduce((a, b) => (compare(a, b) <= 0 ? a : b))],
   ['zero?', (x) => num('zero?', x) === 0],
   ['pos?', (x) => num('pos?', x) > 0],
   ['neg?', (x) => num('neg?', x) < 0],
   ['even?', (x) => (typeof x === 'bigint' ? x % 2n === 0n : num('even?', x) % 2 === 0)],
   ['odd?', (x) => (typeof x === 'bigint' ? x % 2n !== 0n : Math.abs(num('odd?', x) % 2) === 1)],
+  ['compare', (a, b) => Math.sign(compare(a, b))],
+  ['rand', (n) => Math.random() * (n === undefined ? 1 : num('rand', n))],
+  ['rand-int', (n) => Math.floor(Math.random() * num('rand-int', n))],
   ['true?', (x) => x === true],
   ['false?', (x) => x === false],
   ['nil?', (x) => x === null || x === undefined],
   ['some?', (x) => x !== null && x !== undefined],
+  ['not', (x) => !truthy(x)],
+  [
+    'and',
+    (...xs) => {
+      let last: unknown = true;
+      for (const x of xs) if (!truthy((last = x))) return x;
+      return last;
+    },
+  ],
+  [
+    'or',
+    (...xs) => {
+      let last: unknown = null;
+      for (const x of xs) if (truthy((last = x))) return x;
+      return last;
+    },
+  ],
+  [
+    'complement',
+    (f) => {
+      if (typeof f !== 'function')
+        throw new DatahikeError(
+          'query/type',
+          `complement needs a function, got ${printValue(f)}.`,
+          {},
+        );
+      return (...xs: unknown[]) => !truthy((f as Fn)(...xs));
+    },
+  ],
+  ['identical?', (a, b) => a === b || (Number.isNaN(a) && Number.isNaN(b))],
   ['identity', (x) => x],
+  ['keyword', (a, b) => toKeyword(a, b)],
+  ['meta', () => null],
+  ['name', (x) => (isKeyword(x) || isSym(x) ? x.name : str('name', x))],
+  ['namespace', (x) => (isKeyword(x) || isSym(x) ? x.ns : null)],
+  ['type', (x) => typeName(x)],
+  ['vector', (...xs) => xs],
+  ['list', (...xs) => list(...xs)],
+  [
+    'set',
+    (coll) => {
+      const out = new Set<unknown>();
+      for (const x of items('set', coll)) if (!setMember(out, x)) out.add(x);
+      return out;
+    },
+  ],
+  ['hash-map', (...xs) => toMap('hash-map', xs)],
+  ['array-map', (...xs) => toMap('array-map', xs)],
+  ['count', (x) => size(x)],
+  ['range', (...xs) => range(...xs)],
+  ['not-empty', (x) => (size(x) === 0 ? null : x)],
+  ['empty?', (x) => size(x) === 0],
+  ['contains?', (coll, k) => contains(coll, k)],
   ['str', (...xs) => xs.map(toStr).join('')],
   [
     'subs',
     (s, start, end) =>
       str('subs', s).slice(num('subs', start), end === undefined ? undefined : num('subs', end)),
   ],
-  [
-    'clojure.string/starts-with?',
-    (s, p) => str('starts-with?', s).startsWith(str('starts-with?', p)),
-  ],
-  ['clojure.string/ends-with?', (s, p) => str('ends-with?', s).endsWith(str('ends-with?', p))],
-  ['clojure.string/includes?', (s, p) => str('includes?', s).includes(str('includes?', p))],
-  ['clojure.string/blank?', (s) => s === null || s === undefined || str('blank?', s).trim() === ''],
-  ['clojure.string/lower-case', (s) => str('lower-case', s).toLowerCase()],
-  ['clojure.string/upper-case', (s) => str('upper-case', s).toUpperCase()],
-  ['re-pattern', (s) => regex(s)],
-  [
-    're-find',
-    (re, s) => {
-      const m = regex(re).exec(str('re-find', s));
-      return m === null ? null : m.length > 1 ? [...m] : m[0];
-    },
-  ],
+  ['get', (coll, k, notFound) => get(coll, k, notFound ?? null)],
+  ['pr-str', (...xs) => xs.map((x) => printEdn(x ?? null)).join(' ')],
+  ['print-str', (...xs) => xs.map(printText).join(' ')],
+  ['println-str', (...xs) => `${xs.map(printText).join(' ')}\n`],
+  ['prn-str', (...xs) => `${xs.map((x) => printEdn(x ?? null)).join(' ')}\n`],
+  ['re-find', (re, s) => reMatch(regex(re).exec(str('re-find', s)))],
   [
     're-matches',
     (re, s) => {
       const r = regex(re);
-      const m = new RegExp(`^(?:${r.source})$`, r.flags).exec(str('re-matches', s));
-      return m === null ? null : m.length > 1 ? [...m] : m[0];
+      return reMatch(new RegExp(`^(?:${r.source})$`, r.flags).exec(str('re-matches', s)));
     },
   ],
   [
     're-seq',
     (re, s) => {
       const r = regex(re);
-      const all = [
-        ...str('re-seq', s).matchAll(
-          new RegExp(r.source, r.flags.includes('g') ? r.flags : `${r.flags}g`),
-        ),
-      ];
-      return all.length === 0 ? null : all.map((m) => (m.length > 1 ? [...m] : m[0]));
+      const flags = r.flags.includes('g') ? r.flags : `${r.flags}g`;
+      const all = [...str('re-seq', s).matchAll(new RegExp(r.source, flags))];
+      return all.length === 0 ? null : all.map(reMatch);
     },
   ],
-  ['tuple', (...xs) => xs],
-  ['untuple', (x) => x],
-  [
-    'count',
-    (x) => {
-      if (typeof x === 'string' || Array.isArray(x)) return x.length;
-      if (x instanceof Map || x instanceof Set) return x.size;
-      if (x === null || x === undefined) return 0;
-      throw new DatahikeError(
-        'query/type',
-        `count needs a collection or string, got ${printValue(x)}.`,
-        { value: x },
-      );
-    },
-  ],
-  [
-    'keyword',
-    (a, b) =>
-      b === undefined ? keyword(str('keyword', a)) : keyword(str('keyword', a), str('keyword', b)),
-  ],
-  ['name', (x) => (isKeyword(x) || isSym(x) ? x.name : str('name', x))],
-  ['namespace', (x) => (isKeyword(x) || isSym(x) ? x.ns : null)],
-  ['vector', (...xs) => xs],
-  [
-    'list',
-    (...xs) => {
-      const l = new List<unknown>();
-      for (const x of xs) l.push(x);
-      return l;
-    },
-  ],
-  [
-    'hash-map',
-    (...xs) => {
-      const m = new Map<unknown, unknown>();
-      for (let i = 0; i + 1 < xs.length; i += 2) m.set(xs[i], xs[i + 1]);
-      return m;
-    },
-  ],
-  ['compare', (a, b) => Math.sign(compareValues(a, b))],
+  ['re-pattern', (s) => regex(s)],
   [
     '-differ?',
     (...xs) => xs.slice(0, xs.length / 2).some((x, i) => !equals(x, xs[xs.length / 2 + i])),
   ],
-  ['type', (x) => typeName(x)],
+  ['ground', (x) => x],
+  ['clojure.string/blank?', (s) => s === null || s === undefined || str('blank?', s).trim() === ''],
+  ['clojure.string/includes?', (s, p) => str('includes?', s).includes(str('includes?', p))],
+  [
+    'clojure.string/starts-with?',
+    (s, p) => str('starts-with?', s).startsWith(str('starts-with?', p)),
+  ],
+  ['clojure.string/ends-with?', (s, p) => str('ends-with?', s).endsWith(str('ends-with?', p))],
+  ['tuple', (...xs) => xs],
+  ['untuple', (x) => x],
 ]);
-
-/** Functions that read a database: `get-else`, `get-some`, `missing?`; handled by the engine. */
-export const DB_FUNCTIONS = new Set(['get-else', 'get-some', 'missing?', 'ground']);
 
 export type Aggregate = (values: unknown[], ...params: unknown[]) => unknown;
 
 function sorted(values: unknown[]): unknown[] {
-  return [...values].sort(compareValues);
+  return [...values].sort(compare);
 }
 
 function distinctValues(values: unknown[]): unknown[] {
   const out: unknown[] = [];
-  for (const v of sorted(values))
+  for (const v of [...values].sort(compareValues))
     if (out.length === 0 || !equals(out[out.length - 1], v)) out.push(v);
   return out;
 }
@@ -275,7 +433,22 @@ function variance(values: unknown[]): number {
   return xs.reduce((a, x) => a + (x - mean) ** 2, 0) / xs.length;
 }
 
-/** Aggregates for :find, by name. `(min n ?x)`/`(max n ?x)` take n first. */
+function count(fn: string, n: unknown): number {
+  const k = num(fn, n);
+  if (!Number.isInteger(k) || k < 0)
+    throw new DatahikeError('query/type', `${fn} needs a count, got ${printValue(n)}.`, {});
+  return k;
+}
+
+function randomItem(vs: unknown[]): unknown {
+  return vs[Math.floor(Math.random() * vs.length)];
+}
+
+/**
+ * Aggregates for :find, by name; `(min n ?x)`, `(max n ?x)`, `(rand n ?x)`, `(sample n ?x)`
+ * take n first. As in DataScript, min/max/rand/sample see every value of the group, with
+ * duplicates (from :with), and `(min n ?x)`/`(max n ?x)` come out in ascending order.
+ */
 export const AGGREGATES: ReadonlyMap<string, Aggregate> = new Map<string, Aggregate>([
   ['count', (vs) => vs.length],
   ['count-distinct', (vs) => distinctValues(vs).length],
@@ -284,45 +457,46 @@ export const AGGREGATES: ReadonlyMap<string, Aggregate> = new Map<string, Aggreg
   [
     'median',
     (vs) => {
-      const s = sorted(vs).map((v) => num('median', v));
+      const s = sorted(vs);
       const mid = s.length >>> 1;
-      return s.length % 2 === 1 ? s[mid] : (s[mid - 1]! + s[mid]!) / 2;
+      if (s.length % 2 === 1) return s[mid];
+      return (num('median', s[mid - 1]) + num('median', s[mid])) / 2;
     },
   ],
   ['variance', (vs) => variance(vs)],
   ['stddev', (vs) => Math.sqrt(variance(vs))],
   [
     'min',
-    (vs, n) => {
-      if (n === undefined) return vs.reduce((a, b) => (compareValues(a, b) <= 0 ? a : b));
-      return distinctValues(vs).slice(0, num('min', n));
-    },
+    (vs, n) =>
+      n === undefined
+        ? vs.reduce((a, b) => (compare(b, a) < 0 ? b : a))
+        : sorted(vs).slice(0, count('min', n)),
   ],
   [
     'max',
     (vs, n) => {
-      if (n === undefined) return vs.reduce((a, b) => (compareValues(a, b) >= 0 ? a : b));
-      return distinctValues(vs).reverse().slice(0, num('max', n));
+      if (n === undefined) return vs.reduce((a, b) => (compare(b, a) > 0 ? b : a));
+      const s = sorted(vs);
+      return s.slice(Math.max(0, s.length - count('max', n)));
     },
   ],
   ['distinct', (vs) => new Set(distinctValues(vs))],
   [
     'rand',
     (vs, n) =>
-      Array.from(
-        { length: n === undefined ? 1 : num('rand', n) },
-        () => vs[Math.floor(Math.random() * vs.length)],
-      ),
+      n === undefined
+        ? randomItem(vs)
+        : Array.from({ length: count('rand', n) }, () => randomItem(vs)),
   ],
   [
     'sample',
     (vs, n) => {
-      const pool = distinctValues(vs);
+      const pool = [...vs];
       for (let i = pool.length - 1; i > 0; i--) {
         const j = Math.floor(Math.random() * (i + 1));
         [pool[i], pool[j]] = [pool[j], pool[i]];
       }
-      return pool.slice(0, num('sample', n));
+      return pool.slice(0, count('sample', n));
     },
   ],
 ]);

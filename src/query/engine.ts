@@ -8,12 +8,20 @@
  * is scanned once and hash-joined.
  */
 
-import { DbView, entid } from '../db/index.js';
+import { DbView } from '../db/index.js';
 import { boundDatom, type Datom } from '../index/datom.js';
-import { DatahikeError, equals, isKeyword, type Keyword, printValue } from '../values/index.js';
+import {
+  DatahikeError,
+  equals,
+  isKeyword,
+  type Keyword,
+  keyword,
+  printValue,
+} from '../values/index.js';
+import { bindValue } from './bind.js';
 import { BUILTINS } from './builtins.js';
-import type { Binding, Clause, FnRef, RuleBranch, Term } from './parse.js';
-import { clauseVars } from './parse.js';
+import type { Clause, FnRef, RuleBranch, Term } from './parse.js';
+import { bindingVars, clauseVars } from './parse.js';
 import {
   antiJoin,
   colsOf,
@@ -24,6 +32,7 @@ import {
   RowSet,
   union,
 } from './relation.js';
+import { entityConst, entityOf, NOTHING, needsResolving, valueConst } from './resolve.js';
 
 export interface PlanStep {
   readonly clause: string;
@@ -33,7 +42,17 @@ export interface PlanStep {
 }
 
 export interface QueryContext {
+  /** The sources (`$`, `$2`, …) by name. */
   readonly sources: ReadonlyMap<string, unknown>;
+  /** The source a clause without one reads: `$`, or the one named by `($2 not ...)`. */
+  readonly defaultSrc: string;
+  /**
+   * Scalar inputs by name (`?min`, a plain symbol `pattern`): constants wherever the query
+   * names them, functions among them. Empty inside rule bodies, whose variables are their own.
+   */
+  readonly scalars: ReadonlyMap<string, unknown>;
+  /** Runs a query nested in a function clause, `[(q [:find ...] $) ?r]`. */
+  readonly nestedQuery: (query: unknown, inputs: unknown[]) => unknown;
   readonly rules: ReadonlyMap<string, RuleBranch[]>;
   readonly deadline: number;
   /** Filled when statistics or a plan are asked for. */
@@ -55,7 +74,7 @@ function fail(code: string, message: string, data: Record<string, unknown> = {})
 }
 
 function checkDeadline(ctx: QueryContext): void {
-  if (Date.now() > ctx.deadline)
+  if (Date.now() >= ctx.deadline)
     fail('query/timeout', 'Query timed out: it ran longer than its timeout.', {});
 }
 
@@ -63,10 +82,18 @@ function isDb(x: unknown): x is DbView {
   return x instanceof DbView;
 }
 
-function source(ctx: QueryContext, name: string): unknown {
-  if (!ctx.sources.has(name))
-    fail('query/unknown-source', `Unknown source ${name}: bind it in :in.`, { source: name });
-  return ctx.sources.get(name);
+function source(ctx: QueryContext, name: string | null): unknown {
+  const n = name ?? ctx.defaultSrc;
+  if (!ctx.sources.has(n))
+    fail('query/unknown-source', `Where uses unknown source ${n}: bind it in :in.`, { source: n });
+  return ctx.sources.get(n);
+}
+
+/** The context for clauses that read `src` by default (`($2 not ...)`, `($2 rule ...)`). */
+function withDefaultSrc(ctx: QueryContext, src: string | null): QueryContext {
+  if (src === null || src === ctx.defaultSrc) return ctx;
+  source(ctx, src);
+  return { ...ctx, defaultSrc: src };
 }
 
 function boundVars(state: State): Set<string> {
@@ -101,18 +128,19 @@ function ticker(ctx: QueryContext): () => void {
 function scan(db: DbView, e: unknown, a: unknown, v: unknown, tx: unknown): Datom[] {
   let out: Datom[];
   if (e !== undefined) {
-    out = db.search('eavt', boundDatom(e as number, a as Keyword, a === undefined ? undefined : v));
-    if (a === undefined && v !== undefined) out = out.filter((d) => valueEquals(d.v, v));
+    out =
+      a === undefined && v !== undefined
+        ? db.searchWhere('eavt', boundDatom(e as number), (d) => valueEquals(d.v, v))
+        : db.search('eavt', boundDatom(e as number, a as Keyword, a === undefined ? undefined : v));
   } else if (a !== undefined) {
     if (v !== undefined && db.schema.attr(a as Keyword)?.inAvet)
       out = db.search('avet', boundDatom(undefined, a as Keyword, v));
     else if (v !== undefined)
       out = db.searchWhere('aevt', boundDatom(undefined, a as Keyword), (d) => valueEquals(d.v, v));
     else out = db.search('aevt', boundDatom(undefined, a as Keyword));
-  } else {
-    out = db.search('eavt', boundDatom());
-    if (v !== undefined) out = out.filter((d) => valueEquals(d.v, v));
-  }
+  } else if (v !== undefined)
+    out = db.searchWhere('eavt', boundDatom(), (d) => valueEquals(d.v, v));
+  else out = db.search('eavt', boundDatom());
   if (tx !== undefined) out = out.filter((d) => d.tx === tx);
   return out;
 }
@@ -123,22 +151,6 @@ function valueEquals(x: unknown, y: unknown): boolean {
   if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null)
     return typeof x === 'number' && typeof y === 'number' && Number.isNaN(x) && Number.isNaN(y);
   return equals(x, y);
-}
-
-const NOTHING = Symbol('nothing');
-
-/** A constant in entity position: ids, idents and lookup refs resolve; unknown ones match nothing. */
-function entityConst(db: DbView, x: unknown): unknown {
-  if (typeof x === 'number') return x;
-  if (isKeyword(x) || Array.isArray(x)) return entid(db, x) ?? NOTHING;
-  return NOTHING;
-}
-
-/** A constant in value position: for reference attributes idents and lookup refs resolve. */
-function valueConst(db: DbView, a: unknown, x: unknown): unknown {
-  if (isKeyword(a) && db.schema.attr(a)?.isRef && (isKeyword(x) || Array.isArray(x)))
-    return entid(db, x) ?? NOTHING;
-  return x;
 }
 
 interface PatternShape {
@@ -166,8 +178,8 @@ function shapeOf(db: DbView | null, terms: readonly Term[]): PatternShape | null
       let c = value;
       if (db !== null) {
         if (i === 0) c = entityConst(db, value);
-        else if (i === 2)
-          c = valueConst(db, terms[1]?.kind === 'const' ? terms[1].value : undefined, value);
+        else if (i === 2) c = valueConst(db, isRefAttr(db, terms[1]), value);
+        else if (i === 3 && Array.isArray(value)) c = entityConst(db, value);
         if (i === 1 && typeof value === 'string') c = NOTHING;
       }
       if (c === NOTHING) return null;
@@ -178,6 +190,11 @@ function shapeOf(db: DbView | null, terms: readonly Term[]): PatternShape | null
   const outVars: string[] = [];
   for (const v of vars) if (v !== undefined && !outVars.includes(v)) outVars.push(v);
   return { consts, vars, outVars };
+}
+
+/** Whether a pattern's attribute term is a constant reference attribute of `db`. */
+function isRefAttr(db: DbView, t: Term | undefined): boolean {
+  return t?.kind === 'const' && isKeyword(t.value) && db.schema.attr(t.value)?.isRef === true;
 }
 
 function datomField(d: Datom, i: number): unknown {
@@ -249,18 +266,12 @@ function matchPattern(src: unknown, shape: PatternShape, fixed: unknown[]): unkn
   }
   if (Array.isArray(src) || src instanceof Set)
     return rowsOf([...src] as unknown[][], shape, fixed);
-  return fail(
-    'query/bad-source',
-    `A source must be a database or a collection of tuples, got ${printValue(src)}.`,
-    {},
-  );
+  return [];
 }
 
 /** Expected result size of a pattern alone (its constants only). */
-function estimatePattern(src: unknown, terms: readonly Term[]): number {
+function estimateShape(src: unknown, shape: PatternShape): number {
   if (!isDb(src)) return Array.isArray(src) ? src.length : 1000;
-  const shape = shapeOf(src, terms);
-  if (shape === null) return 0;
   const [e, a, v] = shape.consts;
   if (e !== undefined)
     return src.count(
@@ -282,12 +293,105 @@ function applyPattern(
   c: Extract<Clause, { kind: 'pattern' }>,
 ): State {
   const src = source(ctx, c.src);
+  if (!isDb(src) && !Array.isArray(src) && !(src instanceof Set))
+    fail(
+      'query/bad-source',
+      `Cannot match ${c.text}: the source is not a database or a collection of tuples, got ${printValue(src)}.`,
+      { clause: c.text },
+    );
   const shape = shapeOf(isDb(src) ? src : null, c.terms);
   if (shape === null) return [{ vars: [], rows: [] }];
   const bound = boundVars(state);
-  const shared = shape.outVars.filter((v) => bound.has(v));
-  if (shared.length === 0)
+  if (!shape.outVars.some((v) => bound.has(v)))
     return [...state, { vars: shape.outVars, rows: matchPattern(src, shape, []) }];
+  if (isDb(src)) {
+    const resolved = resolveBound(src, state, shape, c.terms);
+    if (resolved !== null) {
+      const after = applyShape(ctx, resolved.state, src, resolved.shape);
+      return after.map((r) => dropVars(r, resolved.shadows));
+    }
+  }
+  return applyShape(ctx, state, src, shape);
+}
+
+/** Where a pattern reads entity ids: entity and tx, and the value of a reference attribute. */
+function entityPositions(db: DbView, terms: readonly Term[]): number[] {
+  return isRefAttr(db, terms[1]) ? [0, 2, 3] : [0, 3];
+}
+
+/**
+ * Bound values in a pattern's entity positions that are not entity ids (lookup refs,
+ * idents) are resolved against the pattern's own source: each such variable gets a shadow
+ * column of the ids it names in `db` (rows naming none drop out), and the pattern reads the
+ * shadow instead, so the variable keeps its values as written. Null when nothing needs it.
+ */
+function resolveBound(
+  db: DbView,
+  state: State,
+  shape: PatternShape,
+  terms: readonly Term[],
+): { state: State; shape: PatternShape; shadows: string[] } | null {
+  let rels: State | null = null;
+  let vars: (string | undefined)[] | null = null;
+  const shadows: string[] = [];
+  for (const i of entityPositions(db, terms)) {
+    const v = shape.vars[i];
+    if (v === undefined) continue;
+    const current: State = rels ?? state;
+    const k = current.findIndex((r) => r.vars.includes(v));
+    if (k < 0) continue;
+    const rel = current[k]!;
+    const col = rel.vars.indexOf(v);
+    if (!rel.rows.some((row) => needsResolving(row[col]))) continue;
+    const shadow = `\u0000${v}`;
+    if (!shadows.includes(shadow)) {
+      const rows: unknown[][] = [];
+      for (const row of rel.rows) {
+        const e = entityOf(db, row[col]);
+        if (e !== undefined) rows.push([...row, e]);
+      }
+      rels = current.map((r, j) => (j === k ? { vars: [...r.vars, shadow], rows } : r));
+      shadows.push(shadow);
+    }
+    vars ??= [...shape.vars];
+    vars[i] = shadow;
+  }
+  if (rels === null || vars === null) return null;
+  const outVars: string[] = [];
+  for (const v of vars) if (v !== undefined && !outVars.includes(v)) outVars.push(v);
+  return { state: rels, shape: { consts: shape.consts, vars, outVars }, shadows };
+}
+
+/** A relation without some of its variables (rows copied only when one is there). */
+function dropVars(r: Relation, vars: readonly string[]): Relation {
+  if (!r.vars.some((v) => vars.includes(v))) return r;
+  const keep = r.vars.flatMap((v, i) => (vars.includes(v) ? [] : [i]));
+  return { vars: keep.map((i) => r.vars[i]!), rows: r.rows.map((row) => keep.map((i) => row[i])) };
+}
+
+/**
+ * The shape with the values of variables bound to a single value filled in as constants
+ * (DataScript's constant substitution), so the scan and its estimate use the index for them.
+ */
+function withSingles(state: State, shape: PatternShape): PatternShape {
+  let consts: unknown[] | null = null;
+  for (let i = 0; i < 5; i++) {
+    const v = shape.vars[i];
+    if (v === undefined || shape.consts[i] !== undefined) continue;
+    const r = state.find((x) => x.rows.length === 1 && x.vars.includes(v));
+    if (r === undefined) continue;
+    const value = r.rows[0]![r.vars.indexOf(v)];
+    if (value === undefined) continue;
+    consts ??= [...shape.consts];
+    consts[i] = value;
+  }
+  return consts === null ? shape : { ...shape, consts };
+}
+
+function applyShape(ctx: QueryContext, state: State, src: unknown, whole: PatternShape): State {
+  const shape = withSingles(state, whole);
+  const bound = boundVars(state);
+  const shared = shape.outVars.filter((v) => bound.has(v));
   const touching = state.filter((r) => r.vars.some((v) => shared.includes(v)));
   if (touching.length > 1) {
     // The pattern links relations: extend the one bound to its entity (else the smallest)
@@ -296,7 +400,7 @@ function applyPattern(
     const driver =
       touching.find((r) => e !== undefined && r.vars.includes(e)) ??
       touching.reduce((a, b) => (a.rows.length <= b.rows.length ? a : b));
-    let [extended] = applyPattern(ctx, [driver], c) as [Relation];
+    let [extended] = applyShape(ctx, [driver], src, shape) as [Relation];
     for (const r of touching) if (r !== driver) extended = join(extended, r, ticker(ctx));
     return [...state.filter((r) => !touching.includes(r)), extended];
   }
@@ -310,7 +414,7 @@ function applyPattern(
     bound.has(shape.vars[2]) &&
     isKeyword(shape.consts[1]) &&
     src.schema.attr(shape.consts[1] as Keyword)?.inAvet === true;
-  if (isDb(src) && (eBound || avBound) && r.rows.length * 8 < estimatePattern(src, c.terms) + 64) {
+  if (isDb(src) && (eBound || avBound) && r.rows.length * 8 < estimateShape(src, shape) + 64) {
     const sharedCols = colsOf(r, shared);
     const newVars = shape.outVars.filter((v) => !bound.has(v));
     // Where each new variable comes from in a datom, and which row column fills each position.
@@ -446,44 +550,53 @@ function resolveFn(
   ref: FnRef,
   row: readonly unknown[] | null,
   rel: Relation | null,
+  clause: Extract<Clause, { kind: 'pred' | 'fn' }>,
 ): (...a: unknown[]) => unknown {
   if (ref.kind === 'var') {
     const col = rel?.vars.indexOf(ref.name) ?? -1;
-    const f = col >= 0 && row !== null ? row[col] : ctx.sources.get(ref.name);
+    const f = col >= 0 && row !== null ? row[col] : ctx.scalars.get(ref.name);
     if (typeof f !== 'function')
-      fail('query/unknown-function', `${ref.name} is not bound to a function.`, {
+      fail('query/unknown-function', `${ref.name} is not bound to a function in ${clause.text}.`, {
         function: ref.name,
       });
     return f as (...a: unknown[]) => unknown;
   }
-  const builtin = BUILTINS.get(ref.name) ?? BUILTINS.get(ref.name.replace(/^clojure\.core\//, ''));
+  const name = ref.name.replace(/^clojure\.core\//, '');
+  const builtin = BUILTINS.get(name) ?? dbFunction(ctx, name);
   if (builtin !== undefined) return builtin;
-  const db = dbFunction(ref.name);
-  if (db !== undefined) return db;
   return fail(
     'query/unknown-function',
-    `Unknown function ${ref.name}: use a built-in, or pass a JavaScript function as an input and call it through its variable.`,
+    `Unknown ${clause.kind === 'pred' ? 'predicate' : 'function'} ${ref.name} in ${clause.text}: use a built-in, or pass a JavaScript function as an input and call it through its variable.`,
     { function: ref.name },
   );
 }
 
-function dbFunction(name: string): ((...a: unknown[]) => unknown) | undefined {
-  const values = (db: unknown, e: unknown, a: unknown) => {
-    if (!isDb(db)) fail('query/bad-source', `${name} needs a database as its first argument.`, {});
-    const eid = entityConst(db, e);
-    return eid === NOTHING ? [] : scan(db, eid, a, undefined, undefined).map((d) => d.v);
+/** A reverse attribute (`:_parent`, `:person/_friend`) as its forward attribute, else null. */
+function forwardOf(a: unknown): Keyword | null {
+  if (!isKeyword(a) || !a.name.startsWith('_')) return null;
+  return a.ns === null ? keyword(a.name.slice(1)) : keyword(a.ns, a.name.slice(1));
+}
+
+/** Functions that read a database, and `q` (a nested query); resolved by the engine. */
+function dbFunction(ctx: QueryContext, name: string): ((...a: unknown[]) => unknown) | undefined {
+  const values = (db: unknown, e: unknown, a: unknown): unknown[] => {
+    if (!isDb(db))
+      fail(
+        'query/bad-source',
+        `${name} needs a database as its first argument, got ${printValue(db)}.`,
+        {},
+      );
+    const eid = entityOf(db, e);
+    if (eid === undefined) return [];
+    const forward = forwardOf(a);
+    if (forward !== null) return scan(db, undefined, forward, eid, undefined).map((d) => d.e);
+    return scan(db, eid, a, undefined, undefined).map((d) => d.v);
   };
   switch (name) {
     case 'get-else':
       return (db, e, a, dflt) => {
         if (dflt === null || dflt === undefined)
-          fail('query/invalid', 'get-else needs a non-nil default.', {});
-        if (isDb(db) && db.schema.attr(a as Keyword)?.many)
-          fail(
-            'query/invalid',
-            `get-else needs a cardinality-one attribute, ${printValue(a)} is many.`,
-            {},
-          );
+          fail('query/invalid', 'get-else: nil default value is not supported.', {});
         const vs = values(db, e, a);
         return vs.length > 0 ? vs[0] : dflt;
       };
@@ -497,8 +610,9 @@ function dbFunction(name: string): ((...a: unknown[]) => unknown) | undefined {
       };
     case 'missing?':
       return (db, e, a) => values(db, e, a).length === 0;
-    case 'ground':
-      return (x) => x;
+    case 'q':
+    case 'datahike.query/q':
+      return (query, ...inputs) => ctx.nestedQuery(query, inputs);
     default:
       return undefined;
   }
@@ -521,10 +635,10 @@ function argValue(
     case 'var': {
       const col = rel?.vars.indexOf(t.name) ?? -1;
       if (col >= 0) return row[col];
-      if (ctx.sources.has(t.name)) return ctx.sources.get(t.name);
+      if (ctx.scalars.has(t.name)) return ctx.scalars.get(t.name);
       return fail(
         'query/insufficient-binding',
-        `Insufficient bindings: ${t.name} is not bound in ${clause}.`,
+        `Insufficient bindings: ${t.name} not bound in ${clause}.`,
         { variable: t.name, clause },
       );
     }
@@ -543,8 +657,8 @@ function callArgs(
 
 function inputVars(ctx: QueryContext, c: { fn: FnRef; args: readonly Term[] }): Set<string> {
   const out = new Set<string>();
-  for (const t of c.args) if (t.kind === 'var' && !ctx.sources.has(t.name)) out.add(t.name);
-  if (c.fn.kind === 'var' && !ctx.sources.has(c.fn.name)) out.add(c.fn.name);
+  for (const t of c.args) if (t.kind === 'var' && !ctx.scalars.has(t.name)) out.add(t.name);
+  if (c.fn.kind === 'var' && !ctx.scalars.has(c.fn.name)) out.add(c.fn.name);
   return out;
 }
 
@@ -569,62 +683,21 @@ function applyPred(ctx: QueryContext, state: State, c: Extract<Clause, { kind: '
   const [rel, rest] = gather(state, inputVars(ctx, c));
   if (rel === null) {
     const ok = truthy(
-      invoke(resolveFn(ctx, c.fn, null, null), callArgs(ctx, c.args, [], null, c.text), c.text),
+      invoke(resolveFn(ctx, c.fn, null, null, c), callArgs(ctx, c.args, [], null, c.text), c.text),
     );
     return ok ? state : [...state, { vars: [], rows: [] }];
   }
-  const fixedFn = c.fn.kind === 'name' ? resolveFn(ctx, c.fn, null, null) : null;
+  const fixedFn = c.fn.kind === 'name' ? resolveFn(ctx, c.fn, null, null, c) : null;
   const rows = rel.rows.filter((row) =>
     truthy(
       invoke(
-        fixedFn ?? resolveFn(ctx, c.fn, row, rel),
+        fixedFn ?? resolveFn(ctx, c.fn, row, rel, c),
         callArgs(ctx, c.args, row, rel, c.text),
         c.text,
       ),
     ),
   );
   return [...rest, { vars: rel.vars, rows }];
-}
-
-export function bindingVars(b: Binding): string[] {
-  switch (b.kind) {
-    case 'scalar':
-      return [b.name];
-    case 'blank':
-      return [];
-    case 'coll':
-      return bindingVars(b.item);
-    default:
-      return b.items.flatMap(bindingVars);
-  }
-}
-
-/** Rows over bindingVars(b) that a value binds to (none when it is nil or does not fit). */
-export function bindValue(b: Binding, value: unknown): unknown[][] {
-  if (value === null || value === undefined) return [];
-  switch (b.kind) {
-    case 'scalar':
-      return [[value]];
-    case 'blank':
-      return [[]];
-    case 'tuple': {
-      const xs = value instanceof Set ? [...value] : value;
-      if (!Array.isArray(xs) || xs.length < b.items.length) return [];
-      let rows: unknown[][] = [[]];
-      b.items.forEach((item, i) => {
-        const sub = bindValue(item, xs[i]);
-        rows = rows.flatMap((r) => sub.map((s) => [...r, ...s]));
-      });
-      return rows;
-    }
-    case 'coll':
-    case 'rel': {
-      const xs = value instanceof Set ? [...value] : value;
-      if (!Array.isArray(xs)) return [];
-      const item: Binding = b.kind === 'coll' ? b.item : { kind: 'tuple', items: b.items };
-      return xs.flatMap((x) => bindValue(item, x));
-    }
-  }
 }
 
 function applyFn(ctx: QueryContext, state: State, c: Extract<Clause, { kind: 'fn' }>): State {
@@ -638,12 +711,13 @@ function applyFn(ctx: QueryContext, state: State, c: Extract<Clause, { kind: 'fn
   const base: Relation = rel ?? { vars: [], rows: [[]] };
   const checks = outVars.map((v) => base.vars.indexOf(v));
   const fresh = outVars.map((v, i) => checks[i]! < 0 && outVars.indexOf(v) === i);
+  const fixedFn = c.fn.kind === 'name' ? resolveFn(ctx, c.fn, null, null, c) : null;
   const rows: unknown[][] = [];
   let n = 0;
   for (const row of base.rows) {
     if (++n % 1024 === 0) checkDeadline(ctx);
     const value = invoke(
-      resolveFn(ctx, c.fn, row, rel),
+      fixedFn ?? resolveFn(ctx, c.fn, row, rel, c),
       callArgs(ctx, c.args, row, rel, c.text),
       c.text,
     );
@@ -671,16 +745,13 @@ function subquery(
   state: State,
   vars: readonly string[],
   clauses: readonly Clause[],
-  srcName: string,
+  src: string | null,
 ): Relation {
-  const seedVars = vars.filter((v) => boundVars(state).has(v));
+  const bound = boundVars(state);
+  const seedVars = vars.filter((v) => bound.has(v));
   const [rel] = gather(state, new Set(seedVars));
   const seed = rel === null ? [] : [project(rel, seedVars)];
-  const sub: QueryContext =
-    srcName === '$'
-      ? ctx
-      : { ...ctx, sources: new Map([...ctx.sources, ['$', source(ctx, srcName)]]) };
-  const result = solve(sub, seed, clauses);
+  const result = solve(withDefaultSrc(ctx, src), seed, clauses);
   // Nothing matched: an empty relation over every variable asked for.
   if (result.some((r) => r.rows.length === 0)) return { vars, rows: [] };
   const [all] = gather(result, new Set(vars));
@@ -692,9 +763,15 @@ function subquery(
 function applyNot(ctx: QueryContext, state: State, c: Extract<Clause, { kind: 'not' }>): State {
   const bound = boundVars(state);
   const vars = c.vars ?? [...clauseVars(c)].filter((v) => bound.has(v));
+  if (vars.length === 0)
+    fail(
+      'query/insufficient-binding',
+      `Insufficient bindings: none of ${[...clauseVars(c)].join(', ')} is bound in ${c.text}.`,
+      { clause: c.text },
+    );
   for (const v of vars)
     if (!bound.has(v))
-      fail('query/insufficient-binding', `Insufficient bindings: ${v} is not bound in ${c.text}.`, {
+      fail('query/insufficient-binding', `Insufficient bindings: ${v} not bound in ${c.text}.`, {
         variable: v,
         clause: c.text,
       });
@@ -704,27 +781,62 @@ function applyNot(ctx: QueryContext, state: State, c: Extract<Clause, { kind: 'n
   return [...rest, antiJoin(rel, excluded)];
 }
 
+/** The variables an or/or-join joins on: or-join's, or every variable of an or's branches. */
 function orVars(c: Extract<Clause, { kind: 'or' }>): string[] {
-  if (c.vars !== null) return [...c.vars.required, ...c.vars.free];
-  const sets = c.branches.map((b) => new Set(b.flatMap((x) => [...clauseVars(x)])));
-  return [...sets[0]!].filter((v) => sets.every((s) => s.has(v)));
+  return c.vars === null ? [...clauseVars(c)] : [...c.vars.required, ...c.vars.free];
+}
+
+const orNeeds = new WeakMap<Clause, readonly string[]>();
+
+/**
+ * The variables an or/or-join needs bound before it runs: or-join's required ones, and each
+ * join variable some branch does not bind itself (it only filters on it, or does not name it).
+ */
+function orRequired(c: Extract<Clause, { kind: 'or' }>): readonly string[] {
+  let out = orNeeds.get(c);
+  if (out === undefined) {
+    const needs = new Set(c.vars?.required ?? []);
+    for (const v of orVars(c))
+      if (!c.branches.every((b) => b.some((x) => generates(x, v)))) needs.add(v);
+    orNeeds.set(c, (out = [...needs]));
+  }
+  return out;
+}
+
+/** Whether a clause binds `v` by itself (a pattern, a rule call, a function result, an or). */
+function generates(c: Clause, v: string): boolean {
+  switch (c.kind) {
+    case 'pattern':
+      return c.terms.some((t) => t.kind === 'var' && t.name === v);
+    case 'rule':
+      return c.args.some((t) => t.kind === 'var' && t.name === v);
+    case 'fn':
+      return bindingVars(c.binding).includes(v);
+    case 'or':
+      return orVars(c).includes(v) && c.branches.every((b) => b.some((x) => generates(x, v)));
+    default:
+      return false;
+  }
+}
+
+/** DataScript's error for an or whose branches differ in the free variables they use. */
+function orBranchesDiffer(c: Extract<Clause, { kind: 'or' }>, bound: ReadonlySet<string>): never {
+  const free = c.branches.map((b) => {
+    const vs = new Set<string>();
+    for (const x of b) for (const v of clauseVars(x)) if (!bound.has(v)) vs.add(v);
+    return [...vs].join(' ');
+  });
+  return fail(
+    'query/invalid',
+    `All branches of ${c.text} must use the same free variables, but they use ${free.map((f) => `#{${f}}`).join(' and ')}.`,
+    { clause: c.text },
+  );
 }
 
 function applyOr(ctx: QueryContext, state: State, c: Extract<Clause, { kind: 'or' }>): State {
   const vars = orVars(c);
-  const bound = boundVars(state);
-  for (const v of c.vars?.required ?? [])
-    if (!bound.has(v))
-      fail('query/insufficient-binding', `Insufficient bindings: ${v} is not bound in ${c.text}.`, {
-        variable: v,
-        clause: c.text,
-      });
   const results = c.branches.map((b) => subquery(ctx, state, vars, b, c.src));
-  for (const r of results)
-    if (r.vars.length !== vars.length)
-      fail('query/invalid', `Every branch of ${c.text} must bind ${vars.join(' ')}.`, {
-        clause: c.text,
-      });
+  for (const r of results) if (r.vars.length !== vars.length) orBranchesDiffer(c, boundVars(state));
   const merged = union(vars, results);
   const [rel, rest] = gather(state, new Set(vars));
   return [...rest, rel === null ? merged : join(rel, merged)];
@@ -751,7 +863,12 @@ interface RuleRounds {
   /** Some call read the partial answers of an input still being evaluated. */
   cycle: boolean;
   depth: number;
+  /** Calls too deep to evaluate on the stack: the outermost call evaluates them after its own. */
+  deferred: (() => void)[];
 }
+
+/** How deep rule calls nest on the stack before new inputs wait for the outermost call. */
+const MAX_RULE_DEPTH = 100;
 
 const rounds = new WeakMap<Map<string, RuleTable>, RuleRounds>();
 
@@ -794,8 +911,9 @@ function applyRule(ctx: QueryContext, state: State, c: Extract<Clause, { kind: '
         t.kind === 'const' ? t.value : row[inputRel.vars.indexOf((t as { name: string }).name)],
       ),
   );
-  const src =
-    c.src === '$' ? ctx : { ...ctx, sources: new Map([...ctx.sources, ['$', source(ctx, c.src)]]) };
+  // Rule bodies read the call's source by default and see no scalar inputs: their variables
+  // are their own, bound only through the head.
+  const src: QueryContext = { ...withDefaultSrc(ctx, c.src), scalars: NO_SCALARS };
   const answers =
     ctx.ruleRows?.get(c) ??
     (mask.every((m) => !m) ? bottomUp(src, c.name) : null) ??
@@ -825,6 +943,8 @@ function applyRule(ctx: QueryContext, state: State, c: Extract<Clause, { kind: '
   return [...rest, rel === null ? result : join(rel, result)];
 }
 
+const NO_SCALARS: ReadonlyMap<string, unknown> = new Map();
+
 /**
  * A call with no bound argument asks for the whole relation: evaluated bottom-up,
  * semi-naively (each round joins only the answers new in the previous round into the
@@ -835,7 +955,8 @@ function applyRule(ctx: QueryContext, state: State, c: Extract<Clause, { kind: '
 function bottomUp(ctx: QueryContext, name: string): readonly unknown[][] | null {
   let known = wholeRelations.get(ctx.tables);
   if (known === undefined) wholeRelations.set(ctx.tables, (known = new Map()));
-  const cached = known.get(name);
+  const key = `${ctx.defaultSrc}|${name}`;
+  const cached = known.get(key);
   if (cached !== undefined) return cached;
   const names = reachableRules(ctx, name);
   if (names === null) return null;
@@ -886,8 +1007,8 @@ function bottomUp(ctx: QueryContext, name: string): readonly unknown[][] | null 
     if (e instanceof DatahikeError && e.code === 'query/insufficient-binding') return null;
     throw e;
   }
-  for (const [n, { rows }] of full) known.set(n, rows);
-  return known.get(name)!;
+  for (const [n, { rows }] of full) known.set(`${ctx.defaultSrc}|${n}`, rows);
+  return known.get(key)!;
 }
 
 /** Per query (keyed by its rule tables): the whole relations bottom-up evaluation found. */
@@ -910,7 +1031,7 @@ function reachableRules(ctx: QueryContext, name: string): string[] | null {
             if (t.kind === 'var') generated.add(t.name);
         if (c.kind === 'fn') for (const v of bindingVars(c.binding)) generated.add(v);
         if (c.kind === 'rule') {
-          if (c.src !== '$' || !ctx.rules.has(c.name)) return null;
+          if (c.src !== null || !ctx.rules.has(c.name)) return null;
           if (!seen.includes(c.name)) seen.push(c.name);
         }
         if ((c.kind === 'not' || c.kind === 'or') && callsRule(c)) return null;
@@ -949,7 +1070,7 @@ function callRule(
   mask: boolean[],
   inputs: unknown[][],
 ): unknown[][] {
-  const tableKey = `${name}|${mask.map((m) => (m ? 'b' : 'f')).join('')}`;
+  const tableKey = `${ctx.defaultSrc}|${name}|${mask.map((m) => (m ? 'b' : 'f')).join('')}`;
   let table = ctx.tables.get(tableKey);
   if (table === undefined)
     ctx.tables.set(
@@ -958,7 +1079,7 @@ function callRule(
     );
   let rs = rounds.get(ctx.tables);
   if (rs === undefined)
-    rounds.set(ctx.tables, (rs = { round: 0, grew: false, cycle: false, depth: 0 }));
+    rounds.set(ctx.tables, (rs = { round: 0, grew: false, cycle: false, depth: 0, deferred: [] }));
   const boundCols = mask.flatMap((m, i) => (m ? [i] : []));
   const keyCols = boundCols.map((_, i) => i);
   const keyed = inputs.map((input) => [keyOfRow(input, keyCols), input] as const);
@@ -968,7 +1089,34 @@ function callRule(
   if (partial.size > 0) rs.cycle = true;
   const stale = () =>
     keyed.filter(([k]) => table!.evaluated.get(k) !== rs!.round && !table!.inProgress.has(k));
-  if (outermost || stale().length > 0) {
+  const evaluateStale = () => {
+    const todo = stale();
+    if (todo.length === 0) return false;
+    for (const [k] of todo) {
+      table!.evaluated.set(k, rs!.round);
+      table!.inProgress.add(k);
+    }
+    try {
+      evaluateBranches(
+        ctx,
+        name,
+        table!,
+        boundCols,
+        keyCols,
+        todo.map(([, input]) => input),
+        rs!,
+      );
+    } finally {
+      for (const [k] of todo) table!.inProgress.delete(k);
+    }
+    return true;
+  };
+  if (!outermost && rs.depth >= MAX_RULE_DEPTH && stale().length > 0) {
+    // A deep chain of new inputs (ancestors a thousand levels up): answer with what is known
+    // and let the outermost call evaluate these in this round; later rounds complete them.
+    rs.deferred.push(evaluateStale);
+    rs.cycle = true;
+  } else if (outermost || stale().length > 0) {
     rs.depth++;
     try {
       do {
@@ -977,25 +1125,8 @@ function callRule(
           rs.grew = false;
           rs.cycle = false;
         }
-        const todo = stale();
-        if (todo.length === 0) break;
-        for (const [k] of todo) {
-          table.evaluated.set(k, rs.round);
-          table.inProgress.add(k);
-        }
-        try {
-          evaluateBranches(
-            ctx,
-            name,
-            table,
-            boundCols,
-            keyCols,
-            todo.map(([, input]) => input),
-            rs,
-          );
-        } finally {
-          for (const [k] of todo) table.inProgress.delete(k);
-        }
+        if (!evaluateStale() && !outermost) break;
+        while (outermost && rs.deferred.length > 0) rs.deferred.shift()!();
         // Without a cycle every answer was computed from complete answers: done.
       } while (outermost && rs.grew && rs.cycle);
     } finally {
@@ -1013,6 +1144,25 @@ function callRule(
   return out;
 }
 
+/**
+ * The bound head variables with the inputs' values. A variable the head repeats takes one
+ * value: inputs giving it two different ones have no answer.
+ */
+function headSeed(
+  headVars: readonly string[],
+  boundCols: readonly number[],
+  inputs: unknown[][],
+): Relation {
+  const names = boundCols.map((i) => headVars[i]!);
+  const vars = [...new Set(names)];
+  if (vars.length === names.length) return project({ vars: names, rows: inputs }, names);
+  const first = vars.map((v) => names.indexOf(v));
+  const rows = inputs
+    .filter((row) => names.every((v, j) => valueEquals(row[j], row[names.indexOf(v)])))
+    .map((row) => first.map((j) => row[j]));
+  return project({ vars, rows }, vars);
+}
+
 function evaluateBranches(
   ctx: QueryContext,
   name: string,
@@ -1025,8 +1175,8 @@ function evaluateBranches(
   checkDeadline(ctx);
   for (const branch of ctx.rules.get(name)!) {
     const headVars = branch.vars;
-    const seedVars = boundCols.map((i) => headVars[i]!);
-    const result = solve(ctx, [project({ vars: seedVars, rows: todo }, seedVars)], branch.body);
+    const seed = headSeed(headVars, boundCols, todo);
+    const result = solve(ctx, [seed], branch.body);
     const [all] = gather(result, new Set(headVars));
     if (all === null || all.rows.length === 0) continue;
     for (const v of headVars)
@@ -1069,18 +1219,25 @@ function ready(
     case 'not':
       return (c.vars ?? [...clauseVars(c)].filter((v) => outer.has(v))).every((v) => bound.has(v));
     case 'or':
-      return (c.vars?.required ?? []).every((v) => bound.has(v));
+      return orRequired(c).every((v) => bound.has(v));
     default:
       return true;
   }
 }
 
-function estimate(ctx: QueryContext, c: Clause): number {
+function estimate(ctx: QueryContext, c: Clause, state: State): number {
   switch (c.kind) {
-    case 'pattern':
-      return estimatePattern(source(ctx, c.src), c.terms);
-    case 'or':
-      return Math.min(...c.branches.map((b) => Math.max(...b.map((x) => estimate(ctx, x)), 0)));
+    case 'pattern': {
+      const src = source(ctx, c.src);
+      const shape = shapeOf(isDb(src) ? src : null, c.terms);
+      return shape === null ? 0 : estimateShape(src, withSingles(state, shape));
+    }
+    case 'or': {
+      const sub = withDefaultSrc(ctx, c.src);
+      return Math.min(
+        ...c.branches.map((b) => Math.max(...b.map((x) => estimate(sub, x, state)), 0)),
+      );
+    }
     case 'rule':
       return ctx.ruleRows?.get(c)?.length ?? (c.args.some((t) => t.kind === 'const') ? 10 : 10000);
     default:
@@ -1120,13 +1277,22 @@ export function solve(ctx: QueryContext, seed: State, clauses: readonly Clause[]
         pick = i;
     }
     if (pick < 0) {
-      let best = Number.POSITIVE_INFINITY;
+      const candidates: number[] = [];
       for (let i = 0; i < pending.length; i++) {
         const c = pending[i]!;
-        if (c.kind !== 'pattern' && c.kind !== 'or' && c.kind !== 'rule') continue;
-        if (!ready(ctx, c, bound, bound)) continue;
+        if (
+          (c.kind === 'pattern' || c.kind === 'or' || c.kind === 'rule') &&
+          ready(ctx, c, bound, bound)
+        )
+          candidates.push(i);
+      }
+      // A single candidate needs no estimate (counting can cost as much as reading).
+      if (candidates.length === 1) pick = candidates[0]!;
+      let best = Number.POSITIVE_INFINITY;
+      for (const i of candidates.length > 1 ? candidates : []) {
+        const c = pending[i]!;
         let cost = estimates.get(c);
-        if (cost === undefined) estimates.set(c, (cost = estimate(ctx, c)));
+        if (cost === undefined) estimates.set(c, (cost = estimate(ctx, c, state)));
         // A clause that joins what is bound usually yields far less than its estimate
         // alone; a small unconnected one is joined later, never multiplied in a product
         // when a join exists (applyPattern drives lookups from one side and hash-joins).
@@ -1138,20 +1304,7 @@ export function solve(ctx: QueryContext, seed: State, clauses: readonly Clause[]
         }
       }
     }
-    if (pick < 0) {
-      const c = pending[0]!;
-      const missing = [
-        ...(c.kind === 'pred' || c.kind === 'fn' ? inputVars(ctx, c) : clauseVars(c)),
-      ].filter((v) => !bound.has(v));
-      fail(
-        'query/insufficient-binding',
-        `Insufficient bindings: ${missing.join(', ')} not bound in ${c.text}.`,
-        {
-          clause: c.text,
-          variables: missing,
-        },
-      );
-    }
+    if (pick < 0) stuck(ctx, pending[0]!, bound);
     const [c] = pending.splice(pick, 1) as [Clause];
     const t0 = ctx.plan === null ? 0 : performance.now();
     state = applyClause(ctx, state, c);
@@ -1164,6 +1317,27 @@ export function solve(ctx: QueryContext, seed: State, clauses: readonly Clause[]
       });
   }
   return state;
+}
+
+/** The error for a clause that cannot run: what it needs is bound by nothing. */
+function stuck(ctx: QueryContext, c: Clause, bound: ReadonlySet<string>): never {
+  if (c.kind === 'or' && c.vars === null) {
+    const missing = orRequired(c).filter((v) => !bound.has(v));
+    if (c.branches.some((b) => missing.some((v) => !b.some((x) => clauseVars(x).has(v)))))
+      orBranchesDiffer(c, bound);
+  }
+  const needed =
+    c.kind === 'pred' || c.kind === 'fn'
+      ? inputVars(ctx, c)
+      : c.kind === 'or'
+        ? orRequired(c)
+        : clauseVars(c);
+  const missing = [...needed].filter((v) => !bound.has(v));
+  return fail(
+    'query/insufficient-binding',
+    `Insufficient bindings: ${missing.join(', ')} not bound in ${c.text}.`,
+    { clause: c.text, variables: missing },
+  );
 }
 
 function applyClause(ctx: QueryContext, state: State, c: Clause): State {

@@ -1,6 +1,6 @@
 export { AGGREGATES, BUILTINS } from './builtins.js';
 export type { PlanStep } from './engine.js';
-export { parseQuery, parseRuleSet, type Query } from './parse.js';
+export { parseFind, parseQuery, parseRuleSet, type Query } from './parse.js';
 export {
   explainQuery,
   type PullFn,

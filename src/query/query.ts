@@ -2,24 +2,22 @@
 
 import { LRUCache } from 'lru-cache';
 import { parseEdn } from '../edn/index.js';
-import { DatahikeError, isKeyword, isSym, keyword, sym } from '../values/index.js';
+import { DatahikeError, keyword, sym } from '../values/index.js';
+import { bindValue } from './bind.js';
 import { AGGREGATES } from './builtins.js';
+import { collectVars, type PlanStep, type QueryContext, solve } from './engine.js';
 import {
+  bindingText,
   bindingVars,
-  bindValue,
-  collectVars,
-  type PlanStep,
-  type QueryContext,
-  solve,
-} from './engine.js';
-import {
   type Clause,
-  clauseVars,
   type FindElem,
+  type InSpec,
+  inputsOf,
   parseQuery,
   parseRuleSet,
   type Query,
   type RuleBranch,
+  type Term,
 } from './parse.js';
 import { colsOf, distinct, keyOfRow, type Relation } from './relation.js';
 
@@ -38,12 +36,31 @@ export type PullFn = (db: unknown, pattern: unknown, eid: unknown) => unknown;
 export interface QueryResult {
   readonly result: unknown;
   readonly plan: PlanStep[] | null;
+  /** A relation of variables only (no :with, no return map): a set of tuples in Datahike. */
+  readonly plainRelation: boolean;
 }
 
 const parsed = new LRUCache<string, Query>({ max: 500 });
 
 function bad(code: string, message: string, data: Record<string, unknown> = {}): never {
   throw new DatahikeError(code, message, data);
+}
+
+const preambles = new LRUCache<string, ReturnType<typeof inputsOf>>({ max: 500 });
+
+function inputsCached(q: unknown): ReturnType<typeof inputsOf> {
+  if (typeof q !== 'string') return inputsOf(q);
+  let hit = preambles.get(q);
+  if (hit === undefined) preambles.set(q, (hit = inputsOf(q)));
+  return hit;
+}
+
+function arityError(expected: string, count: number, given: number): never {
+  return bad(
+    'query/arity',
+    `The query's :in takes ${count} input(s) (${expected}), but ${given} were given.`,
+    { expected: count, given },
+  );
 }
 
 function parseCached(q: unknown, rules: Map<string, RuleBranch[]> | undefined): Query {
@@ -55,24 +72,16 @@ function parseCached(q: unknown, rules: Map<string, RuleBranch[]> | undefined): 
   return hit;
 }
 
-/** The position of `%` among the :in inputs, without parsing :where (which needs the rules). */
-function rulesInputIndex(q: unknown): number {
-  const data = typeof q === 'string' ? parseEdn(q) : q;
-  let ins: unknown[] | undefined;
-  if (data instanceof Map) {
-    for (const [k, v] of data) if (isKeyword(k) && k.fqn === 'in') ins = v as unknown[];
-  } else if (Array.isArray(data)) {
-    const i = data.findIndex((x) => (isKeyword(x) && x.fqn === 'in') || x === ':in');
-    if (i >= 0) {
-      ins = [];
-      for (let j = i + 1; j < data.length; j++) {
-        const x = data[j];
-        if (isKeyword(x) || (typeof x === 'string' && x.startsWith(':'))) break;
-        ins.push(x);
-      }
-    }
-  }
-  return ins === undefined ? -1 : ins.findIndex((x) => x === '%' || (isSym(x) && x.fqn === '%'));
+/** A constant, a source or a scalar input: the parameters of an aggregate (`n` of `(max n ?x)`). */
+function paramValue(ctx: QueryContext, t: Term, text: string): unknown {
+  if (t.kind === 'const') return t.value;
+  if (t.kind === 'src') return ctx.sources.get(t.name);
+  if (t.kind === 'var' && ctx.scalars.has(t.name)) return ctx.scalars.get(t.name);
+  return bad(
+    'query/invalid',
+    `${text}: the arguments before the aggregated variable must be constants or scalar inputs.`,
+    { find: text },
+  );
 }
 
 function aggregate(
@@ -81,34 +90,28 @@ function aggregate(
   rows: unknown[][],
   rel: Relation,
 ): unknown {
-  const varArgs = elem.args.filter((a) => a.kind === 'var');
-  if (varArgs.length !== 1)
-    bad('query/invalid', `Aggregate ${elem.text} needs exactly one variable.`, { find: elem.text });
-  const col = rel.vars.indexOf((varArgs[0] as { name: string }).name);
+  const col = rel.vars.indexOf(elem.over);
   const values = rows.map((r) => r[col]);
-  const params = elem.args
-    .filter((a) => a.kind === 'const')
-    .map((a) => (a as { value: unknown }).value);
+  const params = elem.params.map((t) => paramValue(ctx, t, elem.text));
   if (elem.fn.kind === 'var') {
-    const f = ctx.sources.get(elem.fn.name);
+    const f = ctx.scalars.get(elem.fn.name);
     if (typeof f !== 'function')
       bad('query/unknown-function', `${elem.fn.name} is not bound to an aggregate function.`, {});
-    return (f as (...a: unknown[]) => unknown)(values, ...params);
+    return (f as (...a: unknown[]) => unknown)(...params, values);
   }
   const agg = AGGREGATES.get(elem.fn.name);
   if (agg === undefined)
     bad(
       'query/unknown-function',
-      `Unknown aggregate ${elem.fn.name}: use count, count-distinct, sum, avg, median, variance, stddev, min, max, distinct, rand, sample or a function input.`,
+      `Unknown aggregate ${elem.fn.name} in ${elem.text}: use count, count-distinct, sum, avg, median, variance, stddev, min, max, distinct, rand, sample, or (aggregate ?f ?x) with a function input.`,
       {},
     );
-  if (values.length === 0)
-    return elem.fn.name === 'count' || elem.fn.name === 'count-distinct' ? 0 : null;
   return agg(values, ...params);
 }
 
-function elemVar(e: FindElem): string | null {
-  return e.kind === 'var' || e.kind === 'pull' ? e.name : null;
+/** The variable a find element reads: its own, the pulled entity's, the aggregated one. */
+function elemVar(e: FindElem): string {
+  return e.kind === 'agg' ? e.over : e.name;
 }
 
 function shape(q: Query, tuples: unknown[][]): unknown {
@@ -135,71 +138,83 @@ function keyed(q: Query, tuple: unknown[]): Map<unknown, unknown> {
   return m;
 }
 
+function inText(i: InSpec): string {
+  return i.kind === 'src' || i.kind === 'sym'
+    ? i.name
+    : i.kind === 'rules'
+      ? '%'
+      : bindingText(i.binding);
+}
+
+/** Binds the inputs to :in: sources, scalars by name, and the relations they seed. */
+function bindInputs(
+  q: Query,
+  inputs: readonly unknown[],
+): { sources: Map<string, unknown>; scalars: Map<string, unknown>; seed: Relation[] } {
+  // Without :in, one input is the database `$` even where :where reads none.
+  const ins: readonly InSpec[] =
+    q.implicitIn && q.in.length === 0 && inputs.length === 1 ? [{ kind: 'src', name: '$' }] : q.in;
+  if (ins.length !== inputs.length)
+    arityError(ins.map(inText).join(' '), ins.length, inputs.length);
+  const sources = new Map<string, unknown>();
+  const scalars = new Map<string, unknown>();
+  const seed: Relation[] = [];
+  ins.forEach((spec, i) => {
+    const value = inputs[i];
+    if (spec.kind === 'src') sources.set(spec.name, value);
+    else if (spec.kind === 'sym') scalars.set(spec.name, value);
+    else if (spec.kind === 'bind') {
+      const b = spec.binding;
+      // Scalars (functions among them) are also reachable by name, for function position.
+      if (b.kind === 'scalar') scalars.set(b.name, value);
+      const vars = bindingVars(b);
+      if (vars.length === 0) return;
+      seed.push(distinct({ vars, rows: bindValue(b, value) }));
+    }
+  });
+  return { sources, scalars, seed };
+}
+
 export function runQuery(
   query: unknown,
   inputs: readonly unknown[],
   opts: QueryOptions = {},
   pull?: PullFn,
 ): QueryResult {
-  const ri = rulesInputIndex(query);
-  const rules = ri >= 0 && ri < inputs.length ? parseRuleSet(inputs[ri]) : undefined;
+  const pre = inputsCached(query);
+  // Checked before :where is parsed: its rule calls need the rules among the inputs.
+  if (pre.count >= 0 && pre.count !== inputs.length) arityError(pre.text, pre.count, inputs.length);
+  const rules = pre.rules >= 0 ? parseRuleSet(inputs[pre.rules]) : undefined;
   const q = parseCached(query, rules);
-  if (q.in.length !== inputs.length)
-    bad(
-      'query/arity',
-      `The query's :in takes ${q.in.length} input(s) (${q.in.map((i) => (i.kind === 'src' ? i.name : i.kind === 'rules' ? '%' : 'binding')).join(' ')}), but ${inputs.length} were given.`,
-      {
-        expected: q.in.length,
-        given: inputs.length,
-      },
-    );
-  const sources = new Map<string, unknown>();
-  const seed: Relation[] = [];
-  q.in.forEach((spec, i) => {
-    const value = inputs[i];
-    if (spec.kind === 'src') sources.set(spec.name, value);
-    else if (spec.kind === 'bind') {
-      const b = spec.binding;
-      // Scalars (functions among them) are also reachable by name, for function position.
-      if (b.kind === 'scalar') sources.set(b.name, value);
-      const vars = bindingVars(b);
-      if (vars.length === 0) return;
-      seed.push(distinct({ vars, rows: bindValue(b, value) }));
-    }
-  });
-  // Static check: every :find and :with variable must come from :where or :in.
-  const known = new Set<string>(seed.flatMap((r) => r.vars));
-  for (const c of q.where) for (const v of clauseVars(c)) known.add(v);
-  for (const v of [
-    ...q.find.elems.map(elemVar),
-    ...q.find.elems.flatMap((e) =>
-      e.kind === 'agg'
-        ? e.args.filter((a) => a.kind === 'var').map((a) => (a as { name: string }).name)
-        : [],
-    ),
-    ...q.with,
-  ])
-    if (v !== null && !known.has(v))
-      bad('query/unbound-variable', `${v} in :find or :with is not bound by :where or :in.`, {
-        variable: v,
+  const { sources, scalars, seed } = bindInputs(q, inputs);
+  for (const e of q.find.elems)
+    if (e.kind === 'pull' && e.patternName !== null && !scalars.has(e.patternName))
+      bad('query/invalid', `The pull pattern ${e.patternName} is not an input of the query.`, {
+        pattern: e.patternName,
       });
 
+  const deadline =
+    opts.timeout === undefined ? Number.POSITIVE_INFINITY : Date.now() + opts.timeout;
   const ctx: QueryContext = {
     sources,
+    defaultSrc: '$',
+    scalars,
     rules: rules ?? new Map(),
-    deadline: opts.timeout === undefined ? Number.POSITIVE_INFINITY : Date.now() + opts.timeout,
+    deadline,
     plan: opts.stats ? [] : null,
     tables: new Map(),
     linearRules: rules === undefined || isLinear(rules),
+    nestedQuery: (nested, args) => {
+      const left = Number.isFinite(deadline) ? { timeout: Math.max(0, deadline - Date.now()) } : {};
+      const { result, plainRelation } = runQuery(nested, args, left, pull);
+      // A relation is a set of tuples, as `q` gives it in Datahike.
+      return plainRelation ? new Set(result as unknown[]) : result;
+    },
   };
   const state = solve(ctx, seed, q.where);
-  const findVars = q.find.elems.map(elemVar).filter((v): v is string => v !== null);
-  const aggVars = q.find.elems.flatMap((e) =>
-    e.kind === 'agg'
-      ? e.args.filter((a) => a.kind === 'var').map((a) => (a as { name: string }).name)
-      : [],
-  );
-  const needed = [...new Set([...findVars, ...aggVars, ...q.with])];
+  const findVars = q.find.elems.map(elemVar);
+  const groupVars = q.find.elems.filter((e) => e.kind !== 'agg').map(elemVar);
+  const needed = [...new Set([...findVars, ...q.with])];
   const rel = collectVars(ctx, state, needed);
   // Set semantics over find and :with variables; :with columns then fall away, keeping duplicates.
   const hasAgg = q.find.elems.some((e) => e.kind === 'agg');
@@ -217,7 +232,6 @@ export function runQuery(
     tuples = full.rows.map((r) => outCols.map((c) => r[c]));
   } else {
     const full = distinct({ vars: needed, rows: columns(needed) });
-    const groupVars = q.find.elems.filter((e) => e.kind !== 'agg').map((e) => elemVar(e)!);
     const groupCols = colsOf(full, groupVars);
     const groups = new Map<unknown, unknown[][]>();
     for (const r of full.rows) {
@@ -230,9 +244,7 @@ export function runQuery(
     for (const rows of groups.values())
       tuples.push(
         q.find.elems.map((e) =>
-          e.kind === 'agg'
-            ? aggregate(ctx, e, rows, full)
-            : rows[0]![full.vars.indexOf(elemVar(e)!)],
+          e.kind === 'agg' ? aggregate(ctx, e, rows, full) : rows[0]![full.vars.indexOf(e.name)],
         ),
       );
   }
@@ -241,14 +253,23 @@ export function runQuery(
     tuples = tuples.map((t) =>
       t.map((v, i) => {
         const e = q.find.elems[i]!;
-        return e.kind === 'pull' ? pull(sources.get(e.src), e.pattern, v) : v;
+        if (e.kind !== 'pull') return v;
+        const pattern = e.patternName === null ? e.pattern : scalars.get(e.patternName);
+        // Datahike takes a set of attributes as a pattern too.
+        return pull(sources.get(e.src), pattern instanceof Set ? [...pattern] : pattern, v);
       }),
     );
   }
   const offset = opts.offset ?? 0;
   if (offset > 0 || opts.limit !== undefined)
     tuples = tuples.slice(offset, opts.limit === undefined ? undefined : offset + opts.limit);
-  return { result: shape(q, tuples), plan: ctx.plan };
+  const plainRelation =
+    q.find.kind === 'rel' &&
+    q.keys === null &&
+    q.with.length === 0 &&
+    !hasAgg &&
+    q.find.elems.every((e) => e.kind === 'var');
+  return { result: shape(q, tuples), plan: ctx.plan, plainRelation };
 }
 
 /** Whether every rule body calls at most one rule, and none inside not or or. */

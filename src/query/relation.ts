@@ -1,17 +1,22 @@
 /** Relations (named columns over rows) and the joins between them. */
 
-import { isKeyword, printValue, Uuid } from '../values/index.js';
+import { BigDec, bytesToBase64, Char, isKeyword, Keyword, Sym, Uuid } from '../values/index.js';
 
 export interface Relation {
   readonly vars: readonly string[];
   readonly rows: unknown[][];
 }
 
-/** A value as a JavaScript Map key, equal for equal values. */
+/**
+ * A value as a JavaScript Map key, equal exactly for equal values: primitives and keywords
+ * as they are, other values as a canonical text (a string starting with NUL, so a string
+ * value that starts with NUL is escaped).
+ */
 export function keyOf(v: unknown): unknown {
   switch (typeof v) {
-    case 'number':
     case 'string':
+      return v.charCodeAt(0) === 0 ? `\u0000s${v}` : v;
+    case 'number':
     case 'boolean':
     case 'bigint':
       return v;
@@ -19,10 +24,63 @@ export function keyOf(v: unknown): unknown {
       return null;
     default:
       if (v === null || isKeyword(v)) return v;
-      if (v instanceof Date) return `\u0000d${v.getTime()}`;
-      if (v instanceof Uuid) return `\u0000u${v.str}`;
-      return `\u0000${printValue(v)}`;
+      return `\u0000${canonical(v)}`;
   }
+}
+
+const functionIds = new WeakMap<object, number>();
+let nextFunctionId = 0;
+
+/** Exact text for a value: equal values (sets and maps in any order) give equal texts. */
+function canonical(v: unknown): string {
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'number':
+      return Number.isNaN(v) ? 'NaN' : Object.is(v, -0) ? '0' : String(v);
+    case 'bigint':
+      return `${v}N`;
+    case 'boolean':
+      return String(v);
+    case 'undefined':
+      return 'nil';
+    case 'function': {
+      let id = functionIds.get(v);
+      if (id === undefined) functionIds.set(v, (id = nextFunctionId++));
+      return `#fn${id}`;
+    }
+  }
+  if (v === null) return 'nil';
+  if (v instanceof Keyword) return `:${v.fqn}`;
+  if (v instanceof Sym) return `'${v.fqn}`;
+  if (v instanceof Uuid) return `#uuid${v.str}`;
+  if (v instanceof Date) return `#inst${v.getTime()}`;
+  if (v instanceof BigDec)
+    return `${v
+      .toString()
+      .replace(/(\.\d*?)0+$/, '$1')
+      .replace(/\.$/, '')}M`;
+  if (v instanceof Char) return `\\${v.char}`;
+  if (v instanceof Uint8Array) return `#bytes${bytesToBase64(v)}`;
+  if (Array.isArray(v)) return `[${v.map(canonical).join(' ')}]`;
+  if (v instanceof Set) return `#{${[...v].map(canonical).sort().join(' ')}}`;
+  if (v instanceof Map)
+    return `{${[...v]
+      .map(([k, x]) => `${canonical(k)} ${canonical(x)}`)
+      .sort()
+      .join(',')}}`;
+  if (typeof v === 'object') {
+    const proto = Object.getPrototypeOf(v);
+    if (proto === Object.prototype || proto === null)
+      return `#js{${Object.keys(v)
+        .sort()
+        .map((k) => `${JSON.stringify(k)} ${canonical((v as Record<string, unknown>)[k])}`)
+        .join(',')}}`;
+    let id = functionIds.get(v);
+    if (id === undefined) functionIds.set(v, (id = nextFunctionId++));
+    return `#object${id}`;
+  }
+  return String(v);
 }
 
 /** A key for several values at once. */
@@ -31,7 +89,10 @@ export function keyOfRow(row: readonly unknown[], cols: readonly number[]): unkn
   let k = '';
   for (const c of cols) {
     const x = keyOf(row[c]);
-    k += `${typeof x === 'string' ? 's' : typeof x}:${isKeyword(x) ? x.fqn : String(x)}\u0001`;
+    // Typed and length-prefixed where a text could hold the separator: keys never collide.
+    if (typeof x === 'string') k += `s${x.length}:${x}`;
+    else if (isKeyword(x)) k += `k${x.fqn.length}:${x.fqn}`;
+    else k += `${typeof x === 'number' ? 'n' : typeof x === 'bigint' ? 'b' : 'o'}${String(x)};`;
   }
   return k;
 }

@@ -11,7 +11,14 @@ export {
   stringHash,
   sym,
 } from './keyword.js';
-export { compareValues, equals, hashValue, Rank, rankOf } from './order.js';
+export {
+  compareNumbersByValue,
+  compareValues,
+  equals,
+  hashValue,
+  Rank,
+  rankOf,
+} from './order.js';
 export {
   BigDec,
   Char,

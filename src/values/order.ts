@@ -1,8 +1,14 @@
 /**
  * One total order over every value the database holds: first a type rank, then the value.
- * Numbers of every kind (number, bigint, BigDec) share a rank and compare numerically, so
- * range queries over a numeric attribute behave as users expect. Equality and hashing
- * agree with the order: compare(a, b) === 0 exactly when equals(a, b).
+ * Within a type it is Clojure's `compare` (as Datahike orders its indices on the JVM):
+ * numbers by value, strings and characters by UTF-16 code units, keywords and symbols by
+ * namespace (none first) then name, booleans false first, instants by time, UUIDs as Java
+ * compares them (the two 64-bit halves as signed numbers), vectors shorter first, then
+ * element by element; bytes element-wise with a prefix first. Numbers of every kind (number,
+ * bigint, BigDec) share a rank and compare numerically; numerically equal ones of different
+ * kinds sit side by side (1 < 1n < 1M) where Clojure calls them equal, so that equality and
+ * hashing agree with the order: compare(a, b) === 0 exactly when equals(a, b). Across types
+ * Clojure has no order; here the type rank decides.
  */
 
 import { compareKeywords, Keyword, Sym, stringHash } from './keyword.js';
@@ -56,6 +62,15 @@ function numberKind(v: unknown): number {
 }
 
 function compareNumbers(a: number | bigint | BigDec, b: number | bigint | BigDec): number {
+  const c = compareNumbersByValue(a, b);
+  return c !== 0 ? c : numberKind(a) - numberKind(b);
+}
+
+/** Numbers of any kinds by value alone, as Clojure's `compare` orders them (NaN last). */
+export function compareNumbersByValue(
+  a: number | bigint | BigDec,
+  b: number | bigint | BigDec,
+): number {
   let c: number;
   if (typeof a === 'number' && typeof b === 'number') {
     if (a < b) return -1;
@@ -74,7 +89,7 @@ function compareNumbers(a: number | bigint | BigDec, b: number | bigint | BigDec
     // number vs bigint: JavaScript compares them exactly.
     c = a < b ? -1 : a > b ? 1 : Number.isNaN(a as number) ? 1 : Number.isNaN(b as number) ? -1 : 0;
   }
-  return c !== 0 ? c : numberKind(a) - numberKind(b);
+  return c;
 }
 
 function toBigDec(n: number | bigint): BigDec | null {
@@ -98,13 +113,31 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
+/** Vectors as Clojure compares them: the shorter first, then element by element. */
 function compareTuples(a: readonly unknown[], b: readonly unknown[]): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
+  if (a.length !== b.length) return a.length - b.length;
+  for (let i = 0; i < a.length; i++) {
     const c = compareValues(a[i], b[i]);
     if (c !== 0) return c;
   }
-  return a.length - b.length;
+  return 0;
+}
+
+/** UUIDs as Java compares them: each 64-bit half as a signed number, the high half first. */
+function compareUuids(a: string, b: string): number {
+  if (a === b) return 0;
+  // A half is negative when its first hex digit is 8-f: those sort before 0-7.
+  for (const at of [0, 19]) {
+    const sa = a.charCodeAt(at) >= 56 /* '8' */;
+    const sb = b.charCodeAt(at) >= 56;
+    if (sa !== sb) return sa ? -1 : 1;
+    const end = at === 0 ? 18 : 36;
+    const x = a.slice(at, end);
+    const y = b.slice(at, end);
+    // Same sign: two's complement order is the unsigned order of the digits.
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
 }
 
 /** The total order over values. */
@@ -134,7 +167,7 @@ export function compareValues(a: unknown, b: unknown): number {
     case Rank.Symbol:
       return compareKeywords(a as Keyword, b as Keyword);
     case Rank.Uuid:
-      return compareStrings((a as Uuid).str, (b as Uuid).str);
+      return compareUuids((a as Uuid).str, (b as Uuid).str);
     case Rank.Instant:
       return (a as Date).getTime() - (b as Date).getTime();
     case Rank.Bytes:
