@@ -438,7 +438,8 @@ function parseClause(x: unknown, cx: ClauseContext): Clause {
   }
   const name = symName(rest[0]) ?? (typeof rest[0] === 'string' ? rest[0] : undefined);
   const special = name === 'not' || name === 'not-join' || name === 'or' || name === 'or-join';
-  if (special || (name !== undefined && cx.ruleNames.has(name)) || listForm) {
+  // A list names a rule (or not/or); a list led by a call is a function clause, as a vector.
+  if (special || (name !== undefined && (cx.ruleNames.has(name) || listForm))) {
     switch (name) {
       case 'not': {
         if (rest.length < 2)

@@ -462,5 +462,10 @@ describe('recursion', () => {
     const nonLinear = edn(`[[(r ?head ?link ?budget) [?head :next ?link]]
                             [(r ?head ?link ?budget) [(> ?budget 0)] [(dec ?budget) ?b2] (r ?head ?mid ?b2) (r ?mid ?link ?b2)]]`);
     expect(await set(query('r'), db, nonLinear, 101, 2)).toEqual(new Set([102, 103, 104, 105]));
+    const unbounded = edn(`[[(u ?head ?link ?budget) [(identity ?head) ?link]]
+                            [(u ?head ?link ?budget) [(dec ?budget) ?b2] [?prev :next ?link] (u ?head ?prev ?b2)]]`);
+    expect(await set(query('u'), db, unbounded, 101, 9)).toEqual(
+      new Set([101, 102, 103, 104, 105]),
+    );
   });
 });
