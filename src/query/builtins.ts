@@ -52,6 +52,7 @@ function str(fn: string, x: unknown): string {
  * alone (`(compare 1 1.0M)` is 0), where the value order keeps them apart to stay total.
  */
 export function compare(a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return compareValues(a, b);
   if (rankOf(a) === Rank.Number && rankOf(b) === Rank.Number)
     return compareNumbersByValue(a as number, b as number);
   return compareValues(a, b);
