@@ -51,6 +51,8 @@ import {
   FilteredDb,
   HistoricalDb,
   SinceDb,
+  TimeView,
+  type TimeViewable,
   whenLoaded,
 } from '../db/index.js';
 import { parseEdn } from '../edn/index.js';
@@ -378,20 +380,31 @@ function baseDb(fn: string, x: unknown): Db {
   return d;
 }
 
+/** A database or a time view of one (views nest as in Datahike 0.6+); not a filtered one. */
+function timeViewable(fn: string, x: unknown): TimeViewable {
+  const d = asDb(fn, x);
+  if (!(d instanceof Db) && !(d instanceof TimeView))
+    argError(
+      fn,
+      'expected a database value or an as-of, since or history view, not a filtered one.',
+    );
+  return d;
+}
+
 async function asOf(database: DbView, t: TimePoint): Promise<DbView> {
-  const d = baseDb('asOf', database);
+  const d = timeViewable('asOf', database);
   const tp = await whenLoaded([d], () => timePoint('asOf', d, t));
   return new AsOfDb(d, tp.tx, tp.date);
 }
 
 async function since(database: DbView, t: TimePoint): Promise<DbView> {
-  const d = baseDb('since', database);
+  const d = timeViewable('since', database);
   const tp = await whenLoaded([d], () => timePoint('since', d, t));
   return new SinceDb(d, tp.tx, tp.date);
 }
 
 async function history(database: DbView): Promise<DbView> {
-  return new HistoricalDb(baseDb('history', database));
+  return new HistoricalDb(timeViewable('history', database));
 }
 
 /** The predicate gets the view and the internal Datom. */

@@ -179,16 +179,42 @@ function ordered(datoms: Datom[], reverse: boolean): Datom[] {
   return reverse ? datoms.reverse() : datoms;
 }
 
-/** A view in time of one current database: its schema and history indices. */
-abstract class TimeView extends DbView {
+/** A database or a time view of one: what `history`, `asOf` and `since` may wrap. */
+export type TimeViewable = Db | TimeView;
+
+/**
+ * A view in time of one current database, as Datahike 0.6+ nests them: each view wraps
+ * another (`history(asOf(db, t))`, `since(history(db), t)`, …) and together they keep
+ * the transactions after `after` up to and including `upTo`, either as the state those
+ * transactions leave (a value asserted in them and not retracted in them) or, with
+ * history, as every assertion and retraction they made.
+ */
+export abstract class TimeView extends DbView {
   protected readonly temporal: Indices;
+  readonly origin: Db;
+  /** Every event, not the state (a `history` somewhere in the chain). */
+  readonly historical: boolean;
+  /** Transactions after this one (exclusive); 0 for all. */
+  readonly after: number;
+  /** Transactions up to this one (inclusive); Infinity for all. */
+  readonly upTo: number;
 
   constructor(
-    readonly origin: Db,
+    /** The database or view this one wraps. */
+    readonly inner: TimeViewable,
     what: string,
+    bounds: { historical?: boolean; after?: number; upTo?: number },
   ) {
     super();
-    this.temporal = temporalOf(origin, what);
+    const base = inner instanceof TimeView ? inner : undefined;
+    this.origin = inner.origin;
+    this.temporal = temporalOf(this.origin, what);
+    this.historical = bounds.historical ?? base?.historical ?? false;
+    this.after = Math.max(bounds.after ?? 0, base?.after ?? 0);
+    this.upTo = Math.min(
+      bounds.upTo ?? Number.POSITIVE_INFINITY,
+      base?.upTo ?? Number.POSITIVE_INFINITY,
+    );
   }
 
   get schema(): Schema {
@@ -198,78 +224,73 @@ abstract class TimeView extends DbView {
     return this.origin.maxEid;
   }
   get maxTx(): number {
-    return this.origin.maxTx;
+    return Math.min(this.origin.maxTx, this.upTo);
   }
-}
-
-/** Every assertion and retraction ever made: `history(db)`. */
-export class HistoricalDb extends TimeView {
-  constructor(origin: Db) {
-    super(origin, 'history');
-  }
-
   override get isHistory(): boolean {
-    return true;
+    return this.historical;
+  }
+
+  private within(tx: number): boolean {
+    return tx > this.after && tx <= this.upTo;
   }
 
   select(index: IndexName, from?: Datom, to?: Datom, reverse = false): Datom[] {
-    const current = sliceTree(this.origin.indices[index], index, from, to, false);
+    const { after, upTo } = this;
+    const all = after === 0 && upTo === Number.POSITIVE_INFINITY;
+    let current = sliceTree(this.origin.indices[index], index, from, to, false);
+    if (!all) current = current.filter((d) => this.within(d.t));
+    // Without history and without an upper bound, retracted facts are never visible.
+    if (!this.historical && upTo === Number.POSITIVE_INFINITY) return ordered(current, reverse);
     const records = sliceTree(this.temporal[index], index, from, to, false) as RetractedDatom[];
-    // Each record is two events, assertion then retraction; within one fact they stay in order.
     let past: Datom[] = [];
-    for (const r of records)
-      past.push(new Datom(r.e, r.a, r.v, r.t), new Datom(r.e, r.a, r.v, -r.retractedAt));
-    if (from?.t !== undefined || to?.t !== undefined) {
-      const cmp = PREFIX_ORDER[index];
-      past = past.filter(
-        (d) => (from === undefined || cmp(d, from) >= 0) && (to === undefined || cmp(d, to) <= 0),
-      );
+    if (this.historical) {
+      // Each record is two events, assertion then retraction; each kept if its tx is.
+      for (const r of records) {
+        if (this.within(r.t)) past.push(new Datom(r.e, r.a, r.v, r.t));
+        if (this.within(r.retractedAt)) past.push(new Datom(r.e, r.a, r.v, -r.retractedAt));
+      }
+      if (from?.t !== undefined || to?.t !== undefined) {
+        const cmp = PREFIX_ORDER[index];
+        past = past.filter(
+          (d) => (from === undefined || cmp(d, from) >= 0) && (to === undefined || cmp(d, to) <= 0),
+        );
+      }
+    } else {
+      // The state after `upTo`: facts asserted in range and not yet retracted then.
+      for (const r of records)
+        if (this.within(r.t) && r.retractedAt > upTo) past.push(new Datom(r.e, r.a, r.v, r.t));
     }
     return ordered(mergeSorted(current, past, index), reverse);
+  }
+}
+
+/** Every assertion and retraction ever made (within the wrapped view's range): `history(db)`. */
+export class HistoricalDb extends TimeView {
+  constructor(inner: TimeViewable) {
+    super(inner, 'history', { historical: true });
   }
 }
 
 /** The database as it was right after transaction `t`: `asOf(db, t)`. */
 export class AsOfDb extends TimeView {
   constructor(
-    origin: Db,
+    inner: TimeViewable,
     /** A tx id; Dates are converted by the caller. */
     readonly timePoint: number,
     readonly timePointDate: Date | undefined = undefined,
   ) {
-    super(origin, 'as-of');
-  }
-
-  override get maxTx(): number {
-    return Math.min(this.origin.maxTx, this.timePoint);
-  }
-
-  select(index: IndexName, from?: Datom, to?: Datom, reverse = false): Datom[] {
-    const t = this.timePoint;
-    const current = sliceTree(this.origin.indices[index], index, from, to, false).filter(
-      (d) => d.t <= t,
-    );
-    const records = sliceTree(this.temporal[index], index, from, to, false) as RetractedDatom[];
-    const visible: Datom[] = [];
-    for (const r of records)
-      if (r.t <= t && r.retractedAt > t) visible.push(new Datom(r.e, r.a, r.v, r.t));
-    return ordered(mergeSorted(current, visible, index), reverse);
+    super(inner, 'as-of', { upTo: timePoint });
   }
 }
 
-/** Only the current datoms added after transaction `t`: `since(db, t)`. */
+/** Only what transactions after `t` asserted (and did not retract): `since(db, t)`. */
 export class SinceDb extends TimeView {
   constructor(
-    origin: Db,
+    inner: TimeViewable,
     readonly timePoint: number,
     readonly timePointDate: Date | undefined = undefined,
   ) {
-    super(origin, 'since');
-  }
-
-  select(index: IndexName, from?: Datom, to?: Datom, reverse = false): Datom[] {
-    const t = this.timePoint;
-    return sliceTree(this.origin.indices[index], index, from, to, reverse).filter((d) => d.tx > t);
+    super(inner, 'since', { after: timePoint });
   }
 }
 

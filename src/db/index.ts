@@ -11,6 +11,8 @@ export {
   HistoricalDb,
   isTxId,
   SinceDb,
+  TimeView,
+  type TimeViewable,
 } from './db.js';
 export {
   componentsBound,

@@ -85,9 +85,10 @@ export class ServerHandles implements HandleMapper {
   toHandle(x: unknown): unknown | undefined {
     if (x instanceof Connection)
       return new ConnectionHandle(storeIdValue(x.config.store.id), x.config.branch);
-    if (x instanceof HistoricalDb) return new HistoricalDbHandle(x.origin);
-    if (x instanceof AsOfDb) return new AsOfDbHandle(x.origin, x.timePointDate ?? x.timePoint);
-    if (x instanceof SinceDb) return new SinceDbHandle(x.origin, x.timePointDate ?? x.timePoint);
+    // A view's handle wraps the handle of what it wraps (views nest).
+    if (x instanceof HistoricalDb) return new HistoricalDbHandle(x.inner);
+    if (x instanceof AsOfDb) return new AsOfDbHandle(x.inner, x.timePointDate ?? x.timePoint);
+    if (x instanceof SinceDb) return new SinceDbHandle(x.inner, x.timePointDate ?? x.timePoint);
     if (x instanceof Entity) {
       // Its attributes as they are, references as {:db/id e} (an entity graph may have cycles).
       const attrs = new Map<unknown, unknown>();

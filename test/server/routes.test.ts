@@ -120,6 +120,12 @@ describe.each(Object.keys(formats) as MediaType[])('every route in %s', (type) =
     const tx = report.dbAfter instanceof DbHandle ? report.dbAfter.maxTx : 0;
     expect(await read('/as-of', [db, tx])).toBeInstanceOf(AsOfDbHandle);
     expect(await read('/since', [db, tx - 1])).toBeInstanceOf(SinceDbHandle);
+    // Views nest, and their handles with them.
+    const nested = (await read('/history', [
+      await read('/as-of', [db, tx]),
+    ])) as HistoricalDbHandle<unknown>;
+    expect(nested.origin).toBeInstanceOf(AsOfDbHandle);
+    expect(((await read('/datoms', [nested, kw('eavt'), ann])) as Datom[]).length).toBe(2);
     expect(
       await read('/q', ['[:find ?n . :where [_ :name ?n]]', await read('/as-of', [db, tx - 1])]),
     ).toBeNull();
@@ -134,6 +140,7 @@ describe.each(Object.keys(formats) as MediaType[])('every route in %s', (type) =
         ])) as Datom[]
       ).length,
     ).toBe(1);
+    expect(((await read('/index-range', [db, kw('age'), 0, 100])) as Datom[]).length).toBe(1);
     const entity = (await read('/entity', [db, ann])) as EntityHandle;
     expect(entity).toBeInstanceOf(EntityHandle);
     expect(entity.eid).toBe(ann);
