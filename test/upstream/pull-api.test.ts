@@ -190,6 +190,13 @@ describe('components', () => {
       name: 'Part A.A.A.B',
       _part: { name: 'Part A.A.A', _part: { name: 'Part A.A' } },
     });
+    // The same pattern in a query.
+    expect(
+      await d.q('[:find (pull ?e [:name {:_part 2}]) . :where [?e :name "Part A.A.A.B"]]', db),
+    ).toEqual({
+      name: 'Part A.A.A.B',
+      _part: { name: 'Part A.A.A', _part: { name: 'Part A.A' } },
+    });
   });
 
   it('pulls the reverse of a nested component (DataScript issue 430)', async () => {
