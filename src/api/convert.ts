@@ -101,20 +101,20 @@ function external(x: unknown, depth: number): unknown {
     case 'object': {
       if (x === null) return null;
       if (x instanceof Keyword) return `:${x.fqn}`;
-      const container =
-        Array.isArray(x) || x instanceof Map || x instanceof Set || isPlainObject(x);
-      if (container && depth > DEEP) return externalDeep(x);
       if (Array.isArray(x)) {
+        if (depth > DEEP) return externalDeep(x);
         const out = new Array(x.length);
         for (let i = 0; i < x.length; i++) out[i] = external(x[i], depth + 1);
         return out;
       }
       if (x instanceof Map) {
+        if (depth > DEEP) return externalDeep(x);
         const o: Record<string, unknown> = {};
         for (const [k, v] of x) o[keyOut(k)] = external(v, depth + 1);
         return o;
       }
       if (x instanceof Set) {
+        if (depth > DEEP) return externalDeep(x);
         const out: unknown[] = [];
         for (const v of x) out.push(external(v, depth + 1));
         return out;
@@ -124,6 +124,7 @@ function external(x: unknown, depth: number): unknown {
       if (x instanceof Sym) return x.fqn;
       if (x instanceof DbView || x instanceof Entity) return x;
       if (isPlainObject(x)) {
+        if (depth > DEEP) return externalDeep(x);
         const o: Record<string, unknown> = {};
         for (const k in x) o[k] = external((x as Record<string, unknown>)[k], depth + 1);
         return o;

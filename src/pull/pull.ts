@@ -280,7 +280,8 @@ class Puller {
       const top = stack[stack.length - 1]!;
       if (top.entity) {
         if (top.next < top.tasks.length) {
-          const child = this.attribute(top, top.tasks[top.next++]!);
+          const t = top.tasks[top.next++]!;
+          const child = this.attribute(top, t.s, t.found, t.forward);
           if (child !== null) stack.push(child);
           continue;
         }
@@ -317,7 +318,16 @@ class Puller {
   private frame(e: number, spec: PullSpec, path: Path): EntityFrame {
     const out = new Map<unknown, unknown>();
     const datoms = this.db.search('eavt', boundDatom(e));
-    const tasks: Task[] = [];
+    const f: EntityFrame = {
+      entity: true,
+      e,
+      spec,
+      path,
+      out,
+      exists: datoms.length > 0,
+      tasks: [],
+      next: 0,
+    };
     if (spec.wildcard) {
       out.set(K.dbId, e);
       let i = 0;
@@ -325,11 +335,7 @@ class Puller {
         const a = datoms[i]!.a;
         let j = i + 1;
         while (j < datoms.length && datoms[j]!.a === a) j++;
-        tasks.push({
-          s: spec.byAttr.get(a) ?? plainSpec(a),
-          found: datoms.slice(i, j),
-          forward: true,
-        });
+        this.task(f, spec.byAttr.get(a) ?? plainSpec(a), datoms.slice(i, j), true);
         i = j;
       }
     }
@@ -341,14 +347,24 @@ class Puller {
         const fwd = this.db.schema.attr(s.reverseOf);
         const refs =
           fwd?.isRef === true ? this.db.search('avet', boundDatom(undefined, s.reverseOf, e)) : [];
-        tasks.push({ s, found: refs, forward: false });
+        this.task(f, s, refs, false);
       } else if (!spec.wildcard) {
         const own: Datom[] = [];
         for (const d of datoms) if (d.a === s.attr) own.push(d);
-        tasks.push({ s, found: own, forward: true });
-      } else if (!datoms.some((d) => d.a === s.attr)) tasks.push({ s, found: [], forward: true });
+        this.task(f, s, own, true);
+      } else if (!datoms.some((d) => d.a === s.attr)) this.missing(out, s);
     }
-    return { entity: true, e, spec, path, out, exists: datoms.length > 0, tasks, next: 0 };
+    return f;
+  }
+
+  /**
+   * An attribute of the frame's entity: a plain one (values, references as ids) is set
+   * now; one whose values are entities to pull waits its turn, as pulls of it change the path.
+   */
+  private task(f: EntityFrame, s: AttrSpec, found: Datom[], forward: boolean): void {
+    if (s.sub === undefined && !(forward && this.db.schema.attr(s.attr)?.isComponent === true))
+      this.attribute(f, s, found, forward);
+    else f.tasks.push({ s, found, forward });
   }
 
   /** An entity without datoms does not exist, whatever the pattern asked for. */
@@ -364,7 +380,12 @@ class Puller {
   }
 
   /** Sets a plain attribute now; returns the frame of one whose values are pulled entities. */
-  private attribute(owner: EntityFrame, { s, found, forward }: Task): AttrFrame | null {
+  private attribute(
+    owner: EntityFrame,
+    s: AttrSpec,
+    found: Datom[],
+    forward: boolean,
+  ): AttrFrame | null {
     if (found.length === 0) {
       this.missing(owner.out, s);
       return null;

@@ -82,6 +82,21 @@ export function reverseAttr(a: Keyword): Keyword | null {
   return r;
 }
 
+/**
+ * A map's entries with composite tuples last, so that one given with the value its
+ * components make matches them (as DataScript orders a map).
+ */
+function compositesLast(
+  m: Map<Keyword, unknown>,
+  schema: { attr(a: Keyword): Attribute | undefined },
+): [Keyword, unknown][] {
+  const composite = ([a]: [unknown, unknown]) =>
+    isKeyword(a) && schema.attr(a)?.tupleAttrs !== undefined;
+  const entries = [...m];
+  if (entries.some(composite)) entries.sort((x, y) => Number(composite(x)) - Number(composite(y)));
+  return entries;
+}
+
 export class FormExpander {
   readonly ops: Op[] = [];
   /** Tempids by the user's key, in order of first appearance. */
@@ -91,11 +106,11 @@ export class FormExpander {
   /** Tempids that appeared in entity position (a tempid only used as a value is an error). */
   readonly asEntity = new Set<TempId>();
   /** Tempids that appeared as a reference value. */
-  readonly asValue = new Set<TempId>();
+  asValue: Set<TempId> | undefined;
   /** The names the transaction called itself by (`:db/current-tx`, `"datomic.tx"`, …). */
-  readonly txNames = new Set<unknown>();
+  readonly txNames: unknown[] = [];
   /** Attributes the tx-data defines in schema entity maps, so data beside them expands right. */
-  private readonly defined = new Map<Keyword, Attribute>();
+  private defined: Map<Keyword, Attribute> | undefined;
   private depth = 0;
 
   constructor(
@@ -106,9 +121,15 @@ export class FormExpander {
     private readonly tx: number,
   ) {}
 
+  /** Whether any composite tuple is known (only then do entity maps need reordering). */
+  private get composites(): boolean {
+    return this.schema.compositesOf.size > 0 || this.definesComposite;
+  }
+  private definesComposite = false;
+
   /** An attribute as this transaction will know it: defined here, or in the schema before. */
   attr(a: Keyword): Attribute | undefined {
-    return this.defined.get(a) ?? this.schema.attr(a);
+    return this.defined?.get(a) ?? this.schema.attr(a);
   }
 
   /**
@@ -122,7 +143,8 @@ export class FormExpander {
       if (!isKeyword(ident) || ![...f.keys()].some((k) => SCHEMA_KEYS.has(k as Keyword))) continue;
       try {
         const a = attributeFromProps(ident, undefined, f as Map<Keyword, unknown>, 'read');
-        if (a !== undefined) this.defined.set(ident, a);
+        if (a !== undefined) (this.defined ??= new Map()).set(ident, a);
+        if (a?.tupleAttrs !== undefined) this.definesComposite = true;
       } catch {
         // the transactor reports a bad definition with its context
       }
@@ -130,7 +152,7 @@ export class FormExpander {
   }
 
   private current(x: unknown): TempId {
-    this.txNames.add(x);
+    if (!this.txNames.includes(x)) this.txNames.push(x);
     return this.txTemp;
   }
 
@@ -369,7 +391,7 @@ export class FormExpander {
   }
 
   private asRef(t: TempId): TempId {
-    this.asValue.add(t);
+    (this.asValue ??= new Set()).add(t);
     return t;
   }
 
@@ -378,16 +400,15 @@ export class FormExpander {
     const e = id === undefined ? this.newTemp() : this.entityRef(id, m);
     if (id === undefined) id = e;
     // The map's entity counts as used in entity position once it asserts something.
-    const add = (a: Keyword, v: unknown) =>
-      this.ops.push({ kind: OpKind.Add, e: this.noteEntity(e), a, v });
-    // Composite tuples last, so that one given with the value its components make matches
-    // them (as DataScript orders a map).
-    const entries = [...m];
-    const composite = ([a]: [unknown, unknown]) =>
-      isKeyword(a) && this.attr(a)?.tupleAttrs !== undefined;
-    if (entries.some(composite))
-      entries.sort((x, y) => Number(composite(x)) - Number(composite(y)));
-    for (const [a, value] of entries) {
+    let asserts = false;
+    const add = (a: Keyword, v: unknown) => {
+      if (!asserts) {
+        this.noteEntity(e);
+        asserts = true;
+      }
+      this.ops.push({ kind: OpKind.Add, e, a, v });
+    };
+    for (const [a, value] of this.composites ? compositesLast(m, this) : m) {
       if (a === K.dbId) continue;
       if (!isKeyword(a))
         malformed(`Entity map keys must be attributes (keywords), got ${printValue(a)}.`, {

@@ -77,6 +77,8 @@ export function identityValue(db: Db, attr: Attribute, v: unknown): unknown {
   return checkValue(attr, v);
 }
 
+const NO_OPS: ReadonlySet<Op> = new Set();
+
 export interface ResolvedTempids {
   readonly ids: Map<TempId, number>;
   readonly maxEid: number;
@@ -95,7 +97,7 @@ export function resolveTempids(
   tx: number,
 ): ResolvedTempids {
   if (expander.allTemps.length === 0)
-    return { ids: new Map([[txTemp, tx]]), maxEid: db.maxEid, upsertKeys: new Set() };
+    return { ids: new Map([[txTemp, tx]]), maxEid: db.maxEid, upsertKeys: NO_OPS };
   const upsertKeys = new Set<Op>();
   const uf = new UnionFind();
   const bound = new Map<TempId, number>();
@@ -140,9 +142,10 @@ export function resolveTempids(
   };
   // Component values a tempid asserts, for the unique composite tuples they make.
   let components: Map<TempId, Map<Keyword, unknown>> | undefined;
+  const composites = schema.compositesOf.size > 0;
   for (const op of expander.ops) {
     if (op.kind !== OpKind.Add) continue;
-    if (op.e instanceof TempId && schema.compositesOf.has(op.a)) {
+    if (composites && op.e instanceof TempId && schema.compositesOf.has(op.a)) {
       components ??= new Map();
       let m = components.get(op.e);
       if (m === undefined) components.set(op.e, (m = new Map()));
@@ -192,18 +195,20 @@ export function resolveTempids(
       });
     return maxEid;
   };
-  const used: TempId[] = [];
+  // Tempids seen before the tempid whose id they take (set once that one has it).
+  let early: TempId[] | undefined;
   for (const t of expander.allTemps) {
     const root = uf.find(t);
-    if (bound.has(root)) {
-      used.push(t);
+    const eid = bound.get(root);
+    if (eid !== undefined) {
+      ids.set(t, eid);
       continue;
     }
     if (!expander.asEntity.has(t)) {
       entityRoots ??= new Set([...expander.asEntity].map((x) => uf.find(x)));
       if (!entityRoots.has(root)) {
         // A tempid that asserts nothing and is referred to by nothing needs no id.
-        if (!expander.asValue.has(t)) continue;
+        if (expander.asValue?.has(t) !== true) continue;
         throw new DatahikeError(
           'transact/unknown-tempid',
           `Tempid ${printValue(t.key)} is used as a value but never as an entity id: nothing in the transaction says what it is.`,
@@ -211,13 +216,18 @@ export function resolveTempids(
         );
       }
     }
-    used.push(t);
     // Ids go by first appearance; tempids that turn out to be one entity (a new identity
     // value they share) get the id of the one that asserted it first, as DataScript and
     // Datahike number them (a tempid seen before that one keeps its number unused).
-    if (t === root) bound.set(root, fresh());
-    else fresh();
+    if (t === root) {
+      const id = fresh();
+      bound.set(root, id);
+      ids.set(t, id);
+    } else {
+      fresh();
+      (early ??= []).push(t);
+    }
   }
-  for (const t of used) ids.set(t, bound.get(uf.find(t))!);
+  for (const t of early ?? []) ids.set(t, bound.get(uf.find(t))!);
   return { ids, maxEid, upsertKeys };
 }

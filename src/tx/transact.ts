@@ -79,6 +79,8 @@ function scan(t: TransientIndices, index: IndexName, bound: Datom): Datom[] {
   return t[index].sliceToArray(bound, bound, PREFIX_ORDER[index]);
 }
 
+const NO_KEYS: ReadonlySet<Op> = new Set();
+
 class TxState {
   readonly current: TransientIndices;
   readonly temporal: TransientIndices | null;
@@ -95,7 +97,7 @@ class TxState {
     public maxEid: number,
     readonly tx: number,
     private readonly tempids: ReadonlyMap<TempId, number>,
-    readonly upsertKeys: ReadonlySet<Op> = new Set(),
+    readonly upsertKeys: ReadonlySet<Op> = NO_KEYS,
     /** The transients of an earlier transaction of the same replay, to go on changing. */
     shared?: TxState,
   ) {

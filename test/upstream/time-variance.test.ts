@@ -314,7 +314,12 @@ describe('asOf', () => {
     ] as Date;
     const q = '[:find ?a :in $ ?e :where [?e :age ?a ?tx]]';
     const alice = (await d.entity(await d.db(c), [':name', 'Alice']))!.id;
-    await d.transact(c, [{ 'db/id': [':name', 'Alice'], age: 30 }]);
+    // A later instant than the first transaction's (two may fall in one millisecond).
+    const later = { 'db/txInstant': new Date(firstDate.getTime() + 10) };
+    await d.transact(c, {
+      'tx-data': [{ 'db/id': [':name', 'Alice'], age: 30 }],
+      'tx-meta': later,
+    });
     expect(await rows(d.q(q, await d.asOf(await d.db(c), firstDate), alice))).toEqual(
       new Set([[25]]),
     );
@@ -501,7 +506,11 @@ describe('since', () => {
     ] as Date;
     const q = '[:find ?a :where [?e :age ?a]]';
     expect(await rows(d.q(q, await d.since(await d.db(c), firstDate)))).toEqual(new Set());
-    await d.transact(c, [{ 'db/id': [':name', 'Alice'], age: 30 }]);
+    const later = { 'db/txInstant': new Date(firstDate.getTime() + 10) };
+    await d.transact(c, {
+      'tx-data': [{ 'db/id': [':name', 'Alice'], age: 30 }],
+      'tx-meta': later,
+    });
     expect(await rows(d.q(q, await d.since(await d.db(c), firstDate)))).toEqual(new Set([[30]]));
     expect(await rows(d.q(q, await d.since(await d.db(c), first)))).toEqual(new Set([[30]]));
     await d.release(c);
