@@ -44,6 +44,32 @@ describe('sqlite store', () => {
     for (const suffix of ['', '-wal', '-shm']) expect(fs.existsSync(file + suffix)).toBe(false);
   });
 
+  it('fails with store/full when the file can grow no more, keeping nothing of the failed append', async () => {
+    const cfg = config();
+    const store = await sqliteBackend.create(cfg);
+    try {
+      // SQLite's own limit on the file's pages stands in for a full disk: SQLITE_FULL.
+      (store as unknown as { db: { pragma(s: string): unknown } }).db.pragma('max_page_count = 12');
+      const record = new Uint8Array(1500).fill(7);
+      let seq = 0;
+      let err: unknown;
+      while (err === undefined && seq < 1000)
+        await store.append('db', seq, [record, record]).then(
+          () => {
+            seq += 2;
+          },
+          (e) => {
+            err = e;
+          },
+        );
+      expect(err).toMatchObject({ code: 'store/full' });
+      expect((await store.lastRecord('db'))?.seq).toBe(seq);
+      expect((await store.readLog('db', 1)).length).toBe(seq);
+    } finally {
+      await store.destroy();
+    }
+  });
+
   it('leaves a file that holds no store alone', async () => {
     const cfg = config(path.join(dir, 'other.txt'));
     fs.writeFileSync(cfg.path as string, '');
