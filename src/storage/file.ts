@@ -137,6 +137,11 @@ class FileStore implements Store {
   private closed = false;
   private readonly watchers = new Set<FSWatcher>();
   private readonly tails = new Map<string, Tail>();
+  /** The writer's open handle on the newest segment of each branch it appended to. */
+  private readonly writeHandles = new Map<
+    string,
+    { first: number; ino: number; h: FileHandleOps }
+  >();
   /** Branch log folders known to exist. */
   private readonly branchDirs = new Set<string>();
   /** Appends under way, and what wakes the blob writers `put` paused for them. */
@@ -606,8 +611,7 @@ class FileStore implements Store {
       offset = 0;
     }
     const buf = frame(records, afterSeq + 1);
-    const written = await this.writeAppend(branch, dir, first!, fresh, offset, buf);
-    if (written !== null) ino = written;
+    ino = await this.writeAppend(branch, dir, first!, fresh ? null : ino, offset, buf);
     const seq = afterSeq + records.length;
     const last = { seq, bytes: records[records.length - 1]! };
     const starts = frameStarts(records, offset);
@@ -627,18 +631,19 @@ class FileStore implements Store {
   }
 
   /**
-   * Writes an append at `offset` of a segment and makes it durable; on failure cuts the
-   * segment back to `offset` and throws. The new segment's inode when `fresh`.
+   * Writes an append at `offset` of segment `first` (the file `ino`, or a new one when
+   * null) and makes it durable; on failure cuts the segment back to `offset` and throws.
+   * The segment's inode. The handle stays open for the next append to the same file.
    */
   private async writeAppend(
     branch: string,
     dir: string,
     first: number,
-    fresh: boolean,
+    ino: number | null,
     offset: number,
     buf: Buffer,
-  ): Promise<number | null> {
-    const h = await this.ops.open(this.segmentPath(branch, first), fresh ? 'wx' : 'r+');
+  ): Promise<number> {
+    const h = await this.writeHandle(branch, first, ino);
     let written = 0;
     try {
       // A new segment's name is durable before anything is acknowledged in it (an empty
@@ -646,21 +651,47 @@ class FileStore implements Store {
       if (offset === 0) await fsyncDir(this.ops, dir);
       written = await writeAll(h, buf, offset);
       await h.datasync();
-      return fresh ? (await h.stat()).ino : null;
     } catch (err) {
       try {
         await h.truncate(offset);
         await h.datasync();
       } catch (cutErr) {
         this.tails.delete(branch);
+        await this.dropWriteHandle(branch);
         // A part of the append is a torn one, which readers ignore and the next append
         // cuts off; the whole of it, written but not known durable, may stand or not.
         if (written === buf.length) throw this.commitUnknown(branch, err, cutErr);
       }
       throw err;
-    } finally {
-      await h.close().catch(() => undefined);
     }
+    return this.writeHandles.get(branch)!.ino;
+  }
+
+  /** The kept handle on a segment if it is of that very file, else one opened (and kept). */
+  private async writeHandle(
+    branch: string,
+    first: number,
+    ino: number | null,
+  ): Promise<FileHandleOps> {
+    const kept = this.writeHandles.get(branch);
+    if (kept !== undefined && ino !== null && kept.first === first && kept.ino === ino)
+      return kept.h;
+    await this.dropWriteHandle(branch);
+    const h = await this.ops.open(this.segmentPath(branch, first), ino === null ? 'wx' : 'r+');
+    try {
+      this.writeHandles.set(branch, { first, ino: ino ?? (await h.stat()).ino, h });
+    } catch (err) {
+      await h.close().catch(() => undefined);
+      throw err;
+    }
+    return h;
+  }
+
+  private async dropWriteHandle(branch: string): Promise<void> {
+    const kept = this.writeHandles.get(branch);
+    if (kept === undefined) return;
+    this.writeHandles.delete(branch);
+    await kept.h.close().catch(() => undefined);
   }
 
   private commitUnknown(branch: string, err: unknown, cutErr: unknown): DatahikeError {
@@ -726,6 +757,7 @@ class FileStore implements Store {
   async close(): Promise<void> {
     this.closed = true;
     this.tails.clear();
+    for (const branch of [...this.writeHandles.keys()]) await this.dropWriteHandle(branch);
     for (const w of this.watchers) w.close();
     this.watchers.clear();
   }
