@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as d from '../src/index.js';
 import { progress, runScript } from './harness.js';
+import { ITEM_SCHEMA, item } from './items.js';
 import { type BenchServer, startServer } from './server.js';
-import { ITEM_SCHEMA, item } from './storage.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const LEVELS = (process.env.BENCH_HANDLE_LEVELS ?? '1000,4000,16000').split(',').map(Number);

@@ -1,11 +1,13 @@
 /**
  * `npm run bench`: every benchmark, ours against DataScript in the same process and run.
- * Select with arguments: `npm run bench -- transact memory`.
+ * Select with arguments: `npm run bench -- transact memory`. `soak` (ten minutes) runs
+ * only when named; `handles` alone is the end of `storage`.
  */
 import { runHandleBenchmarks } from './handles.js';
 import { runHttpBenchmarks } from './http.js';
 import { runMemoryBenchmark } from './memory.js';
 import { runQueryBenchmarks } from './query.js';
+import { runSoakBenchmark } from './soak.js';
 import { runStorageBenchmarks } from './storage.js';
 import { runTransactBenchmarks } from './transact.js';
 
@@ -16,8 +18,12 @@ const suites: Record<string, () => Promise<void>> = {
   storage: runStorageBenchmarks,
   http: runHttpBenchmarks,
   handles: runHandleBenchmarks,
+  soak: runSoakBenchmark,
 };
+// `soak` runs ten minutes; `handles` is part of `storage`.
+const OPT_IN = new Set(['soak', 'handles']);
 
 const chosen = process.argv.slice(2).filter((a) => a in suites);
 console.log(`datahike-ts benchmarks · node ${process.version} · ${new Date().toISOString()}`);
-for (const name of chosen.length > 0 ? chosen : Object.keys(suites)) await suites[name]!();
+const all = Object.keys(suites).filter((n) => !OPT_IN.has(n));
+for (const name of chosen.length > 0 ? chosen : all) await suites[name]!();

@@ -2,7 +2,9 @@ import { promises as fs, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as d from '../src/index.js';
+import { runHandleBenchmarks } from './handles.js';
 import { progress, runScript } from './harness.js';
+import { ITEM_SCHEMA, item } from './items.js';
 import { people } from './people.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -28,25 +30,6 @@ const PG = {
   user: process.env.BENCH_PG_USER ?? 'postgres',
   table: `bench_storage_${process.pid}`,
 };
-
-export const ITEM_SCHEMA = [
-  {
-    'db/ident': ':item/id',
-    'db/valueType': ':db.type/long',
-    'db/cardinality': ':db.cardinality/one',
-    'db/unique': ':db.unique/identity',
-  },
-  {
-    'db/ident': ':item/name',
-    'db/valueType': ':db.type/string',
-    'db/cardinality': ':db.cardinality/one',
-  },
-  {
-    'db/ident': ':item/value',
-    'db/valueType': ':db.type/long',
-    'db/cardinality': ':db.cardinality/one',
-  },
-];
 
 const PERSON_SCHEMA = [
   {
@@ -137,10 +120,6 @@ async function settle(conn: d.Connection): Promise<void> {
   await conn.flush();
   await internals(conn).settle?.();
 }
-
-export const item = (i: number) => [
-  { 'item/id': i, 'item/name': `item-${i}`, 'item/value': i * 7 },
-];
 
 interface Throughput {
   sequential: number;
@@ -508,4 +487,5 @@ export async function runStorageBenchmarks(): Promise<void> {
   );
   printTable(rows);
   for (const n of notes) console.log(n);
+  await runHandleBenchmarks();
 }

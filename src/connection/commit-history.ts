@@ -93,12 +93,19 @@ export class CommitHistory {
     return e;
   }
 
-  /** The kept database closest before or at `seq`: where a replay up to `seq` may start. */
+  /**
+   * The kept database closest before or at `seq`: where a replay up to `seq` may start. It
+   * becomes the most recently used: readers following a moving point in the past (a handle
+   * always so many commits old) then replay only the commits since their last read.
+   */
   nearest(seq: number): KnownDb | undefined {
-    let best: Entry | undefined;
-    for (const e of this.dbs.values())
-      if (e.seq <= seq && (best === undefined || e.seq > best.seq)) best = e;
-    return best;
+    let best: [string, Entry] | undefined;
+    for (const kv of this.dbs)
+      if (kv[1].seq <= seq && (best === undefined || kv[1].seq > best[1].seq)) best = kv;
+    if (best === undefined) return undefined;
+    this.dbs.delete(best[0]);
+    this.dbs.set(best[0], best[1]);
+    return best[1];
   }
 
   /** Notes where a commit is in the log (the first record wins: a checkpoint repeats it). */

@@ -18,12 +18,17 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { API, type ApiEntry, internalApi } from '../api/index.js';
-import { Connection } from '../connection/index.js';
+import { Connection, DurableBranch } from '../connection/index.js';
 import { Db, DbView } from '../db/index.js';
 import { parseEdn } from '../edn/index.js';
-import type { TxReport } from '../tx/index.js';
 import { DatahikeError, isDatahikeError, isKeyword, keyword, printValue } from '../values/index.js';
-import { DEFAULT_MEDIA_TYPE, formats, pickFormat, type WireFormat } from '../wire/index.js';
+import {
+  DEFAULT_MEDIA_TYPE,
+  formats,
+  pickFormat,
+  type WireFormat,
+  type WireTxReport,
+} from '../wire/index.js';
 import type { ServerConfig } from './config.js';
 import { fromFastify, statusOf } from './errors.js';
 import { ServerHandles } from './handles.js';
@@ -134,7 +139,8 @@ function checkArgs(entry: ApiEntry, args: readonly unknown[]): void {
 
 interface FeedEntry {
   readonly tx: number;
-  readonly report: TxReport;
+  /** The report with handles for its databases: the feed holds no database values. */
+  readonly report: WireTxReport;
 }
 
 interface Feed {
@@ -146,12 +152,18 @@ const feeds = new WeakMap<Connection, Feed>();
 const FEED_MEMORY = 1000;
 
 /** The commits of a connection as a feed for `/listen`, with the last thousand kept. */
-function feedOf(conn: Connection): Feed {
+function feedOf(conn: Connection, handles: ServerHandles): Feed {
   const feed = feeds.get(conn);
   if (feed !== undefined) return feed;
   const f: Feed = { recent: [], subscribers: new Set() };
   conn.listen((report) => {
-    const entry = { tx: report.txData[0]?.tx ?? report.dbAfter.maxTx, report };
+    handles.own(report, [conn]);
+    const light: WireTxReport = {
+      ...report,
+      dbBefore: handles.toHandle(report.dbBefore) ?? null,
+      dbAfter: handles.toHandle(report.dbAfter) ?? null,
+    };
+    const entry = { tx: report.txData[0]?.tx ?? report.dbAfter.maxTx, report: light };
     f.recent.push(entry);
     if (f.recent.length > FEED_MEMORY) f.recent.shift();
     for (const s of f.subscribers) s(entry);
@@ -312,7 +324,10 @@ export async function createServer(config: ServerConfig): Promise<Server> {
       (req.query as Record<string, unknown>).args !== undefined ||
       (typeof req.body === 'string' && req.body.trim().length > 0);
     if (hasArgs) return apiHandler(API.find((e) => e.jsName === 'metrics')!)(req, reply);
-    return reply.type('text/plain; version=0.0.4').send(metrics.text());
+    let cached = 0;
+    for (const conn of handles.all())
+      if (conn.branch instanceof DurableBranch) cached += conn.branch.history.bytes;
+    return reply.type('text/plain; version=0.0.4').send(metrics.text(cached));
   });
   app.get('/openapi.json', async () => document);
 
@@ -355,7 +370,7 @@ export async function createServer(config: ServerConfig): Promise<Server> {
           '/listen takes [connection] (["!datahike/Connection", …] from /connect).',
           { route: 'listen', path: [0] },
         );
-      const feed = feedOf(conn);
+      const feed = feedOf(conn, handles);
       await conn.latest();
       const lastEventId = req.headers['last-event-id'];
       const resumed = typeof lastEventId === 'string' ? Number(lastEventId) : Number.NaN;
@@ -374,7 +389,6 @@ export async function createServer(config: ServerConfig): Promise<Server> {
       const send = (r: FeedEntry) => {
         if (r.tx <= sentUpTo) return;
         sentUpTo = r.tx;
-        handles.own(r.report, [conn]);
         res.write(`id: ${r.tx}\nevent: tx\ndata: ${outFormat.encode(r.report, handles)}\n\n`);
       };
       res.write(`id: ${sentUpTo}\nevent: ready\ndata: ${outFormat.encode(sentUpTo, handles)}\n\n`);
@@ -448,7 +462,7 @@ export async function createServer(config: ServerConfig): Promise<Server> {
         handles.remember(result);
         // Its commits are kept from now on, so that a listener that resumes after a restart
         // of this server gets the commits made before its stream came back.
-        feedOf(result);
+        feedOf(result, handles);
       }
       if (entry.jsName === 'release' && args[0] instanceof Connection && args[0].isReleased)
         handles.forget(args[0]);

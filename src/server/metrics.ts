@@ -25,8 +25,22 @@ export class Metrics {
     h.count++;
   }
 
-  text(): string {
+  /**
+   * The metrics, with the process's memory and, per open connection, the estimated bytes
+   * of the recent commits' databases it keeps (`commitCacheBytes`).
+   */
+  text(commitCacheBytes = 0): string {
+    const mem = process.memoryUsage();
     const lines = [
+      '# HELP process_resident_memory_bytes Resident memory of the server process.',
+      '# TYPE process_resident_memory_bytes gauge',
+      `process_resident_memory_bytes ${mem.rss}`,
+      '# HELP nodejs_heap_used_bytes JavaScript heap in use.',
+      '# TYPE nodejs_heap_used_bytes gauge',
+      `nodejs_heap_used_bytes ${mem.heapUsed}`,
+      '# HELP datahike_commit_cache_bytes Estimated memory of the kept databases of recent commits.',
+      '# TYPE datahike_commit_cache_bytes gauge',
+      `datahike_commit_cache_bytes ${commitCacheBytes}`,
       '# HELP datahike_http_requests_total HTTP requests by route and status.',
       '# TYPE datahike_http_requests_total counter',
     ];
