@@ -45,6 +45,11 @@ it('creates, transacts, queries, exports and imports', () => {
   expect(cli(['--format', 'json', 'pull', `db:${cfg}`, '[:name]', '1']).out).toBe(
     '{"name":"Linus"}',
   );
+  // An entity prints as its attributes, never the database behind it.
+  expect(cli(['entity', `db:${cfg}`, '2']).out).toBe('{:db/id 2, :age 36, :name "Ada"}');
+  expect(cli(['--format', 'json', 'entity', `db:${cfg}`, '2']).out).toBe(
+    '{"db/id":2,"age":36,"name":"Ada"}',
+  );
   const exported = cli(['export', `db:${cfg}`]);
   expect(exported.code).toBe(0);
   writeFileSync(join(dir, 'dump.edn'), exported.out);
