@@ -245,7 +245,6 @@ interface EntityFrame {
   readonly spec: PullSpec;
   readonly path: Path;
   readonly out: Map<unknown, unknown>;
-  readonly exists: boolean;
   readonly tasks: Task[];
   next: number;
 }
@@ -324,7 +323,6 @@ class Puller {
       spec,
       path,
       out,
-      exists: datoms.length > 0,
       tasks: [],
       next: 0,
     };
@@ -367,11 +365,12 @@ class Puller {
     else f.tasks.push({ s, found, forward });
   }
 
-  /** An entity without datoms does not exist, whatever the pattern asked for. */
+  /**
+   * Nothing pulled is nil. A wildcard answers `{:db/id e}` even for an id without datoms
+   * (as DataScript and Datahike do); `:db/id` alone only for an entity that has some (Datahike).
+   */
   private result(f: EntityFrame): Map<unknown, unknown> | null {
-    const { out } = f;
-    if (out.size === 0 || (!f.exists && out.size === 1 && out.has(K.dbId))) return null;
-    return out;
+    return f.out.size === 0 ? null : f.out;
   }
 
   private missing(out: Map<unknown, unknown>, s: AttrSpec): void {

@@ -293,6 +293,10 @@ describe('limits', () => {
 describe('defaults', () => {
   it('gives nil when nothing matches', async () => {
     expect(await d.pull(db, '[:foo]', 1)).toBeNull();
+    // An id without datoms: the wildcard gives its id (DataScript and Datahike); :db/id
+    // alone gives nil (Datahike; DataScript gives the id).
+    expect(await d.pull(db, '[*]', 777)).toEqual({ 'db/id': 777 });
+    expect(await d.pull(db, '[:db/id :name]', 777)).toBeNull();
   });
 
   it('replaces a missing value with the default', async () => {
