@@ -8,7 +8,7 @@
  * is scanned once and hash-joined.
  */
 
-import { DbView } from '../db/index.js';
+import type { DbView } from '../db/index.js';
 import { boundDatom, type Datom } from '../index/datom.js';
 import {
   DatahikeError,
@@ -20,6 +20,15 @@ import {
 } from '../values/index.js';
 import { bindValue } from './bind.js';
 import { BUILTINS } from './builtins.js';
+import {
+  checkDeadline,
+  fail,
+  isDb,
+  type QueryContext,
+  source,
+  ticker,
+  withDefaultSrc,
+} from './context.js';
 import type { Clause, FnRef, RuleBranch, Term } from './parse.js';
 import { bindingVars, clauseVars } from './parse.js';
 import {
@@ -33,94 +42,7 @@ import {
   union,
 } from './relation.js';
 import { entityConst, entityOf, NOTHING, needsResolving, valueConst } from './resolve.js';
-
-export interface PlanStep {
-  readonly clause: string;
-  readonly estimate: number | null;
-  rows: number;
-  ms: number;
-}
-
-export interface QueryContext {
-  /** The sources (`$`, `$2`, …) by name. */
-  readonly sources: ReadonlyMap<string, unknown>;
-  /** The source a clause without one reads: `$`, or the one named by `($2 not ...)`. */
-  readonly defaultSrc: string;
-  /**
-   * Scalar inputs by name (`?min`, a plain symbol `pattern`): constants wherever the query
-   * names them, functions among them. Empty inside rule bodies, whose variables are their own.
-   */
-  readonly scalars: ReadonlyMap<string, unknown>;
-  /** Runs a query nested in a function clause, `[(q [:find ...] $) ?r]`. */
-  readonly nestedQuery: (query: unknown, inputs: unknown[]) => unknown;
-  readonly rules: ReadonlyMap<string, RuleBranch[]>;
-  readonly deadline: number;
-  /** Filled when statistics or a plan are asked for. */
-  readonly plan: PlanStep[] | null;
-  readonly tables: Map<string, RuleTable>;
-  /**
-   * Every rule body calls at most one rule, outside not/or: then a call on an input still
-   * being evaluated needs only the answers new since the last round (semi-naive).
-   */
-  readonly linearRules: boolean;
-  /** During bottom-up rule evaluation: the answers each rule call clause reads. */
-  readonly ruleRows?: ReadonlyMap<Clause, readonly unknown[][]>;
-}
-
-type State = Relation[];
-
-function fail(code: string, message: string, data: Record<string, unknown> = {}): never {
-  throw new DatahikeError(code, message, data);
-}
-
-function checkDeadline(ctx: QueryContext): void {
-  if (Date.now() >= ctx.deadline)
-    fail('query/timeout', 'Query timed out: it ran longer than its timeout.', {});
-}
-
-function isDb(x: unknown): x is DbView {
-  return x instanceof DbView;
-}
-
-function source(ctx: QueryContext, name: string | null): unknown {
-  const n = name ?? ctx.defaultSrc;
-  if (!ctx.sources.has(n))
-    fail('query/unknown-source', `Where uses unknown source ${n}: bind it in :in.`, { source: n });
-  return ctx.sources.get(n);
-}
-
-/** The context for clauses that read `src` by default (`($2 not ...)`, `($2 rule ...)`). */
-function withDefaultSrc(ctx: QueryContext, src: string | null): QueryContext {
-  if (src === null || src === ctx.defaultSrc) return ctx;
-  source(ctx, src);
-  return { ...ctx, defaultSrc: src };
-}
-
-function boundVars(state: State): Set<string> {
-  const out = new Set<string>();
-  for (const r of state) for (const v of r.vars) out.add(v);
-  return out;
-}
-
-/** Joins every relation that mentions one of `vars` into one; returns it and the rest. */
-function gather(
-  state: State,
-  vars: ReadonlySet<string>,
-  tick?: () => void,
-): [Relation | null, State] {
-  let joined: Relation | null = null;
-  const rest: State = [];
-  for (const r of state) {
-    if (r.vars.some((v) => vars.has(v))) joined = joined === null ? r : join(joined, r, tick);
-    else rest.push(r);
-  }
-  return [joined, rest];
-}
-
-/** A tick for long loops: checks the query's deadline now and then. */
-function ticker(ctx: QueryContext): () => void {
-  return () => checkDeadline(ctx);
-}
+import { boundVars, dropVars, gather, type State } from './state.js';
 
 // ---- data patterns ----------------------------------------------------------------------
 
@@ -360,13 +282,6 @@ function resolveBound(
   const outVars: string[] = [];
   for (const v of vars) if (v !== undefined && !outVars.includes(v)) outVars.push(v);
   return { state: rels, shape: { consts: shape.consts, vars, outVars }, shadows };
-}
-
-/** A relation without some of its variables (rows copied only when one is there). */
-function dropVars(r: Relation, vars: readonly string[]): Relation {
-  if (!r.vars.some((v) => vars.includes(v))) return r;
-  const keep = r.vars.flatMap((v, i) => (vars.includes(v) ? [] : [i]));
-  return { vars: keep.map((i) => r.vars[i]!), rows: r.rows.map((row) => keep.map((i) => row[i])) };
 }
 
 /**
@@ -1355,21 +1270,4 @@ function applyClause(ctx: QueryContext, state: State, c: Clause): State {
     case 'rule':
       return applyRule(ctx, state, c);
   }
-}
-
-/** The one relation over `vars` that the state holds (joined; products where needed). */
-export function collectVars(ctx: QueryContext, state: State, vars: readonly string[]): Relation {
-  let rel: Relation = state[0] ?? { vars: [], rows: [[]] };
-  for (const r of state.slice(1)) rel = join(rel, r, ticker(ctx));
-  const missing = vars.filter((v) => !rel.vars.includes(v));
-  if (missing.length === 0) return rel;
-  // An empty result may stop before every variable was reached.
-  if (rel.rows.length === 0) return { vars: [...rel.vars, ...missing], rows: [] };
-  return fail(
-    'query/unbound-variable',
-    `${missing.join(', ')} in :find or :with is not bound by :where or :in.`,
-    {
-      variables: missing,
-    },
-  );
 }

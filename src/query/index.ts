@@ -1,5 +1,5 @@
 export { AGGREGATES, BUILTINS } from './builtins.js';
-export type { PlanStep } from './engine.js';
+export type { PlanStep } from './context.js';
 export { parseFind, parseQuery, parseRuleSet, type Query } from './parse.js';
 export {
   explainQuery,

@@ -5,7 +5,8 @@ import { parseEdn } from '../edn/index.js';
 import { DatahikeError, keyword, sym } from '../values/index.js';
 import { bindValue } from './bind.js';
 import { AGGREGATES } from './builtins.js';
-import { collectVars, type PlanStep, type QueryContext, solve } from './engine.js';
+import type { PlanStep, QueryContext } from './context.js';
+import { solve } from './engine.js';
 import {
   bindingText,
   bindingVars,
@@ -20,6 +21,7 @@ import {
   type Term,
 } from './parse.js';
 import { colsOf, distinct, keyOfRow, type Relation } from './relation.js';
+import { collectVars } from './state.js';
 
 export interface QueryOptions {
   /** Milliseconds before the query stops with `query/timeout`. */

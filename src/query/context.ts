@@ -1,0 +1,78 @@
+/**
+ * What every phase of a running query reads: its sources, scalar inputs, rules, deadline
+ * and plan statistics, and the helpers to reach a source and to fail with a query error.
+ */
+
+import { DbView } from '../db/index.js';
+import { DatahikeError } from '../values/index.js';
+import type { RuleTable } from './engine.js';
+import type { Clause, RuleBranch } from './parse.js';
+
+/** One clause as the planner ran it (queryStats, explain). */
+export interface PlanStep {
+  readonly clause: string;
+  readonly estimate: number | null;
+  rows: number;
+  ms: number;
+}
+
+export interface QueryContext {
+  /** The sources (`$`, `$2`, …) by name. */
+  readonly sources: ReadonlyMap<string, unknown>;
+  /** The source a clause without one reads: `$`, or the one named by `($2 not ...)`. */
+  readonly defaultSrc: string;
+  /**
+   * Scalar inputs by name (`?min`, a plain symbol `pattern`): constants wherever the query
+   * names them, functions among them. Empty inside rule bodies, whose variables are their own.
+   */
+  readonly scalars: ReadonlyMap<string, unknown>;
+  /** Runs a query nested in a function clause, `[(q [:find ...] $) ?r]`. */
+  readonly nestedQuery: (query: unknown, inputs: unknown[]) => unknown;
+  readonly rules: ReadonlyMap<string, RuleBranch[]>;
+  readonly deadline: number;
+  /** Filled when statistics or a plan are asked for. */
+  readonly plan: PlanStep[] | null;
+  readonly tables: Map<string, RuleTable>;
+  /**
+   * Every rule body calls at most one rule, outside not/or: then a call on an input still
+   * being evaluated needs only the answers new since the last round (semi-naive).
+   */
+  readonly linearRules: boolean;
+  /** During bottom-up rule evaluation: the answers each rule call clause reads. */
+  readonly ruleRows?: ReadonlyMap<Clause, readonly unknown[][]>;
+}
+
+/** Throws a query error (`query/...` codes). */
+export function fail(code: string, message: string, data: Record<string, unknown> = {}): never {
+  throw new DatahikeError(code, message, data);
+}
+
+/** Stops the query with `query/timeout` once its deadline has passed. */
+export function checkDeadline(ctx: QueryContext): void {
+  if (Date.now() >= ctx.deadline)
+    fail('query/timeout', 'Query timed out: it ran longer than its timeout.', {});
+}
+
+export function isDb(x: unknown): x is DbView {
+  return x instanceof DbView;
+}
+
+/** The source a clause reads: its own, else the default one; it must be an input. */
+export function source(ctx: QueryContext, name: string | null): unknown {
+  const n = name ?? ctx.defaultSrc;
+  if (!ctx.sources.has(n))
+    fail('query/unknown-source', `Where uses unknown source ${n}: bind it in :in.`, { source: n });
+  return ctx.sources.get(n);
+}
+
+/** The context for clauses that read `src` by default (`($2 not ...)`, `($2 rule ...)`). */
+export function withDefaultSrc(ctx: QueryContext, src: string | null): QueryContext {
+  if (src === null || src === ctx.defaultSrc) return ctx;
+  source(ctx, src);
+  return { ...ctx, defaultSrc: src };
+}
+
+/** A tick for long loops: checks the query's deadline now and then. */
+export function ticker(ctx: QueryContext): () => void {
+  return () => checkDeadline(ctx);
+}
