@@ -1,6 +1,15 @@
 /** Relations (named columns over rows) and the joins between them. */
 
-import { BigDec, bytesToBase64, Char, isKeyword, Keyword, Sym, Uuid } from '../values/index.js';
+import {
+  BigDec,
+  bytesToBase64,
+  Char,
+  equals,
+  isKeyword,
+  Keyword,
+  Sym,
+  Uuid,
+} from '../values/index.js';
 
 export interface Relation {
   readonly vars: readonly string[];
@@ -225,4 +234,13 @@ export function union(vars: readonly string[], rels: readonly Relation[]): Relat
     for (const row of r.rows) rows.push(cols.map((c) => row[c]));
   }
   return distinct({ vars, rows });
+}
+
+/** Equality as patterns and joins match values: `equals`, with a fast path for primitives. */
+export function valueEquals(x: unknown, y: unknown): boolean {
+  if (x === y) return true;
+  // Distinct primitives are unequal (NaN aside); objects compare by value.
+  if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null)
+    return typeof x === 'number' && typeof y === 'number' && Number.isNaN(x) && Number.isNaN(y);
+  return equals(x, y);
 }

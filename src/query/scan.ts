@@ -1,0 +1,73 @@
+/**
+ * Index access for patterns: which index answers a pattern's constants (EAVT with the
+ * entity, AVET with an indexed attribute and value, AEVT with the attribute), the datoms it
+ * gives, and how many there are (the planner's estimates).
+ */
+
+import type { DbView } from '../db/index.js';
+import { boundDatom, type Datom } from '../index/datom.js';
+import type { Keyword } from '../values/index.js';
+import { valueEquals } from './relation.js';
+
+/** Datoms matching resolved components (undefined = any). */
+export function scan(db: DbView, e: unknown, a: unknown, v: unknown, tx: unknown): Datom[] {
+  let out: Datom[];
+  if (e !== undefined) {
+    out =
+      a === undefined && v !== undefined
+        ? db.searchWhere('eavt', boundDatom(e as number), (d) => valueEquals(d.v, v))
+        : db.search('eavt', boundDatom(e as number, a as Keyword, a === undefined ? undefined : v));
+  } else if (a !== undefined) {
+    if (v !== undefined && db.schema.attr(a as Keyword)?.inAvet)
+      out = db.search('avet', boundDatom(undefined, a as Keyword, v));
+    else if (v !== undefined)
+      out = db.searchWhere('aevt', boundDatom(undefined, a as Keyword), (d) => valueEquals(d.v, v));
+    else out = db.search('aevt', boundDatom(undefined, a as Keyword));
+  } else if (v !== undefined)
+    out = db.searchWhere('eavt', boundDatom(), (d) => valueEquals(d.v, v));
+  else out = db.search('eavt', boundDatom());
+  if (tx !== undefined) out = out.filter((d) => d.tx === tx);
+  return out;
+}
+
+/** A datom's value at a pattern position: e, a, v, tx, added. */
+export function datomField(d: Datom, i: number): unknown {
+  switch (i) {
+    case 0:
+      return d.e;
+    case 1:
+      return d.a;
+    case 2:
+      return d.v;
+    case 3:
+      return d.tx;
+    default:
+      return d.added;
+  }
+}
+
+/**
+ * How many datoms match resolved components, or an estimate: a constant value without AVET
+ * is guessed as an eighth of the attribute's datoms.
+ */
+export function countDatoms(db: DbView, e: unknown, a: unknown, v: unknown): number {
+  if (e !== undefined)
+    return db.count('eavt', boundDatom(e as number, a as Keyword, a === undefined ? undefined : v));
+  if (a !== undefined) {
+    if (v !== undefined && db.schema.attr(a as Keyword)?.inAvet)
+      return db.count('avet', boundDatom(undefined, a as Keyword, v));
+    const all = db.count('aevt', boundDatom(undefined, a as Keyword));
+    return v === undefined ? all : Math.max(1, all >>> 3);
+  }
+  return db.count('eavt', boundDatom());
+}
+
+/**
+ * An attribute's datoms sorted by entity: from AEVT, or with a constant value from AVET,
+ * which then holds just the matching ones (also sorted by entity).
+ */
+export function attributeDatoms(db: DbView, a: Keyword, v: unknown): Datom[] {
+  return v !== undefined && db.schema.attr(a)?.inAvet
+    ? db.search('avet', boundDatom(undefined, a, v))
+    : db.search('aevt', boundDatom(undefined, a));
+}
