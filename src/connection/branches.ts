@@ -158,6 +158,7 @@ export class DurableBranch implements Branch {
   /** The refresh that callers arriving while one runs share; it starts after that one. */
   private queuedRefresh: Promise<boolean> | null = null;
   private unresolved: Unresolved | null = null;
+  private reopened = 0;
 
   /** Tells the history of every record replayed. */
   private readonly seen: Seen;
@@ -186,6 +187,11 @@ export class DurableBranch implements Branch {
 
   get db(): Db {
     return this.state.db;
+  }
+
+  /** How often the log disagreed with the state (`connection/diverged`) and it was read again. */
+  get divergences(): number {
+    return this.reopened;
   }
 
   /** The roots the next commit will name as its base. */
@@ -325,6 +331,7 @@ export class DurableBranch implements Branch {
 
   /** Reads the state again from the log (after `connection/diverged`). */
   private async reopen(): Promise<void> {
+    this.reopened++;
     // What the history noted may be commits the log no longer has.
     this.history.clear();
     const fresh = await openBranch(this.store, this.name, this.cache, this.seen);

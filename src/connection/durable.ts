@@ -38,7 +38,7 @@ import {
 } from '../storage/codec.js';
 import type { LogRecord, Store } from '../storage/store.js';
 import { replayTx, replayTxs, type TxReport } from '../tx/index.js';
-import { DatahikeError, Uuid } from '../values/index.js';
+import { DatahikeError, isDatahikeError, Uuid } from '../values/index.js';
 
 /**
  * Children per node of stored trees: wider than in memory (64), since every node is a
@@ -512,6 +512,27 @@ export async function refreshBranch(
   withReports = true,
   seen?: Seen,
 ): Promise<CaughtUp | null> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await refreshOnce(store, branch, cache, state, withReports, seen);
+    } catch (err) {
+      // Records missing up to a head read a moment before: the log may have been cut back
+      // meanwhile (an append whose fsync failed, seen before it was cut off). Then again:
+      // damage is still there the next time.
+      const missing = isDatahikeError(err, 'store/corrupt') && typeof err.data.to === 'number';
+      if (!missing || attempt >= 2) throw err;
+    }
+  }
+}
+
+async function refreshOnce(
+  store: Store,
+  branch: string,
+  cache: NodeCache<Datom>,
+  state: BranchState,
+  withReports: boolean,
+  seen: Seen | undefined,
+): Promise<CaughtUp | null> {
   const own = state.db.meta.commitId?.str;
   const last = await store.lastRecord(branch);
   if (last === null) throw diverged(store, branch, state, 'is empty');
@@ -536,10 +557,8 @@ export async function refreshBranch(
     const reports = reportsOf(start, applied, state.seq);
     // Commits between the state and the new base are reported from their own records.
     if (withReports && head.base.seq > state.seq) {
-      const gap = (await store.readLog(branch, state.seq + 1, head.base.seq)).map((r) => ({
-        seq: r.seq,
-        record: decodeCommit(r, branch),
-      }));
+      const gap = await readRecords(store, branch, state.seq + 1, head.base.seq);
+      if (gap === null) throw missingRecords(store, branch, state.seq + 1, head.base.seq);
       const between = await applyRecords(state.db, gap, cache, true, seen);
       reports.unshift(...reportsOf(state.db, between, state.seq));
     }

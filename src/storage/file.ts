@@ -842,15 +842,34 @@ async function createLock(ops: FileOps, path: string, me: string): Promise<boole
   }
 }
 
+/**
+ * The lock files a handle of this process holds now, per file system: a lock naming this
+ * process that is not among them was left by a release that failed (its unlink), and is
+ * taken over like a dead process's.
+ */
+const held = new WeakMap<FileOps, Set<string>>();
+
 /** Takes a lock file; returns its release. Steals it from a dead local owner. */
 async function lock(ops: FileOps, path: string, label: string): Promise<() => Promise<void>> {
   const me = `${hostname()} ${process.pid}`;
   const deadline = Date.now() + LOCK_WAIT_MS;
+  let mine = held.get(ops);
+  if (mine === undefined) held.set(ops, (mine = new Set()));
   for (let attempt = 0; ; attempt++) {
-    if (await createLock(ops, path, me)) return () => ops.unlink(path).catch(() => undefined);
+    if (await createLock(ops, path, me)) {
+      mine.add(path);
+      // Forgotten only once the unlink is done: a lock file still there meanwhile is held.
+      return () =>
+        ops
+          .unlink(path)
+          .catch(() => undefined)
+          .finally(() => mine.delete(path));
+    }
     const owner = await ops.readFile(path).then(String, () => '');
     const [host, pid] = owner.split(' ');
-    if (host === hostname() && pid !== undefined && !alive(Number(pid))) {
+    const stale =
+      pid !== undefined && (Number(pid) === process.pid ? !mine.has(path) : !alive(Number(pid)));
+    if (host === hostname() && stale) {
       await ops.rm(path, { force: true });
       continue;
     }

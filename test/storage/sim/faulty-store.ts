@@ -78,12 +78,25 @@ export class FaultyStore implements Store {
   /** How many faults were injected, by kind (the simulator reports them). */
   readonly injected = new Map<string, number>();
 
+  private readonly deliverLate: Store['append'];
+  private readonly watcher: Store['watch'];
+  private readonly appended: (branch: string) => void;
+
   constructor(
     readonly inner: Store,
-    /** How a late append arrives (the server takes it even if this handle closed meanwhile). */
-    private readonly deliverLate: Store['append'] = (b, s, r) => inner.append(b, s, r),
+    opts: {
+      /** How a late append arrives (the server takes it even if this handle closed). */
+      deliverLate?: Store['append'];
+      /** Store notifications, instead of the inner store's. */
+      watch?: Store['watch'];
+      /** Told of every append that went in through this handle. */
+      appended?: (branch: string) => void;
+    } = {},
   ) {
     this.label = `faulty ${inner.label}`;
+    this.deliverLate = opts.deliverLate ?? ((b, s, r) => inner.append(b, s, r));
+    this.watcher = opts.watch ?? inner.watch?.bind(inner);
+    this.appended = opts.appended ?? (() => undefined);
   }
 
   private fail(code: FailCode): DatahikeError {
@@ -191,13 +204,16 @@ export class FaultyStore implements Store {
         void late.finally(() => this.inFlight.delete(late));
         throw broken();
       }
-      default:
-        return this.inner.append(branch, afterSeq, records);
+      default: {
+        const went = await this.inner.append(branch, afterSeq, records);
+        if (went) this.appended(branch);
+        return went;
+      }
     }
   }
 
   watch(branch: string, onChange: () => void): () => void {
-    return this.inner.watch?.(branch, onChange) ?? (() => undefined);
+    return this.watcher?.(branch, onChange) ?? (() => undefined);
   }
 
   close(): Promise<void> {

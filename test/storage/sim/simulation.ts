@@ -18,15 +18,19 @@
  * replays exactly: `digest` (a hash of what happened) is the same on every run.
  */
 import { createHash } from 'node:crypto';
+import type { DurableBranch } from '../../../src/connection/branches.js';
 import type { Connection } from '../../../src/connection/connection.js';
 import { decodeCommit } from '../../../src/connection/durable.js';
 import * as d from '../../../src/index.js';
 import { unpackDatoms } from '../../../src/storage/codec.js';
+import { createFileBackend } from '../../../src/storage/file.js';
+import type { LogRecord, Store } from '../../../src/storage/store.js';
 import { isTransientStoreError } from '../../../src/storage/store.js';
 import { isDatahikeError } from '../../../src/values/index.js';
 import { connectOn, createOn } from './connect.js';
 import { type FailCode, type Fault, FaultyStore, type Plan, turns } from './faulty-store.js';
 import { appendNow, LogStore, LogStoreData } from './log-store.js';
+import { type FsFault, MemoryFs } from './memory-fs.js';
 import { Random } from './random.js';
 
 export interface SimResult {
@@ -53,6 +57,10 @@ interface Proc {
   readonly startTx: number;
   /** What the listener heard: `tx:datoms` per report. */
   readonly heard: string[];
+  /** It read an append whose fsync then failed, and was cut off (file store only). */
+  sawPhantom: boolean;
+  /** The connection's divergences the checks have taken into account. */
+  divergences: number;
 }
 
 interface Ack {
@@ -81,28 +89,36 @@ export async function simulate(seed: number): Promise<SimResult> {
   let clock = 0;
 
   // The shape of this run.
-  const data = new LogStoreData();
-  await createOn(new LogStore(data));
+  /** The real file store on a file system in memory, faults injected below it. */
+  const onFiles = rng.chance(0.35);
   const flushThreshold = rng.pick([8, 30, 200, 20_000]);
   const cacheSize = rng.pick([16, 64, 1000]);
   const readers = rng.int(3);
   const taskCount = 3 + rng.int(8);
   const opsPerTask = 10 + rng.int(30);
   const faultRate = rng.pick([0, 0.5, 1, 2, 4]);
-  /** Readers transact too, now and then: several writers, so writer/conflict happens. */
-  const contested = rng.chance(0.2);
+  /**
+   * Readers transact too, now and then: several writers, so writer/conflict happens. Not
+   * on files, nor crashes: the file store's lock cannot tell processes apart in one process.
+   */
+  const contested = !onFiles && rng.chance(0.2);
   log(
-    `shape ${flushThreshold} ${cacheSize} ${readers} ${taskCount} ${opsPerTask} ${faultRate} ${contested}`,
+    `shape ${onFiles} ${flushThreshold} ${cacheSize} ${readers} ${taskCount} ${opsPerTask} ${faultRate} ${contested}`,
   );
 
   let faultsOn = true;
   /** Calls left in an outage of the whole store. */
   let down = 0;
+  const disk = onFiles
+    ? await fileDisk(rng, () => faultsOn && faultRate > 0, faultRate, count)
+    : await memoryDisk();
 
   const planFor = (proc: () => Proc | undefined): Plan => {
     return (call) => {
       if (proc()?.dead === true) return { kind: 'fail', code: 'store/unavailable' };
       if (!faultsOn || faultRate === 0) return undefined;
+      // On files the faults come from the file system; the store is only slow at times.
+      if (onFiles) return rng.chance(0.05) ? { kind: 'delay', turns: 1 + rng.int(10) } : undefined;
       if (down > 0) {
         down--;
         return rng.chance(0.3)
@@ -156,13 +172,11 @@ export async function simulate(seed: number): Promise<SimResult> {
   /** Opens a connection in a new "process"; opening retries through faults. */
   const open = async (name: string): Promise<Proc> => {
     let proc: Proc | undefined;
-    const handle = new FaultyStore(new LogStore(data, `store of ${name}`), async (b, s, r) =>
-      appendNow(data, b, s, r),
-    );
-    handle.plan = planFor(() => proc);
-    handles.push(handle);
     for (let attempt = 0; ; attempt++) {
       try {
+        const handle = new FaultyStore(await disk.handle(name), disk.options);
+        handle.plan = planFor(() => proc);
+        handles.push(handle);
         const conn = await connectOn(handle, { flushThreshold, cacheSize });
         const heard: string[] = [];
         proc = {
@@ -175,6 +189,8 @@ export async function simulate(seed: number): Promise<SimResult> {
           acked: [],
           startTx: conn.db().maxTx,
           heard,
+          sawPhantom: false,
+          divergences: 0,
         };
         conn.listen((report) => heard.push(`${report.dbAfter.maxTx}:${report.txData.length}`));
         log(`open ${proc.name} at ${proc.startTx}`);
@@ -192,7 +208,7 @@ export async function simulate(seed: number): Promise<SimResult> {
 
   const acks: Ack[] = [];
   /** What sampled reads showed, to compare with the log at their tx. */
-  const snapshots: { proc: string; tx: number; keys: Set<string> }[] = [];
+  const snapshots: { proc: Proc; tx: number; keys: Set<string> }[] = [];
   /** Keys whose every attempt failed for sure, so far. */
   const failed = new Map<string, string>();
   const unknown = new Set<string>();
@@ -240,7 +256,33 @@ export async function simulate(seed: number): Promise<SimResult> {
     }
   };
 
+  const divergences = (p: Proc) => (p.conn.branch as DurableBranch).divergences;
+  /**
+   * Whether the connection found that the log no longer holds what it read. The one way
+   * that may happen: on the file store, another process's append is visible before its
+   * fsync, and cut off again when the fsync fails (a reader may have read it: a phantom,
+   * noticed as connection/diverged). Anything else is a violation.
+   */
+  const diverged = (p: Proc): boolean => {
+    if (divergences(p) === p.divergences) return false;
+    p.divergences = divergences(p);
+    const fsyncFailed = [...disk.injected()].some(([k, n]) => /sync:/.test(k) && n > 0);
+    if (onFiles && fsyncFailed && p !== writer) {
+      count('phantoms after a failed fsync');
+      p.sawPhantom = true;
+      p.floor = p.conn.db().maxTx;
+    } else violation(`${p.name}: the log no longer held what the connection had read`);
+    return true;
+  };
+
+  /** Whether the connection diverged since it had `start` divergences (accounted once). */
+  const divergedSince = (p: Proc, start: number): boolean => {
+    diverged(p);
+    return divergences(p) !== start;
+  };
+
   const read = async (proc: Proc): Promise<void> => {
+    const start = divergences(proc);
     const floor = proc.floor;
     const mustHave = [...proc.acked];
     let db: d.Db;
@@ -249,9 +291,11 @@ export async function simulate(seed: number): Promise<SimResult> {
     } catch (err) {
       const code = isDatahikeError(err) ? err.code : String(err);
       if (proc.dead || code === 'connection/released') return;
+      if (code === 'connection/diverged' && divergedSince(proc, start)) return;
       violation(`${proc.name}: db() failed with ${code}: ${(err as Error).message}`);
       return;
     }
+    if (divergedSince(proc, start)) return;
     count('reads');
     if (proc.conn.staleness !== null) count('stale reads');
     log(`read ${proc.name} ${db.maxTx}`);
@@ -270,7 +314,7 @@ export async function simulate(seed: number): Promise<SimResult> {
     }
     for (const k of mustHave)
       if (!keys.has(k)) violation(`${proc.name}: a read lacks ${k}, acknowledged before it`);
-    snapshots.push({ proc: proc.name, tx: db.maxTx, keys });
+    snapshots.push({ proc, tx: db.maxTx, keys });
   };
 
   const live = () => all.filter((p) => !p.dead && !p.closed);
@@ -313,7 +357,7 @@ export async function simulate(seed: number): Promise<SimResult> {
         const fresh = await open(`reader${i}`);
         readerProcs[i] = fresh;
         all.push(fresh);
-      } else if (r < 0.45) {
+      } else if (r < 0.45 && !onFiles) {
         // The writer's process dies (its requests in flight may still arrive); a new one opens.
         writer.dead = true;
         log(`crash ${writer.name}`);
@@ -335,16 +379,21 @@ export async function simulate(seed: number): Promise<SimResult> {
   for (const h of handles) await Promise.all(h.inFlight);
   for (const p of live()) {
     await p.conn.flush();
+    const start = divergences(p);
     try {
       const db = await d.db(p.conn);
-      if (db.maxTx < p.floor) violation(`${p.name}: the last read went back`);
+      if (!divergedSince(p, start) && db.maxTx < p.floor)
+        violation(`${p.name}: the last read went back`);
     } catch (err) {
-      violation(`${p.name}: db() after the faults failed: ${(err as Error).message}`);
+      if (!(isDatahikeError(err, 'connection/diverged') && divergedSince(p, start)))
+        violation(`${p.name}: db() after the faults failed: ${(err as Error).message}`);
     }
+    // Caught up once more after a divergence, so that the checks below see the log.
+    if (p.sawPhantom) await d.db(p.conn);
   }
 
   // What the store holds, read by a fresh connection without faults.
-  const truth = await connectOn(new LogStore(data));
+  const truth = await connectOn(await disk.handle('truth'));
   const rows = (await d.q('[:find ?e ?k ?tx :where [?e :key ?k ?tx]]', await d.db(truth))) as [
     number,
     string,
@@ -365,11 +414,12 @@ export async function simulate(seed: number): Promise<SimResult> {
       violation(`${k} of unknown outcome is in the store twice`);
   // Every read showed exactly the log up to its tx: nothing that vanished later, no gap.
   for (const snap of snapshots) {
+    if (snap.proc.sawPhantom) continue;
     const expected = rows.filter(([, , tx]) => tx <= snap.tx).map(([, k]) => k);
     const shown = [...snap.keys];
     if (expected.length !== shown.length || expected.some((k) => !snap.keys.has(k)))
       violation(
-        `${snap.proc} read at tx ${snap.tx} showed ${shown.length} keys, the log has ${expected.length} up to it`,
+        `${snap.proc.name} read at tx ${snap.tx} showed ${shown.length} keys, the log has ${expected.length} up to it`,
       );
   }
   count('unknown committed', [...unknown].filter((k) => present.has(k)).length);
@@ -387,7 +437,7 @@ export async function simulate(seed: number): Promise<SimResult> {
 
   // The log: whole, and no tx id given twice.
   const commits: { tx: number; datoms: number }[] = [];
-  const records = data.log('db');
+  const records = await disk.records();
   let lastTx = 0;
   for (const [i, r] of records.entries()) {
     if (r.seq !== i + 1) violation(`the log has seq ${r.seq} at position ${i + 1}`);
@@ -402,6 +452,7 @@ export async function simulate(seed: number): Promise<SimResult> {
 
   // Listeners: every commit after they began, once, in order.
   for (const p of live()) {
+    if (p.sawPhantom) continue;
     const expected = commits.filter((c) => c.tx > p.startTx).map((c) => `${c.tx}:${c.datoms}`);
     if (JSON.stringify(p.heard) !== JSON.stringify(expected))
       violation(
@@ -410,8 +461,114 @@ export async function simulate(seed: number): Promise<SimResult> {
   }
 
   for (const h of handles) for (const [kind, n] of h.injected) count(`fault ${kind}`, n);
+  for (const [kind, n] of disk.injected()) count(`fault fs ${kind}`, n);
   for (const p of live()) await p.conn.close().catch(() => undefined);
   await truth.close();
   log(`end ${commits.length}`);
   return { seed, violations, stats, digest: trace.digest('hex').slice(0, 16) };
+}
+
+/** Where the simulated processes' stores live. */
+interface Disk {
+  /** A store handle for a new process (it may fail under faults). */
+  handle(name: string): Promise<Store>;
+  readonly options: ConstructorParameters<typeof FaultyStore>[1];
+  /** The log as it stands, read without faults. */
+  records(): Promise<LogRecord[]>;
+  injected(): ReadonlyMap<string, number>;
+}
+
+/** The simulated store in memory: store-level faults only. */
+async function memoryDisk(): Promise<Disk> {
+  const data = new LogStoreData();
+  await createOn(new LogStore(data));
+  return {
+    handle: async (name) => new LogStore(data, `store of ${name}`),
+    options: { deliverLate: async (b, s, r) => appendNow(data, b, s, r) },
+    records: async () => data.log('db'),
+    injected: () => new Map(),
+  };
+}
+
+/**
+ * The real file store on a file system in memory that fails as disks do: short writes,
+ * ENOSPC (now and then for a while: a full disk), EIO on writes, reads, fsyncs, cut-offs,
+ * renames, links and unlinks, slow calls.
+ */
+async function fileDisk(
+  rng: Random,
+  faulty: () => boolean,
+  rate: number,
+  count: (k: string) => void,
+): Promise<Disk> {
+  const fs = new MemoryFs();
+  const backend = createFileBackend(fs.ops);
+  const config = { backend: 'file', id: 'sim', path: '/disk/db' };
+  const created = await backend.create(config);
+  await createOn(created);
+  await created.close();
+  let full = 0;
+  const errno = (code: 'EIO' | 'ENOSPC'): FsFault => ({ kind: 'errno', code });
+  fs.plan = (op) => {
+    if (!faulty()) return undefined;
+    const writes = op === 'write' || op === 'writeFile' || op === 'open' || op === 'link';
+    if (full > 0 && writes) {
+      full--;
+      return errno('ENOSPC');
+    }
+    if (writes && rng.chance(0.003 * rate)) {
+      full = 2 + rng.int(20);
+      count('full disks');
+      return errno('ENOSPC');
+    }
+    const r = rng.next() / rate;
+    switch (op) {
+      case 'write':
+        if (r < 0.03) return { kind: 'short', bytes: 1 + rng.int(48) };
+        if (r < 0.045) return errno('ENOSPC');
+        if (r < 0.055) return errno('EIO');
+        break;
+      case 'datasync':
+      case 'sync':
+        if (r < 0.015) return errno('EIO');
+        break;
+      case 'truncate':
+        if (r < 0.03) return errno('EIO');
+        break;
+      case 'writeFile':
+      case 'rename':
+      case 'link':
+        if (r < 0.01) return errno(rng.chance(0.5) ? 'EIO' : 'ENOSPC');
+        break;
+      case 'unlink':
+      case 'read':
+      case 'readFile':
+        if (r < 0.01) return errno('EIO');
+        break;
+    }
+    return r < 0.08 ? { kind: 'delay', turns: 1 + rng.int(8) } : undefined;
+  };
+  const watchers = new Set<{ branch: string; onChange: () => void }>();
+  return {
+    handle: (name) => backend.open({ ...config, id: name }),
+    options: {
+      watch: (branch, onChange) => {
+        const w = { branch, onChange };
+        watchers.add(w);
+        return () => watchers.delete(w);
+      },
+      appended: (branch) => {
+        for (const w of watchers) if (w.branch === branch) setImmediate(w.onChange);
+      },
+    },
+    records: async () => {
+      const store = await backend.open(config);
+      try {
+        return await store.readLog('db', 1);
+      } finally {
+        await store.close();
+      }
+    },
+    injected: () => fs.injected,
+  };
 }
