@@ -42,7 +42,7 @@ export interface FileOps {
   readdir(path: string): Promise<string[]>;
   /** Names of the folders in a folder. */
   subfolders(path: string): Promise<string[]>;
-  stat(path: string): Promise<{ size: number; ino: number }>;
+  stat(path: string): Promise<{ size: number; ino: number; mtimeMs: number }>;
   access(path: string): Promise<void>;
 }
 

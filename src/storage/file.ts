@@ -4,7 +4,8 @@
  * - `STORE` marks the folder as a store.
  * - `blobs/<key>`: one file per blob, written as a temporary file, fsync'd, renamed into
  *   place, and the folder fsync'd, so a blob is either whole or absent. A failed write
- *   removes its temporary file.
+ *   removes its temporary file; one a crash left is listed by `keys` once it is an hour
+ *   old, so garbage collection removes it.
  * - `log/<branch>/<first seq>.seg`: the branch log in segments of a few megabytes
  *   (records framed as file-log.ts says). An append is one write of all its records at
  *   the end of the last segment and one fdatasync: ~0.15 ms on a quiet disk, against
@@ -57,6 +58,8 @@ const LOCK_WAIT_MS = 10_000;
  * also pauses between blobs while an append of this handle is under way.
  */
 const PUT_CONCURRENCY = 4;
+/** A temporary blob file this old was left by a process that died writing it. */
+const STALE_TMP_MS = 60 * 60 * 1000;
 /** A scan of the log at most this long keeps its records for the readLog that follows. */
 const RECENT_BYTES = 256 * 1024;
 
@@ -254,8 +257,16 @@ class FileStore implements Store {
   async keys(): Promise<string[]> {
     this.check();
     try {
-      const names = await this.ops.readdir(this.blobDir);
-      return names.filter((n) => !n.endsWith('.tmp')).map(keyOf);
+      const out: string[] = [];
+      for (const name of await this.ops.readdir(this.blobDir)) {
+        if (!name.endsWith('.tmp')) out.push(keyOf(name));
+        else {
+          // A crash's leftover is garbage, for the collector to remove like any other.
+          const st = await this.ops.stat(join(this.blobDir, name)).catch(() => null);
+          if (st !== null && Date.now() - st.mtimeMs > STALE_TMP_MS) out.push(keyOf(name));
+        }
+      }
+      return out;
     } catch (err) {
       return this.fail(err, 'list the blobs');
     }

@@ -4,7 +4,16 @@
  * it resolves, or it fails and the log is exactly as it was; failed blob writes leave no
  * temporary files; a refresh reads only what was appended since.
  */
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -402,6 +411,28 @@ describe('a database on a full disk', () => {
       } finally {
         await d.release(fresh);
       }
+    } finally {
+      await d.release(conn);
+    }
+  });
+});
+
+describe('temporary blob files a crash left', () => {
+  it('are garbage for the collector once an hour old, and fresh ones are left alone', async () => {
+    const path = join(root, `db-${++n}`);
+    const cfg = { store: { backend: ':file', path } };
+    await d.createDatabase(cfg);
+    const conn = await d.connect(cfg);
+    try {
+      const stale = join(path, 'blobs', 'node-1.4242.abc.tmp');
+      const fresh = join(path, 'blobs', 'node-2.4242.def.tmp');
+      writeFileSync(stale, 'half a blob');
+      writeFileSync(fresh, 'half a blob');
+      const hoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+      utimesSync(stale, hoursAgo, hoursAgo);
+      await d.gcStorage(conn, null, { graceMs: 0 });
+      expect(existsSync(stale)).toBe(false);
+      expect(existsSync(fresh)).toBe(true);
     } finally {
       await d.release(conn);
     }

@@ -38,6 +38,8 @@ export type FsPlan = (op: FsOp, path: string) => FsFault | undefined;
 interface Inode {
   readonly ino: number;
   data: Buffer;
+  /** When it was created (the store asks how old temporary files are). */
+  readonly mtimeMs: number;
 }
 
 function errno(code: string, op: string, path: string): NodeJS.ErrnoException {
@@ -137,7 +139,7 @@ export class MemoryFs {
     const fs = this;
     const create = (path: string, op: string): Inode => {
       fs.needParent(path, op);
-      const node = { ino: ++fs.inodes, data: Buffer.alloc(0) };
+      const node = { ino: ++fs.inodes, data: Buffer.alloc(0), mtimeMs: Date.now() };
       fs.files.set(path, node);
       return node;
     };
@@ -229,9 +231,9 @@ export class MemoryFs {
       },
       async stat(path) {
         await fs.fault('stat', path);
-        if (fs.dirs.has(path)) return { size: 0, ino: 0 };
+        if (fs.dirs.has(path)) return { size: 0, ino: 0, mtimeMs: 0 };
         const node = fs.file(path, 'stat');
-        return { size: node.data.length, ino: node.ino };
+        return { size: node.data.length, ino: node.ino, mtimeMs: node.mtimeMs };
       },
       async access(path) {
         await fs.fault('access', path);
