@@ -770,7 +770,7 @@ function queryCall(
   return { query: queryForm(first), inputs: args.slice(1).map(toInternal), opts: {} };
 }
 
-/** Query text stays text (parsed and cached by the engine); data is converted. */
+/** Query text stays text (parsed and cached by the query layer); data is converted. */
 function queryForm(q: unknown): unknown {
   return typeof q === 'string' ? q : toInternal(q);
 }

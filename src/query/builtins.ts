@@ -1,9 +1,9 @@
 /**
  * Built-in query functions and aggregates: DataScript's `datascript.built-ins` list, whole,
- * with Clojure's semantics, plus Datahike's `before?`/`after?`. The functions that read a
- * database (`get-else`, `get-some`, `missing?`) and the nested `q` live in the engine. Only
- * these names resolve to code: a query can call nothing else but functions the caller passes
- * in as inputs.
+ * with Clojure's semantics (the functions that read a database, `get-else`, `get-some` and
+ * `missing?`, among them), plus Datahike's `before?`/`after?` and the nested `q`. Only these
+ * names resolve to code: a query can call nothing else but functions the caller passes in as
+ * inputs.
  */
 
 import { printEdn } from '../edn/index.js';
@@ -26,6 +26,9 @@ import {
   Sym,
   Uuid,
 } from '../values/index.js';
+import { isDb } from './context.js';
+import { entityOf } from './resolve.js';
+import { scan } from './scan.js';
 
 type Fn = (...args: unknown[]) => unknown;
 
@@ -252,8 +255,61 @@ function reMatch(m: RegExpExecArray | RegExpMatchArray | null): unknown {
   return m.length > 1 ? [...m].map((g) => g ?? null) : m[0];
 }
 
+/** A reverse attribute (`:_parent`, `:person/_friend`) as its forward attribute, else null. */
+function forwardOf(a: unknown): Keyword | null {
+  if (!isKeyword(a) || !a.name.startsWith('_')) return null;
+  return a.ns === null ? keyword(a.name.slice(1)) : keyword(a.ns, a.name.slice(1));
+}
+
+/** The values of `a` on entity `e` in `db` (for a reverse attribute, the entities naming `e`). */
+function attrValues(fn: string, db: unknown, e: unknown, a: unknown): unknown[] {
+  if (!isDb(db))
+    throw new DatahikeError(
+      'query/bad-source',
+      `${fn} needs a database as its first argument, got ${printValue(db)}.`,
+      {},
+    );
+  const eid = entityOf(db, e);
+  if (eid === undefined) return [];
+  const forward = forwardOf(a);
+  if (forward !== null) return scan(db, undefined, forward, eid, undefined).map((d) => d.e);
+  return scan(db, eid, a, undefined, undefined).map((d) => d.v);
+}
+
+function getElse(db: unknown, e: unknown, a: unknown, dflt: unknown): unknown {
+  if (dflt === null || dflt === undefined)
+    throw new DatahikeError('query/invalid', 'get-else: nil default value is not supported.', {});
+  const vs = attrValues('get-else', db, e, a);
+  return vs.length > 0 ? vs[0] : dflt;
+}
+
+function getSome(db: unknown, e: unknown, ...attrs: unknown[]): unknown {
+  for (const a of attrs) {
+    const vs = attrValues('get-some', db, e, a);
+    if (vs.length > 0) return [a, vs[0]];
+  }
+  return null;
+}
+
+/** What a built-in may ask of the query that calls it. */
+export interface Caller {
+  /** Runs a query nested in a function clause, with what is left of the caller's time. */
+  readonly nestedQuery: (query: unknown, inputs: unknown[]) => unknown;
+}
+
+/** A built-in made for the query that calls it (the nested `q`). */
+class PerQuery {
+  constructor(readonly make: (caller: Caller) => Fn) {}
+}
+
+const nestedQ = new PerQuery(
+  (caller) =>
+    (query, ...inputs) =>
+      caller.nestedQuery(query, inputs),
+);
+
 /** Functions usable in predicates and function clauses, by name. */
-export const BUILTINS: ReadonlyMap<string, Fn> = new Map<string, Fn>([
+export const BUILTINS: ReadonlyMap<string, Fn | PerQuery> = new Map<string, Fn | PerQuery>([
   ['=', (...xs) => xs.every((x) => equals(x, xs[0]))],
   [
     '==',
@@ -407,7 +463,18 @@ export const BUILTINS: ReadonlyMap<string, Fn> = new Map<string, Fn>([
   ['clojure.string/ends-with?', (s, p) => str('ends-with?', s).endsWith(str('ends-with?', p))],
   ['tuple', (...xs) => xs],
   ['untuple', (x) => x],
+  ['get-else', getElse],
+  ['get-some', getSome],
+  ['missing?', (db, e, a) => attrValues('missing?', db, e, a).length === 0],
+  ['q', nestedQ],
+  ['datahike.query/q', nestedQ],
 ]);
+
+/** The built-in named `name` (a `clojure.core/` prefix aside), made for `caller`, if any. */
+export function builtin(name: string, caller: Caller): Fn | undefined {
+  const b = BUILTINS.get(name.replace(/^clojure\.core\//, ''));
+  return b instanceof PerQuery ? b.make(caller) : b;
+}
 
 export type Aggregate = (values: unknown[], ...params: unknown[]) => unknown;
 

@@ -5,8 +5,8 @@
 
 import { DbView } from '../db/index.js';
 import { DatahikeError } from '../values/index.js';
-import type { RuleTable } from './engine.js';
-import type { Clause, RuleBranch } from './parse.js';
+import type { Clause } from './parse.js';
+import type { RuleState } from './rule-state.js';
 
 /** One clause as the planner ran it (queryStats, explain). */
 export interface PlanStep {
@@ -28,16 +28,11 @@ export interface QueryContext {
   readonly scalars: ReadonlyMap<string, unknown>;
   /** Runs a query nested in a function clause, `[(q [:find ...] $) ?r]`. */
   readonly nestedQuery: (query: unknown, inputs: unknown[]) => unknown;
-  readonly rules: ReadonlyMap<string, RuleBranch[]>;
+  /** The rules and their evaluation state, shared by every rule call of the query. */
+  readonly rules: RuleState;
   readonly deadline: number;
   /** Filled when statistics or a plan are asked for. */
   readonly plan: PlanStep[] | null;
-  readonly tables: Map<string, RuleTable>;
-  /**
-   * Every rule body calls at most one rule, outside not/or: then a call on an input still
-   * being evaluated needs only the answers new since the last round (semi-naive).
-   */
-  readonly linearRules: boolean;
   /** During bottom-up rule evaluation: the answers each rule call clause reads. */
   readonly ruleRows?: ReadonlyMap<Clause, readonly unknown[][]>;
 }

@@ -6,11 +6,9 @@ import { DatahikeError, keyword, sym } from '../values/index.js';
 import { bindValue } from './bind.js';
 import { AGGREGATES } from './builtins.js';
 import type { PlanStep, QueryContext } from './context.js';
-import { solve } from './engine.js';
 import {
   bindingText,
   bindingVars,
-  type Clause,
   type FindElem,
   type InSpec,
   inputsOf,
@@ -20,7 +18,9 @@ import {
   type RuleBranch,
   type Term,
 } from './parse.js';
+import { solve } from './planner.js';
 import { colsOf, distinct, keyOfRow, type Relation } from './relation.js';
+import { ruleState } from './rule-state.js';
 import { collectVars } from './state.js';
 
 export interface QueryOptions {
@@ -201,11 +201,9 @@ export function runQuery(
     sources,
     defaultSrc: '$',
     scalars,
-    rules: rules ?? new Map(),
+    rules: ruleState(rules ?? new Map()),
     deadline,
     plan: opts.stats ? [] : null,
-    tables: new Map(),
-    linearRules: rules === undefined || isLinear(rules),
     nestedQuery: (nested, args) => {
       const left = Number.isFinite(deadline) ? { timeout: Math.max(0, deadline - Date.now()) } : {};
       const { result, plainRelation } = runQuery(nested, args, left, pull);
@@ -272,19 +270,6 @@ export function runQuery(
     !hasAgg &&
     q.find.elems.every((e) => e.kind === 'var');
   return { result: shape(q, tuples), plan: ctx.plan, plainRelation };
-}
-
-/** Whether every rule body calls at most one rule, and none inside not or or. */
-function isLinear(rules: Map<string, RuleBranch[]>): boolean {
-  const calls = (c: Clause, nested: boolean): number => {
-    if (c.kind === 'rule') return nested ? Number.POSITIVE_INFINITY : 1;
-    if (c.kind === 'not') return c.clauses.reduce((n, x) => n + calls(x, true), 0);
-    if (c.kind === 'or') return c.branches.flat().reduce((n, x) => n + calls(x, true), 0);
-    return 0;
-  };
-  for (const branches of rules.values())
-    for (const b of branches) if (b.body.reduce((n, c) => n + calls(c, false), 0) > 1) return false;
-  return true;
 }
 
 /** A readable plan: the clauses in the order the planner runs them, with estimates and rows. */

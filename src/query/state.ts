@@ -4,10 +4,17 @@
  */
 
 import { fail, type QueryContext, ticker } from './context.js';
+import type { Clause } from './parse.js';
 import { join, type Relation } from './relation.js';
 
 /** Relations with pairwise disjoint variables; their product is the query's bindings so far. */
 export type State = Relation[];
+
+/**
+ * Runs clauses from a seed state: the planner. Phases that nest clauses (not, or, rule
+ * bodies) are handed it, so that they sit below it.
+ */
+export type Solve = (ctx: QueryContext, seed: State, clauses: readonly Clause[]) => State;
 
 /** Every variable the state binds. */
 export function boundVars(state: State): Set<string> {

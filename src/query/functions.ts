@@ -1,0 +1,171 @@
+/**
+ * Predicate clauses `[(f ?a ?b)]` and function clauses `[(f ?a) binding]`: the function is
+ * a built-in or a function bound to a variable; the arguments come from the row, the scalar
+ * inputs or the sources; a result is bound to the binding form, joining on any binding
+ * variable that is already bound.
+ */
+
+import { DatahikeError } from '../values/index.js';
+import { bindValue } from './bind.js';
+import { builtin } from './builtins.js';
+import { checkDeadline, fail, type QueryContext, source } from './context.js';
+import { bindingVars, type Clause, type FnRef, type Term } from './parse.js';
+import { type Relation, valueEquals } from './relation.js';
+import { boundVars, gather, type State } from './state.js';
+
+type Fn = (...a: unknown[]) => unknown;
+type Call = Extract<Clause, { kind: 'pred' | 'fn' }>;
+
+function resolveFn(
+  ctx: QueryContext,
+  ref: FnRef,
+  row: readonly unknown[] | null,
+  rel: Relation | null,
+  clause: Call,
+): Fn {
+  if (ref.kind === 'var') {
+    const col = rel?.vars.indexOf(ref.name) ?? -1;
+    const f = col >= 0 && row !== null ? row[col] : ctx.scalars.get(ref.name);
+    if (typeof f !== 'function')
+      fail('query/unknown-function', `${ref.name} is not bound to a function in ${clause.text}.`, {
+        function: ref.name,
+      });
+    return f as Fn;
+  }
+  return (
+    builtin(ref.name, ctx) ??
+    fail(
+      'query/unknown-function',
+      `Unknown ${clause.kind === 'pred' ? 'predicate' : 'function'} ${ref.name} in ${clause.text}: use a built-in, or pass a JavaScript function as an input and call it through its variable.`,
+      { function: ref.name },
+    )
+  );
+}
+
+function argValue(
+  ctx: QueryContext,
+  t: Term,
+  row: readonly unknown[],
+  rel: Relation | null,
+  clause: string,
+): unknown {
+  switch (t.kind) {
+    case 'const':
+      return t.value;
+    case 'src':
+      return source(ctx, t.name);
+    case 'blank':
+      return fail('query/invalid', `_ cannot be a function argument in ${clause}.`, {});
+    case 'var': {
+      const col = rel?.vars.indexOf(t.name) ?? -1;
+      if (col >= 0) return row[col];
+      if (ctx.scalars.has(t.name)) return ctx.scalars.get(t.name);
+      return fail(
+        'query/insufficient-binding',
+        `Insufficient bindings: ${t.name} not bound in ${clause}.`,
+        { variable: t.name, clause },
+      );
+    }
+  }
+}
+
+function callArgs(
+  ctx: QueryContext,
+  args: readonly Term[],
+  row: readonly unknown[],
+  rel: Relation | null,
+  clause: string,
+): unknown[] {
+  return args.map((t) => argValue(ctx, t, row, rel, clause));
+}
+
+/** The variables a call reads that the state must bind (scalar inputs are bound already). */
+export function inputVars(ctx: QueryContext, c: { fn: FnRef; args: readonly Term[] }): Set<string> {
+  const out = new Set<string>();
+  for (const t of c.args) if (t.kind === 'var' && !ctx.scalars.has(t.name)) out.add(t.name);
+  if (c.fn.kind === 'var' && !ctx.scalars.has(c.fn.name)) out.add(c.fn.name);
+  return out;
+}
+
+function invoke(f: Fn, args: unknown[], clause: string): unknown {
+  try {
+    return f(...args);
+  } catch (err) {
+    if (err instanceof DatahikeError) throw err;
+    return fail(
+      'query/function-failed',
+      `${clause} threw: ${(err as Error)?.message ?? String(err)}`,
+      { clause },
+    );
+  }
+}
+
+function truthy(x: unknown): boolean {
+  return x !== false && x !== null && x !== undefined;
+}
+
+export function applyPred(
+  ctx: QueryContext,
+  state: State,
+  c: Extract<Clause, { kind: 'pred' }>,
+): State {
+  const [rel, rest] = gather(state, inputVars(ctx, c));
+  if (rel === null) {
+    const ok = truthy(
+      invoke(resolveFn(ctx, c.fn, null, null, c), callArgs(ctx, c.args, [], null, c.text), c.text),
+    );
+    return ok ? state : [...state, { vars: [], rows: [] }];
+  }
+  const fixedFn = c.fn.kind === 'name' ? resolveFn(ctx, c.fn, null, null, c) : null;
+  const rows = rel.rows.filter((row) =>
+    truthy(
+      invoke(
+        fixedFn ?? resolveFn(ctx, c.fn, row, rel, c),
+        callArgs(ctx, c.args, row, rel, c.text),
+        c.text,
+      ),
+    ),
+  );
+  return [...rest, { vars: rel.vars, rows }];
+}
+
+export function applyFn(
+  ctx: QueryContext,
+  state: State,
+  c: Extract<Clause, { kind: 'fn' }>,
+): State {
+  const outVars = bindingVars(c.binding);
+  const bound = boundVars(state);
+  // A binding variable that is already bound makes the clause an equality test on it.
+  const [rel, rest] = gather(
+    state,
+    new Set([...inputVars(ctx, c), ...outVars.filter((v) => bound.has(v))]),
+  );
+  const base: Relation = rel ?? { vars: [], rows: [[]] };
+  const checks = outVars.map((v) => base.vars.indexOf(v));
+  const fresh = outVars.map((v, i) => checks[i]! < 0 && outVars.indexOf(v) === i);
+  const fixedFn = c.fn.kind === 'name' ? resolveFn(ctx, c.fn, null, null, c) : null;
+  const rows: unknown[][] = [];
+  let n = 0;
+  for (const row of base.rows) {
+    if (++n % 1024 === 0) checkDeadline(ctx);
+    const value = invoke(
+      fixedFn ?? resolveFn(ctx, c.fn, row, rel, c),
+      callArgs(ctx, c.args, row, rel, c.text),
+      c.text,
+    );
+    next: for (const values of bindValue(c.binding, value)) {
+      const out = row.slice();
+      for (let i = 0; i < values.length; i++) {
+        const col = checks[i]!;
+        if (col >= 0) {
+          if (!valueEquals(row[col], values[i])) continue next;
+        } else if (!fresh[i]) {
+          if (!valueEquals(values[outVars.indexOf(outVars[i]!)], values[i])) continue next;
+        } else out.push(values[i]);
+      }
+      rows.push(out);
+    }
+  }
+  return [...rest, { vars: [...base.vars, ...outVars.filter((_, i) => fresh[i])], rows }];
+}

@@ -1,0 +1,167 @@
+/**
+ * The planner: runs the :where clauses of a query (or of a not/or branch, a rule body)
+ * into the state, a list of relations with disjoint variables. Greedily, it picks the next
+ * clause: filters (predicates, functions, not) as soon as their variables are bound,
+ * otherwise the pattern, or or rule call with the fewest expected results that joins what is
+ * already bound, so that no cartesian product is built where a join exists.
+ */
+
+import { checkDeadline, fail, isDb, type QueryContext, source, withDefaultSrc } from './context.js';
+import { applyFn, applyPred, inputVars } from './functions.js';
+import { type Clause, clauseVars } from './parse.js';
+import { estimateShape, shapeOf, withSingles } from './pattern.js';
+import { applyPattern } from './pattern-join.js';
+import { applyRule } from './rules.js';
+import { boundVars, type State } from './state.js';
+import { applyNot, applyOr, notVars, orBranchesDiffer, orRequired } from './subquery.js';
+
+function ready(
+  ctx: QueryContext,
+  c: Clause,
+  bound: Set<string>,
+  outer: ReadonlySet<string>,
+): boolean {
+  switch (c.kind) {
+    case 'pred':
+    case 'fn':
+      return [...inputVars(ctx, c)].every((v) => bound.has(v));
+    case 'not':
+      return notVars(c, outer).every((v) => bound.has(v));
+    case 'or':
+      return orRequired(c).every((v) => bound.has(v));
+    default:
+      return true;
+  }
+}
+
+function estimate(ctx: QueryContext, c: Clause, state: State): number {
+  switch (c.kind) {
+    case 'pattern': {
+      const src = source(ctx, c.src);
+      const shape = shapeOf(isDb(src) ? src : null, c.terms);
+      return shape === null ? 0 : estimateShape(src, withSingles(state, shape));
+    }
+    case 'or': {
+      const sub = withDefaultSrc(ctx, c.src);
+      return Math.min(
+        ...c.branches.map((b) => Math.max(...b.map((x) => estimate(sub, x, state)), 0)),
+      );
+    }
+    case 'rule':
+      return ctx.ruleRows?.get(c)?.length ?? (c.args.some((t) => t.kind === 'const') ? 10 : 10000);
+    default:
+      return 0;
+  }
+}
+
+/** The variables of `clauses` that also occur outside a given clause. */
+function outerVars(
+  all: readonly Clause[],
+  except: Clause,
+  seedVars: ReadonlySet<string>,
+): Set<string> {
+  const out = new Set(seedVars);
+  for (const c of all) if (c !== except) for (const v of clauseVars(c)) out.add(v);
+  return out;
+}
+
+export function solve(ctx: QueryContext, seed: State, clauses: readonly Clause[]): State {
+  let state = seed;
+  const pending = [...clauses];
+  const seedVars = boundVars(seed);
+  const estimates = new Map<Clause, number>();
+  while (pending.length > 0) {
+    checkDeadline(ctx);
+    const bound = boundVars(state);
+    // Nothing can match any more: the remaining clauses cannot add rows.
+    if (state.some((r) => r.rows.length === 0)) return [{ vars: [...bound], rows: [] }];
+    let pick = -1;
+    // Filters first, as soon as their variables are bound.
+    for (let i = 0; i < pending.length && pick < 0; i++) {
+      const c = pending[i]!;
+      if (
+        (c.kind === 'pred' || c.kind === 'fn' || c.kind === 'not') &&
+        ready(ctx, c, bound, outerVars(clauses, c, seedVars))
+      )
+        pick = i;
+    }
+    if (pick < 0) {
+      const candidates: number[] = [];
+      for (let i = 0; i < pending.length; i++) {
+        const c = pending[i]!;
+        if (
+          (c.kind === 'pattern' || c.kind === 'or' || c.kind === 'rule') &&
+          ready(ctx, c, bound, bound)
+        )
+          candidates.push(i);
+      }
+      // A single candidate needs no estimate (counting can cost as much as reading).
+      if (candidates.length === 1) pick = candidates[0]!;
+      let best = Number.POSITIVE_INFINITY;
+      for (const i of candidates.length > 1 ? candidates : []) {
+        const c = pending[i]!;
+        let cost = estimates.get(c);
+        if (cost === undefined) estimates.set(c, (cost = estimate(ctx, c, state)));
+        // A clause that joins what is bound usually yields far less than its estimate
+        // alone; a small unconnected one is joined later, never multiplied in a product
+        // when a join exists (applyPattern drives lookups from one side and hash-joins).
+        const joins = [...clauseVars(c)].some((v) => bound.has(v));
+        const weighted = joins ? cost / 4 : cost;
+        if (weighted < best) {
+          pick = i;
+          best = weighted;
+        }
+      }
+    }
+    if (pick < 0) stuck(ctx, pending[0]!, bound);
+    const [c] = pending.splice(pick, 1) as [Clause];
+    const t0 = ctx.plan === null ? 0 : performance.now();
+    state = applyClause(ctx, state, c);
+    if (ctx.plan !== null)
+      ctx.plan.push({
+        clause: c.text,
+        estimate: estimates.get(c) ?? null,
+        rows: state.reduce((n, r) => n + r.rows.length, 0),
+        ms: performance.now() - t0,
+      });
+  }
+  return state;
+}
+
+/** The error for a clause that cannot run: what it needs is bound by nothing. */
+function stuck(ctx: QueryContext, c: Clause, bound: ReadonlySet<string>): never {
+  if (c.kind === 'or' && c.vars === null) {
+    const missing = orRequired(c).filter((v) => !bound.has(v));
+    if (c.branches.some((b) => missing.some((v) => !b.some((x) => clauseVars(x).has(v)))))
+      orBranchesDiffer(c, bound);
+  }
+  const needed =
+    c.kind === 'pred' || c.kind === 'fn'
+      ? inputVars(ctx, c)
+      : c.kind === 'or'
+        ? orRequired(c)
+        : clauseVars(c);
+  const missing = [...needed].filter((v) => !bound.has(v));
+  return fail(
+    'query/insufficient-binding',
+    `Insufficient bindings: ${missing.join(', ')} not bound in ${c.text}.`,
+    { clause: c.text, variables: missing },
+  );
+}
+
+function applyClause(ctx: QueryContext, state: State, c: Clause): State {
+  switch (c.kind) {
+    case 'pattern':
+      return applyPattern(ctx, state, c);
+    case 'pred':
+      return applyPred(ctx, state, c);
+    case 'fn':
+      return applyFn(ctx, state, c);
+    case 'not':
+      return applyNot(ctx, state, c, solve);
+    case 'or':
+      return applyOr(ctx, state, c, solve);
+    case 'rule':
+      return applyRule(ctx, state, c, solve);
+  }
+}
