@@ -13,6 +13,7 @@ const EXACT: Record<string, number> = {
   'server/not-found': 404,
   'writer/conflict': 409,
   'store/exists': 409,
+  'store/not-empty': 409,
   'server/unauthorized': 401,
   'server/body-too-large': 413,
   'server/unsupported-media-type': 415,

@@ -775,7 +775,7 @@ class FileStore implements Store {
 
   async destroy(): Promise<void> {
     await this.close();
-    await this.ops.rm(this.path, { recursive: true, force: true });
+    await removeStore(this.ops, this.path);
   }
 }
 
@@ -915,6 +915,39 @@ function pathOf(config: StoreOptions): string {
   return resolve(p);
 }
 
+/** What a file store writes in its folder: the marker last, so that a cut-short removal can be redone. */
+const STORE_ENTRIES = ['blobs', 'log', 'STORE.tmp', 'STORE'];
+
+/**
+ * Removes what the store wrote, and its folder once that is empty: files someone else put
+ * beside a store stay where they are.
+ */
+async function removeStore(ops: FileOps, path: string): Promise<void> {
+  for (const name of STORE_ENTRIES)
+    await ops.rm(join(path, name), { recursive: true, force: true });
+  try {
+    if ((await ops.readdir(path)).length === 0)
+      await ops.rm(path, { recursive: true, force: true });
+  } catch (err) {
+    if (errnoOf(err) !== 'ENOENT') throw err;
+  }
+}
+
+/**
+ * Whether something other than a store, or a store's creation cut short, is at `path`: a
+ * file, or a folder with other entries. A database is never created over it.
+ */
+async function holdsOtherFiles(ops: FileOps, path: string): Promise<boolean> {
+  try {
+    return (await ops.readdir(path)).some((n) => !STORE_ENTRIES.includes(n));
+  } catch (err) {
+    const code = errnoOf(err);
+    if (code === 'ENOENT') return false;
+    if (code === 'ENOTDIR') return true;
+    throw err;
+  }
+}
+
 async function isStore(ops: FileOps, path: string): Promise<boolean> {
   try {
     await ops.access(join(path, 'STORE'));
@@ -940,6 +973,12 @@ export function createFileBackend(ops: FileOps = nodeFileOps): Backend {
           { backend: ':file', path },
         );
       try {
+        if (await holdsOtherFiles(ops, path))
+          throw new DatahikeError(
+            'store/not-empty',
+            `${path} is a file, or a folder holding files that are not a datahike store: a database is created only in a new or empty folder.`,
+            { backend: ':file', path },
+          );
         await ops.mkdir(join(path, 'blobs'));
         await ops.mkdir(join(path, 'log'));
         const marker = join(path, 'STORE.tmp');
@@ -966,7 +1005,7 @@ export function createFileBackend(ops: FileOps = nodeFileOps): Backend {
 
     async destroy(config) {
       const path = pathOf(config);
-      if (await isStore(ops, path)) await ops.rm(path, { recursive: true, force: true });
+      if (await isStore(ops, path)) await removeStore(ops, path);
     },
   };
 }

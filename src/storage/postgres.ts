@@ -356,6 +356,25 @@ async function tableExists(queryable: pg.Pool | pg.Client, table: string): Promi
   return result.rows[0]!.found;
 }
 
+/**
+ * Whether the table and its `_log` table have exactly the columns a store makes: a table
+ * of the same name that some application made is never read, written or dropped.
+ */
+async function isStoreTable(queryable: pg.Pool | pg.Client, table: string): Promise<boolean> {
+  const result = await queryable.query<{ t: string; cols: string }>(
+    `SELECT table_name AS t, string_agg(column_name || ':' || data_type, ',' ORDER BY column_name) AS cols
+       FROM information_schema.columns
+      WHERE table_schema = current_schema() AND table_name IN ($1, $2)
+      GROUP BY table_name`,
+    [table, `${table}_log`],
+  );
+  const cols = new Map(result.rows.map((r) => [r.t, r.cols]));
+  return (
+    cols.get(table) === 'key:text,val:bytea' &&
+    cols.get(`${table}_log`) === 'branch:text,seq:bigint,val:bytea'
+  );
+}
+
 class PostgresStore implements Store {
   readonly label: string;
   private readonly blobs: string;
@@ -612,6 +631,21 @@ async function open(options: StoreOptions): Promise<Store> {
       errorData(cfg),
     );
   }
+  let shaped: boolean;
+  try {
+    shaped = await isStoreTable(server.pool, cfg.table);
+  } catch (err) {
+    await server.release();
+    rethrow(cfg, err);
+  }
+  if (!shaped) {
+    await server.release();
+    throw new DatahikeError(
+      'store/not-empty',
+      `PostgreSQL table ${cfg.table} at ${place(cfg)} is not a datahike store (its columns differ): use another table.`,
+      errorData(cfg),
+    );
+  }
   return new PostgresStore(cfg, server);
 }
 
@@ -624,8 +658,9 @@ export const postgresBackend: Backend = {
   open,
   async destroy(options) {
     const cfg = pgConfig(options);
-    await withServer(cfg, (pool) =>
-      pool.query(`DROP TABLE IF EXISTS ${quote(cfg.table)}, ${quote(`${cfg.table}_log`)}`),
-    );
+    await withServer(cfg, async (pool) => {
+      if (await isStoreTable(pool, cfg.table))
+        await pool.query(`DROP TABLE IF EXISTS ${quote(cfg.table)}, ${quote(`${cfg.table}_log`)}`);
+    });
   },
 };

@@ -544,6 +544,17 @@ class S3Store implements Store {
           if ((err as Error).name !== 'BucketAlreadyOwnedByYou') throw err;
         }
       }
+      // Objects under the prefix that a store did not write: never adopted.
+      // (`STORE` sorts before `blobs/` and `log/`: a marked store is not listed through.)
+      for await (const o of this.list({ Prefix: this.s.prefix })) {
+        if (o.key === `${this.s.prefix}STORE`) break;
+        if (!this.isOwnKey(o.key))
+          throw new DatahikeError(
+            'store/not-empty',
+            `The ${this.label} holds objects that are not a datahike store: a store is created only under an empty prefix.`,
+            this.s.data,
+          );
+      }
       const marker = Buffer.from(JSON.stringify({ format: 1, id }));
       if ((await this.write(`${this.s.prefix}STORE`, marker, true)) === null)
         throw new DatahikeError(
@@ -554,9 +565,15 @@ class S3Store implements Store {
     });
   }
 
+  /** Whether a key under the prefix is one a store writes (its blobs, its logs, its marker). */
+  private isOwnKey(key: string): boolean {
+    const rest = key.slice(this.s.prefix.length);
+    return rest === 'STORE' || rest.startsWith('blobs/') || rest.startsWith('log/');
+  }
+
   /**
-   * Deletes every object under the prefix if the store is there, its marker last, so
-   * that an interrupted destroy leaves a store that can be destroyed again.
+   * Deletes the objects of the store if it is there (other objects under the prefix stay),
+   * its marker last, so that an interrupted destroy leaves a store that can be destroyed again.
    */
   removeAll(): Promise<void> {
     return this.guard('destroy the store', async () => {
@@ -564,7 +581,7 @@ class S3Store implements Store {
       if (!(await this.exists(marker))) return;
       const keys: string[] = [];
       for await (const o of this.list({ Prefix: this.s.prefix }))
-        if (o.key !== marker) keys.push(o.key);
+        if (o.key !== marker && this.isOwnKey(o.key)) keys.push(o.key);
       await this.remove(keys);
       await this.remove([marker]);
     });

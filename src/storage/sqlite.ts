@@ -100,6 +100,49 @@ function hasTables(db: Database.Database): boolean {
   );
 }
 
+/** The store's own tables: anything else in the file is someone else's. */
+const STORE_TABLES = ['blobs', 'log'];
+
+function otherTables(db: Database.Database): boolean {
+  const rows = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {
+    name: string;
+  }[];
+  return rows.some((r) => !STORE_TABLES.includes(r.name));
+}
+
+const SQLITE_HEADER = 'SQLite format 3\0';
+
+/**
+ * Whether the file at `file` holds something a store must not be created over: bytes that
+ * are not SQLite, or a SQLite database with tables of its own. A missing or empty file, or
+ * an empty database, is fine.
+ */
+function holdsOtherData(file: string): boolean {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+  if (!stat.isFile()) return true;
+  if (stat.size === 0) return false;
+  const head = Buffer.alloc(16);
+  const fd = fs.openSync(file, 'r');
+  try {
+    fs.readSync(fd, head, 0, 16, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (head.toString('latin1') !== SQLITE_HEADER) return true;
+  const db = openFile(file, true);
+  try {
+    return otherTables(db);
+  } finally {
+    db.close();
+  }
+}
+
 /** Opens the file if it holds a store; null when there is no file or no store in it. */
 function openExisting(file: string): Database.Database | null {
   if (!fs.existsSync(file)) return null;
@@ -141,6 +184,20 @@ function makeFolders(dir: string): void {
 
 function removeFiles(file: string): void {
   for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+}
+
+/** Removes the store: its tables when the file holds other tables too, else the file. */
+function removeStore(file: string): void {
+  const db = openExisting(file);
+  if (db === null) return;
+  let others: boolean;
+  try {
+    others = otherTables(db);
+    if (others) db.exec('DROP TABLE IF EXISTS blobs; DROP TABLE IF EXISTS log;');
+  } finally {
+    db.close();
+  }
+  if (!others) removeFiles(file);
 }
 
 interface BlobRow {
@@ -282,7 +339,7 @@ class SqliteStore implements Store {
 
   async destroy(): Promise<void> {
     await this.close();
-    this.run(() => removeFiles(this.file));
+    this.run(() => removeStore(this.file));
   }
 }
 
@@ -293,6 +350,12 @@ export const sqliteBackend: Backend = {
     const file = dbPath(options);
     let db: Database.Database;
     try {
+      if (holdsOtherData(file))
+        throw new DatahikeError(
+          'store/not-empty',
+          `${file} holds data that is not a datahike store: a SQLite store is created only in a new or empty file.`,
+          { backend: options.backend, path: file },
+        );
       makeFolders(path.dirname(file));
       db = configure(openFile(file, false));
     } catch (err) {
@@ -343,7 +406,7 @@ export const sqliteBackend: Backend = {
     // Only a file holding a store is removed, never some other file at that path.
     if (!(await exists(options))) return;
     try {
-      removeFiles(file);
+      removeStore(file);
     } catch (err) {
       rethrow(file, err);
     }
