@@ -15,9 +15,10 @@ import type { Db, DbView } from '../db/index.js';
 import { Entity } from '../pull/index.js';
 import type { TxReport } from '../tx/index.js';
 import { isKeyword, type Uuid } from '../values/index.js';
+import { type ApiParts, composeApi } from './compose.js';
 import { type DatomObject, datomToObject, toExternal } from './convert.js';
-import { dispatchedApi as core, isRemoteCall } from './dispatch.js';
 import { EntityView } from './entity.js';
+import { isPromise, randomUuid, uuid } from './extras.js';
 import type {
   Config,
   PullPattern,
@@ -27,6 +28,7 @@ import type {
   TransactArg,
 } from './internal.js';
 import { queryRows } from './internal.js';
+import { elsewhere } from './remote.js';
 
 export type {
   Config,
@@ -75,323 +77,383 @@ function reportOut(r: TxReport): TransactionReport {
   };
 }
 
-// ---- databases and connections ------------------------------------------------------
-
 /**
- * Creates a database and returns its configuration with defaults filled in (and a
- * generated store id when a memory store had none). Applies `initial-tx` if given.
- * @example await createDatabase({ store: { backend: ':memory', id: 'people' } })
+ * The public API, composed from its parts (compose.ts): every function below, with the
+ * writers elsewhere and the config routes of `parts` (the package entry passes the
+ * client's). Calls on remote connections, databases and entities run where they live.
  */
-export async function createDatabase(cfg: Config = {}): Promise<Record<string, unknown>> {
-  return toExternal(await core.createDatabase(cfg)) as Record<string, unknown>;
+export function createApi(parts: ApiParts = {}) {
+  const core = composeApi(parts);
+  const qElsewhere = elsewhere('q', parts.configRoutes ?? []);
+
+  // ---- databases and connections ------------------------------------------------------
+
+  /**
+   * Creates a database and returns its configuration with defaults filled in (and a
+   * generated store id when a memory store had none). Applies `initial-tx` if given.
+   * @example await createDatabase({ store: { backend: ':memory', id: 'people' } })
+   */
+  async function createDatabase(cfg: Config = {}): Promise<Record<string, unknown>> {
+    return toExternal(await core.createDatabase(cfg)) as Record<string, unknown>;
+  }
+
+  /** Deletes a database and its store; connections to it are released. */
+  async function deleteDatabase(cfg: Config = {}): Promise<null> {
+    return core.deleteDatabase(cfg);
+  }
+
+  /** True when the configured store holds a database. */
+  async function databaseExists(cfg: Config = {}): Promise<boolean> {
+    return core.databaseExists(cfg);
+  }
+
+  /** Connects to an existing database; connections are shared (and counted) per database. */
+  async function connect(cfg: Config = {}): Promise<Connection> {
+    return core.connect(cfg);
+  }
+
+  /** Releases a connection (all uses of it with `releaseAll`). */
+  async function release(conn: Connection, releaseAll = false): Promise<null> {
+    return core.release(conn, releaseAll);
+  }
+
+  /**
+   * The current database value of a connection; on a durable store, the newest commit,
+   * including those another process made (see `refresh-interval-ms`).
+   */
+  async function db(conn: Connection): Promise<Db> {
+    return core.db(conn);
+  }
+
+  /**
+   * Transacts tx-data and resolves once the transaction is committed.
+   * @example await transact(conn, [{ name: 'Alice', age: 30 }])
+   * @example await transact(conn, { 'tx-data': [[':db/add', -1, ':name', 'Bob']], 'tx-meta': { source: 'import' } })
+   */
+  async function transact(conn: Connection, arg: TransactArg): Promise<TransactionReport> {
+    return reportOut(await core.transact(conn, arg));
+  }
+
+  /**
+   * Loads exported datoms (`[e, a, v, tx, added]` arrays or datom objects), one
+   * transaction per original transaction, keeping entity ids and transaction instants.
+   */
+  async function loadEntities(
+    conn: Connection,
+    entities: readonly unknown[] | string,
+  ): Promise<TransactionReport | null> {
+    const last = await core.loadEntities(conn, entities);
+    return last === null ? null : reportOut(last);
+  }
+
+  /** A callback on public reports as one on internal reports (anything else as it is). */
+  function reportCallback(cb: unknown): unknown {
+    return typeof cb === 'function' ? (r: TxReport) => cb(reportOut(r)) : cb;
+  }
+
+  /**
+   * Calls `callback` with each later transaction's report; returns the key for
+   * `unlisten`. Call as `listen(conn, callback)` or `listen(conn, key, callback)`.
+   */
+  async function listen(
+    conn: Connection,
+    callback: (report: TransactionReport) => void,
+  ): Promise<unknown>;
+  async function listen(
+    conn: Connection,
+    key: unknown,
+    callback: (report: TransactionReport) => void,
+  ): Promise<unknown>;
+  async function listen(
+    conn: Connection,
+    keyOrCallback: unknown,
+    callback?: (report: TransactionReport) => void,
+  ): Promise<unknown> {
+    return callback === undefined
+      ? core.listen(conn, reportCallback(keyOrCallback))
+      : core.listen(conn, keyOrCallback, reportCallback(callback) as (r: TxReport) => void);
+  }
+
+  /** Removes a listener. */
+  async function unlisten(conn: Connection, key: unknown): Promise<boolean> {
+    return core.unlisten(conn, key);
+  }
+
+  // ---- database values --------------------------------------------------------------
+
+  /** The database as of a point in time (tx id, Date or database value). */
+  async function asOf(database: DbView, t: TimePoint): Promise<DbView> {
+    return core.asOf(database, t);
+  }
+
+  /** Only the datoms added after a point in time. */
+  async function since(database: DbView, t: TimePoint): Promise<DbView> {
+    return core.since(database, t);
+  }
+
+  /** Every assertion and retraction ever made (`added` tells which). */
+  async function history(database: DbView): Promise<DbView> {
+    return core.history(database);
+  }
+
+  /** A view that keeps only datoms for which `pred(db, datom)` is true. */
+  async function filter(
+    database: DbView,
+    pred: (db: DbView, datom: DatomObject) => boolean,
+  ): Promise<DbView> {
+    return core.filter(
+      database,
+      typeof pred === 'function' ? (view, datom) => pred(view, datomToObject(datom)) : pred,
+    );
+  }
+
+  /** True for a filtered view. */
+  async function isFiltered(database: DbView): Promise<boolean> {
+    return core.isFiltered(database);
+  }
+
+  /** Applies tx-data to a database value without committing; returns the report. */
+  async function withDb(
+    database: DbView,
+    arg: TransactArg,
+    txMeta?: unknown,
+  ): Promise<TransactionReport> {
+    return reportOut(await core.withDb(database, arg, txMeta));
+  }
+
+  /**
+   * A database value holding exactly the given datoms (`[e, a, v, tx]` arrays or datom
+   * objects, schema datoms included), built in one pass: the fast path for imports.
+   * Not connected to any store.
+   */
+  async function initDb(
+    rows: readonly unknown[],
+    cfg: { 'keep-history?'?: boolean; 'schema-flexibility'?: string } = {},
+  ): Promise<Db> {
+    return core.initDb(rows, cfg);
+  }
+
+  /** The database value after applying tx-data, without committing. */
+  async function dbWith(database: DbView, arg: TransactArg): Promise<Db> {
+    return core.dbWith(database, arg);
+  }
+
+  // ---- index access -----------------------------------------------------------------
+
+  /**
+   * Datoms of an index whose leading components match:
+   * `datoms(db, ':eavt', 1)`, `datoms(db, ':avet', ':person/email', 'a@b.c')`,
+   * or `datoms(db, { index: ':aevt', components: [':person/name'] })`.
+   */
+  async function datoms(database: DbView, ...args: unknown[]): Promise<DatomObject[]> {
+    return toExternal(await core.datoms(database, ...args)) as DatomObject[];
+  }
+
+  /** Datoms from the given components to the end of the index. */
+  async function seekDatoms(database: DbView, ...args: unknown[]): Promise<DatomObject[]> {
+    return toExternal(await core.seekDatoms(database, ...args)) as DatomObject[];
+  }
+
+  /** Datoms from the given components backwards to the start of the index. */
+  async function rseekDatoms(database: DbView, ...args: unknown[]): Promise<DatomObject[]> {
+    return toExternal(await core.rseekDatoms(database, ...args)) as DatomObject[];
+  }
+
+  /**
+   * AVET datoms of an indexed attribute with values between `start` and `end`
+   * (inclusive; either may be null or left out):
+   * `indexRange(db, { attrid: ':age', start: 18, end: 65 })` or `indexRange(db, ':age', 18, 65)`.
+   */
+  async function indexRange(
+    database: DbView,
+    ...args: [{ attrid: string; start?: unknown; end?: unknown }] | [string, unknown, unknown]
+  ): Promise<DatomObject[]> {
+    return toExternal(await core.indexRange(database, ...args)) as DatomObject[];
+  }
+
+  /** The entity with this id, ident or lookup ref, or null when that names nothing. */
+  async function entity(database: DbView, eid: unknown): Promise<EntityView | null> {
+    const e = await core.entity(database, eid);
+    // A remote entity comes ready for public use; a local one is wrapped.
+    return e === null
+      ? null
+      : e instanceof Entity
+        ? new EntityView(e)
+        : (e as unknown as EntityView);
+  }
+
+  /** The database an entity reads from. */
+  async function entityDb(e: EntityView): Promise<DbView> {
+    return core.entityDb(e);
+  }
+
+  /** The user schema: ident → attribute definition (with `db/id`). */
+  async function schema(database: DbView): Promise<Schema> {
+    return toExternal(await core.schema(database)) as Schema;
+  }
+
+  /** Property → attributes having it, e.g. `{ 'db/index': [':age'] }`. */
+  async function reverseSchema(database: DbView): Promise<Record<string, string[]>> {
+    return toExternal(await core.reverseSchema(database)) as Record<string, string[]>;
+  }
+
+  /** The database as of one commit of the connection's branch (by commit id). */
+  async function commitAsDb(conn: Connection, id: unknown): Promise<Db> {
+    return core.commitAsDb(conn, id);
+  }
+
+  /** The newest database of another branch of the connection's store. */
+  async function branchAsDb(conn: Connection, branch: unknown): Promise<Db> {
+    return core.branchAsDb(conn, branch);
+  }
+
+  /**
+   * Removes from a durable store the index nodes no kept commit reaches; commits made
+   * before `removeBefore` are dropped unless a later one needs them. Blobs are deleted only
+   * once they have been unreachable for the grace period (`opts.graceMs`, five minutes by
+   * default), so readers still using an older commit keep working. Shows progress on a
+   * terminal. `gcStorage(conn, null, { graceMs })` sets the grace period and keeps every commit.
+   */
+  async function gcStorage(
+    conn: Connection,
+    removeBefore?: Date | null,
+    opts?: { graceMs?: number },
+  ): Promise<Record<string, unknown>> {
+    // Only the arguments given: a server checks the count against the arities.
+    const result =
+      opts !== undefined
+        ? await core.gcStorage(conn, removeBefore ?? null, opts)
+        : removeBefore !== undefined && removeBefore !== null
+          ? await core.gcStorage(conn, removeBefore)
+          : await core.gcStorage(conn);
+    return toExternal(result) as Record<string, unknown>;
+  }
+
+  /** The id of the commit a database value comes from (null for a value made by `dbWith`). */
+  async function commitId(database: DbView): Promise<Uuid | null> {
+    return core.commitId(database);
+  }
+
+  /** The ids of the commits the database's commit was made on. */
+  async function parentCommitIds(database: DbView): Promise<Uuid[]> {
+    return core.parentCommitIds(database);
+  }
+
+  /** Datom counts: in total, in AVET, per attribute and per entity (and in the history indices). */
+  async function metrics(database: DbView): Promise<Metrics> {
+    return toExternal(await core.metrics(database)) as Metrics;
+  }
+
+  // ---- queries ----------------------------------------------------------------------
+
+  /**
+   * Runs a Datalog query: `q('[:find ?n :where [?e :name ?n]]', db)` or
+   * `q({ query, args: [db], limit, offset, timeout })`. Relations come back as arrays of arrays.
+   * Typed `any`, as in Datahike's typings: the shape follows the query's `:find`.
+   */
+  async function q(query: QueryInput | QueryArgs, ...inputs: unknown[]): Promise<any> {
+    const remote = qElsewhere([query, ...inputs]);
+    if (remote !== undefined) return toExternal(await remote);
+    return toExternal(await queryRows(query, ...inputs));
+  }
+
+  /** Runs a query and returns its result with the plan: rows and time per clause. */
+  async function queryStats(
+    query: QueryInput | QueryArgs,
+    ...inputs: unknown[]
+  ): Promise<Record<string, unknown>> {
+    return toExternal(await core.queryStats(query, ...inputs)) as Record<string, unknown>;
+  }
+
+  /** The plan of a query: clauses in the order the planner runs them, with estimates and rows. */
+  async function explain(query: QueryInput, ...inputs: unknown[]): Promise<string> {
+    return core.explain(query, ...inputs);
+  }
+
+  // ---- pull -------------------------------------------------------------------------
+
+  /**
+   * Pulls an entity's attributes as an object: `pull(db, '[:name {:friend [:name]}]', eid)` or
+   * `pull(db, { selector, eid })`; null when the entity does not exist.
+   */
+  async function pull(
+    database: DbView,
+    pattern: PullPattern | { selector: PullPattern; eid: unknown },
+    eid?: unknown,
+  ): Promise<Record<string, unknown> | null> {
+    return toExternal(await core.pull(database, pattern, eid)) as Record<string, unknown> | null;
+  }
+
+  /** Pulls many entities with one pattern; null for those that do not exist. */
+  async function pullMany(
+    database: DbView,
+    pattern: PullPattern | { selector: PullPattern; eids: readonly unknown[] },
+    eids?: readonly unknown[],
+  ): Promise<(Record<string, unknown> | null)[]> {
+    return toExternal(await core.pullMany(database, pattern, eids)) as (Record<
+      string,
+      unknown
+    > | null)[];
+  }
+
+  // ---- small helpers ----------------------------------------------------------------
+
+  /** A fresh temporary id (a negative number) for tx-data; `tempid(part, n)` returns -|n|. */
+  async function tempid(part?: unknown, x?: number): Promise<number> {
+    return core.tempid(part, x);
+  }
+
+  /** The datahike-ts version. */
+  async function datahikeVersion(): Promise<string> {
+    return core.datahikeVersion();
+  }
+
+  return {
+    createDatabase,
+    deleteDatabase,
+    databaseExists,
+    connect,
+    release,
+    db,
+    transact,
+    loadEntities,
+    listen,
+    unlisten,
+    asOf,
+    since,
+    history,
+    filter,
+    isFiltered,
+    withDb,
+    initDb,
+    dbWith,
+    datoms,
+    seekDatoms,
+    rseekDatoms,
+    indexRange,
+    entity,
+    entityDb,
+    schema,
+    reverseSchema,
+    commitAsDb,
+    branchAsDb,
+    gcStorage,
+    commitId,
+    parentCommitIds,
+    metrics,
+    q,
+    queryStats,
+    explain,
+    pull,
+    pullMany,
+    tempid,
+    datahikeVersion,
+    // The three synchronous extras of Datahike's JavaScript API (browser-safe, in extras.ts).
+    isPromise,
+    randomUuid,
+    uuid,
+  };
 }
 
-/** Deletes a database and its store; connections to it are released. */
-export async function deleteDatabase(cfg: Config = {}): Promise<null> {
-  return core.deleteDatabase(cfg);
-}
-
-/** True when the configured store holds a database. */
-export async function databaseExists(cfg: Config = {}): Promise<boolean> {
-  return core.databaseExists(cfg);
-}
-
-/** Connects to an existing database; connections are shared (and counted) per database. */
-export async function connect(cfg: Config = {}): Promise<Connection> {
-  return core.connect(cfg);
-}
-
-/** Releases a connection (all uses of it with `releaseAll`). */
-export async function release(conn: Connection, releaseAll = false): Promise<null> {
-  return core.release(conn, releaseAll);
-}
-
-/**
- * The current database value of a connection; on a durable store, the newest commit,
- * including those another process made (see `refresh-interval-ms`).
- */
-export async function db(conn: Connection): Promise<Db> {
-  return core.db(conn);
-}
-
-/**
- * Transacts tx-data and resolves once the transaction is committed.
- * @example await transact(conn, [{ name: 'Alice', age: 30 }])
- * @example await transact(conn, { 'tx-data': [[':db/add', -1, ':name', 'Bob']], 'tx-meta': { source: 'import' } })
- */
-export async function transact(conn: Connection, arg: TransactArg): Promise<TransactionReport> {
-  return reportOut(await core.transact(conn, arg));
-}
-
-/**
- * Loads exported datoms (`[e, a, v, tx, added]` arrays or datom objects), one
- * transaction per original transaction, keeping entity ids and transaction instants.
- */
-export async function loadEntities(
-  conn: Connection,
-  entities: readonly unknown[] | string,
-): Promise<TransactionReport | null> {
-  const last = await core.loadEntities(conn, entities);
-  return last === null ? null : reportOut(last);
-}
-
-/** A callback on public reports as one on internal reports (anything else as it is). */
-function reportCallback(cb: unknown): unknown {
-  return typeof cb === 'function' ? (r: TxReport) => cb(reportOut(r)) : cb;
-}
-
-/**
- * Calls `callback` with each later transaction's report; returns the key for
- * `unlisten`. Call as `listen(conn, callback)` or `listen(conn, key, callback)`.
- */
-export async function listen(
-  conn: Connection,
-  callback: (report: TransactionReport) => void,
-): Promise<unknown>;
-export async function listen(
-  conn: Connection,
-  key: unknown,
-  callback: (report: TransactionReport) => void,
-): Promise<unknown>;
-export async function listen(
-  conn: Connection,
-  keyOrCallback: unknown,
-  callback?: (report: TransactionReport) => void,
-): Promise<unknown> {
-  return callback === undefined
-    ? core.listen(conn, reportCallback(keyOrCallback))
-    : core.listen(conn, keyOrCallback, reportCallback(callback) as (r: TxReport) => void);
-}
-
-/** Removes a listener. */
-export async function unlisten(conn: Connection, key: unknown): Promise<boolean> {
-  return core.unlisten(conn, key);
-}
-
-// ---- database values --------------------------------------------------------------
-
-/** The database as of a point in time (tx id, Date or database value). */
-export async function asOf(database: DbView, t: TimePoint): Promise<DbView> {
-  return core.asOf(database, t);
-}
-
-/** Only the datoms added after a point in time. */
-export async function since(database: DbView, t: TimePoint): Promise<DbView> {
-  return core.since(database, t);
-}
-
-/** Every assertion and retraction ever made (`added` tells which). */
-export async function history(database: DbView): Promise<DbView> {
-  return core.history(database);
-}
-
-/** A view that keeps only datoms for which `pred(db, datom)` is true. */
-export async function filter(
-  database: DbView,
-  pred: (db: DbView, datom: DatomObject) => boolean,
-): Promise<DbView> {
-  return core.filter(
-    database,
-    typeof pred === 'function' ? (view, datom) => pred(view, datomToObject(datom)) : pred,
-  );
-}
-
-/** True for a filtered view. */
-export async function isFiltered(database: DbView): Promise<boolean> {
-  return core.isFiltered(database);
-}
-
-/** Applies tx-data to a database value without committing; returns the report. */
-export async function withDb(
-  database: DbView,
-  arg: TransactArg,
-  txMeta?: unknown,
-): Promise<TransactionReport> {
-  return reportOut(await core.withDb(database, arg, txMeta));
-}
-
-/**
- * A database value holding exactly the given datoms (`[e, a, v, tx]` arrays or datom
- * objects, schema datoms included), built in one pass: the fast path for imports.
- * Not connected to any store.
- */
-export async function initDb(
-  rows: readonly unknown[],
-  cfg: { 'keep-history?'?: boolean; 'schema-flexibility'?: string } = {},
-): Promise<Db> {
-  return core.initDb(rows, cfg);
-}
-
-/** The database value after applying tx-data, without committing. */
-export async function dbWith(database: DbView, arg: TransactArg): Promise<Db> {
-  return core.dbWith(database, arg);
-}
-
-// ---- index access -----------------------------------------------------------------
-
-/**
- * Datoms of an index whose leading components match:
- * `datoms(db, ':eavt', 1)`, `datoms(db, ':avet', ':person/email', 'a@b.c')`,
- * or `datoms(db, { index: ':aevt', components: [':person/name'] })`.
- */
-export async function datoms(database: DbView, ...args: unknown[]): Promise<DatomObject[]> {
-  return toExternal(await core.datoms(database, ...args)) as DatomObject[];
-}
-
-/** Datoms from the given components to the end of the index. */
-export async function seekDatoms(database: DbView, ...args: unknown[]): Promise<DatomObject[]> {
-  return toExternal(await core.seekDatoms(database, ...args)) as DatomObject[];
-}
-
-/** Datoms from the given components backwards to the start of the index. */
-export async function rseekDatoms(database: DbView, ...args: unknown[]): Promise<DatomObject[]> {
-  return toExternal(await core.rseekDatoms(database, ...args)) as DatomObject[];
-}
-
-/**
- * AVET datoms of an indexed attribute with values between `start` and `end`
- * (inclusive; either may be null or left out):
- * `indexRange(db, { attrid: ':age', start: 18, end: 65 })` or `indexRange(db, ':age', 18, 65)`.
- */
-export async function indexRange(
-  database: DbView,
-  ...args: [{ attrid: string; start?: unknown; end?: unknown }] | [string, unknown, unknown]
-): Promise<DatomObject[]> {
-  return toExternal(await core.indexRange(database, ...args)) as DatomObject[];
-}
-
-/** The entity with this id, ident or lookup ref, or null when that names nothing. */
-export async function entity(database: DbView, eid: unknown): Promise<EntityView | null> {
-  const e = await core.entity(database, eid);
-  // A remote entity comes ready for public use; a local one is wrapped.
-  return e === null ? null : e instanceof Entity ? new EntityView(e) : (e as unknown as EntityView);
-}
-
-/** The database an entity reads from. */
-export async function entityDb(e: EntityView): Promise<DbView> {
-  return core.entityDb(e);
-}
-
-/** The user schema: ident → attribute definition (with `db/id`). */
-export async function schema(database: DbView): Promise<Schema> {
-  return toExternal(await core.schema(database)) as Schema;
-}
-
-/** Property → attributes having it, e.g. `{ 'db/index': [':age'] }`. */
-export async function reverseSchema(database: DbView): Promise<Record<string, string[]>> {
-  return toExternal(await core.reverseSchema(database)) as Record<string, string[]>;
-}
-
-/** The database as of one commit of the connection's branch (by commit id). */
-export async function commitAsDb(conn: Connection, id: unknown): Promise<Db> {
-  return core.commitAsDb(conn, id);
-}
-
-/** The newest database of another branch of the connection's store. */
-export async function branchAsDb(conn: Connection, branch: unknown): Promise<Db> {
-  return core.branchAsDb(conn, branch);
-}
-
-/**
- * Removes from a durable store the index nodes no kept commit reaches; commits made
- * before `removeBefore` are dropped unless a later one needs them. Blobs are deleted only
- * once they have been unreachable for the grace period (`opts.graceMs`, five minutes by
- * default), so readers still using an older commit keep working. Shows progress on a
- * terminal. `gcStorage(conn, null, { graceMs })` sets the grace period and keeps every commit.
- */
-export async function gcStorage(
-  conn: Connection,
-  removeBefore?: Date | null,
-  opts?: { graceMs?: number },
-): Promise<Record<string, unknown>> {
-  // Only the arguments given: a server checks the count against the arities.
-  const result =
-    opts !== undefined
-      ? await core.gcStorage(conn, removeBefore ?? null, opts)
-      : removeBefore !== undefined && removeBefore !== null
-        ? await core.gcStorage(conn, removeBefore)
-        : await core.gcStorage(conn);
-  return toExternal(result) as Record<string, unknown>;
-}
-
-/** The id of the commit a database value comes from (null for a value made by `dbWith`). */
-export async function commitId(database: DbView): Promise<Uuid | null> {
-  return core.commitId(database);
-}
-
-/** The ids of the commits the database's commit was made on. */
-export async function parentCommitIds(database: DbView): Promise<Uuid[]> {
-  return core.parentCommitIds(database);
-}
-
-/** Datom counts: in total, in AVET, per attribute and per entity (and in the history indices). */
-export async function metrics(database: DbView): Promise<Metrics> {
-  return toExternal(await core.metrics(database)) as Metrics;
-}
-
-// ---- queries ----------------------------------------------------------------------
-
-/**
- * Runs a Datalog query: `q('[:find ?n :where [?e :name ?n]]', db)` or
- * `q({ query, args: [db], limit, offset, timeout })`. Relations come back as arrays of arrays.
- * Typed `any`, as in Datahike's typings: the shape follows the query's `:find`.
- */
-export async function q(query: QueryInput | QueryArgs, ...inputs: unknown[]): Promise<any> {
-  const args = [query, ...inputs];
-  if (isRemoteCall(args)) return toExternal(await core.q(query, ...inputs));
-  return toExternal(await queryRows(query, ...inputs));
-}
-
-/** Runs a query and returns its result with the plan: rows and time per clause. */
-export async function queryStats(
-  query: QueryInput | QueryArgs,
-  ...inputs: unknown[]
-): Promise<Record<string, unknown>> {
-  return toExternal(await core.queryStats(query, ...inputs)) as Record<string, unknown>;
-}
-
-/** The plan of a query: clauses in the order the planner runs them, with estimates and rows. */
-export async function explain(query: QueryInput, ...inputs: unknown[]): Promise<string> {
-  return core.explain(query, ...inputs);
-}
-
-// ---- pull -------------------------------------------------------------------------
-
-/**
- * Pulls an entity's attributes as an object: `pull(db, '[:name {:friend [:name]}]', eid)` or
- * `pull(db, { selector, eid })`; null when the entity does not exist.
- */
-export async function pull(
-  database: DbView,
-  pattern: PullPattern | { selector: PullPattern; eid: unknown },
-  eid?: unknown,
-): Promise<Record<string, unknown> | null> {
-  return toExternal(await core.pull(database, pattern, eid)) as Record<string, unknown> | null;
-}
-
-/** Pulls many entities with one pattern; null for those that do not exist. */
-export async function pullMany(
-  database: DbView,
-  pattern: PullPattern | { selector: PullPattern; eids: readonly unknown[] },
-  eids?: readonly unknown[],
-): Promise<(Record<string, unknown> | null)[]> {
-  return toExternal(await core.pullMany(database, pattern, eids)) as (Record<
-    string,
-    unknown
-  > | null)[];
-}
-
-// ---- small helpers ----------------------------------------------------------------
-
-/** A fresh temporary id (a negative number) for tx-data; `tempid(part, n)` returns -|n|. */
-export async function tempid(part?: unknown, x?: number): Promise<number> {
-  return core.tempid(part, x);
-}
-
-// The three synchronous extras of Datahike's JavaScript API (browser-safe, in extras.ts).
-export { isPromise, randomUuid, uuid } from './extras.js';
-
-/** The datahike-ts version. */
-export async function datahikeVersion(): Promise<string> {
-  return core.datahikeVersion();
-}
+/** The public API's functions, as `createApi` composes them. */
+export type Api = ReturnType<typeof createApi>;

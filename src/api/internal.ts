@@ -31,15 +31,14 @@ import { readFileSync } from 'node:fs';
 import { LRUCache } from 'lru-cache';
 import {
   Connection,
-  collectGarbage,
   configToData,
   connect as connectDb,
   createDatabase as createDb,
-  DurableBranch,
   databaseExists as dbExists,
   deleteDatabase as deleteDb,
   normaliseConfig,
   release as releaseConn,
+  type WriterFactory,
 } from '../connection/index.js';
 import {
   AsOfDb,
@@ -157,10 +156,6 @@ const A = {
   estimate: keyword('estimate'),
   rows: keyword('rows'),
   ms: keyword('ms'),
-  removed: keyword('removed'),
-  marked: keyword('marked'),
-  kept: keyword('kept'),
-  truncated: keyword('truncated'),
   graceMs: keyword('graceMs'),
 };
 
@@ -258,13 +253,18 @@ function datomRow(fn: string, row: unknown): [number, Keyword, unknown, number, 
 
 // ---- databases and connections ------------------------------------------------------
 
+// The functions on configs take the writer factories the API was composed with (localApi).
+
 /** The configuration with defaults filled in, as a map with keyword keys. */
-async function createDatabase(cfg: Config = {}): Promise<Map<Keyword, unknown>> {
-  return configToData(await createDb(config(cfg)));
+async function createDatabase(
+  writers: readonly WriterFactory[],
+  cfg: Config = {},
+): Promise<Map<Keyword, unknown>> {
+  return configToData(await createDb(config(cfg), writers));
 }
 
-async function deleteDatabase(cfg: Config = {}): Promise<null> {
-  await deleteDb(config(cfg));
+async function deleteDatabase(writers: readonly WriterFactory[], cfg: Config = {}): Promise<null> {
+  await deleteDb(config(cfg), writers);
   return null;
 }
 
@@ -272,8 +272,8 @@ async function databaseExists(cfg: Config = {}): Promise<boolean> {
   return dbExists(config(cfg));
 }
 
-async function connect(cfg: Config = {}): Promise<Connection> {
-  return connectDb(config(cfg));
+async function connect(writers: readonly WriterFactory[], cfg: Config = {}): Promise<Connection> {
+  return connectDb(config(cfg), writers);
 }
 
 async function release(conn: Connection, releaseAll = false): Promise<null> {
@@ -659,24 +659,11 @@ async function gcStorage(
   if (removeBefore !== undefined && !(removeBefore instanceof Date))
     argError('gcStorage', `removeBefore must be a Date, got ${printValue(removeBefore)}.`);
   const opts = gcOptions(options);
-  // The store's writer collects: a reader must not delete what the writer is flushing.
-  if (c.remote !== null)
-    return (await c.remote.gcStorage(c.config, removeBefore, opts)) as Map<Keyword, unknown>;
-  if (!(c.branch instanceof DurableBranch))
-    return new Map<Keyword, unknown>([
-      [A.removed, 0],
-      [A.marked, 0],
-      [A.kept, 0],
-    ]);
-  await c.flush();
-  await c.branch.settle();
   const tty = process.stderr.isTTY === true;
-  const result = await collectGarbage(c.branch.store, {
-    removeBefore,
-    graceMs: opts.graceMs ?? 5 * 60_000,
-    keepRoots: c.branch.base.roots === null ? [] : [c.branch.base.roots],
+  // The connection's writer collects (it may be elsewhere).
+  const result = await c.gcStorage(removeBefore, {
+    ...opts,
     progress: tty ? (m) => process.stderr.write(`\r\x1b[Kgc: ${m}`) : undefined,
-    collected: (branch, seq) => (c.branch as DurableBranch).collected(branch, seq),
   });
   if (tty) process.stderr.write('\r\x1b[K');
   const out = new Map<Keyword, unknown>();
@@ -955,7 +942,8 @@ async function datahikeVersion(): Promise<string> {
  * header). `internalApi.q('[:find ?e ?n :where [?e :name ?n]]', db)` is a `Set` of
  * `[e, n]` arrays; `toExternal` of a result is what the public function returns, except
  * for reports (`transact`, `withDb`, `loadEntities`), `entity` (an EntityView) and the
- * Uuids, which the public API keeps as Uuid objects.
+ * Uuids, which the public API keeps as Uuid objects. It runs in this process with no
+ * writer elsewhere; `localApi` and compose.ts make the others.
  */
 export const internalApi = {
   q,
@@ -964,9 +952,9 @@ export const internalApi = {
   pullMany,
   explain,
   databaseExists,
-  createDatabase,
-  deleteDatabase,
-  connect,
+  createDatabase: (cfg?: Config) => createDatabase([], cfg),
+  deleteDatabase: (cfg?: Config) => deleteDatabase([], cfg),
+  connect: (cfg?: Config) => connect([], cfg),
   db,
   release,
   transact,
@@ -1002,3 +990,13 @@ export const internalApi = {
 } as const satisfies Record<ApiEntry['jsName'], (...args: never[]) => Promise<unknown>>;
 
 export type InternalApi = typeof internalApi;
+
+/** `internalApi` with a config's `:writer` elsewhere made by one of `writers`. */
+export function localApi(writers: readonly WriterFactory[]): InternalApi {
+  return {
+    ...internalApi,
+    createDatabase: (cfg?: Config) => createDatabase(writers, cfg),
+    deleteDatabase: (cfg?: Config) => deleteDatabase(writers, cfg),
+    connect: (cfg?: Config) => connect(writers, cfg),
+  };
+}

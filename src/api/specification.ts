@@ -5,7 +5,7 @@
  * function.
  */
 
-import type * as api from './functions.js';
+import type { Api } from './functions.js';
 
 /** Argument kinds, the vocabulary shared by the server, client and CLI generators. */
 export type ArgKind =
@@ -34,7 +34,7 @@ export interface ApiEntry {
   /** Datahike's name: `database-exists?`, `as-of`. */
   readonly name: string;
   /** `isPromise` is a helper of the JavaScript API only, with no entry. */
-  readonly jsName: Exclude<keyof typeof api, 'isPromise'>;
+  readonly jsName: Exclude<keyof Api, 'isPromise'>;
   /** The arities, each a list of argument kinds; a trailing `…` kind repeats. */
   readonly args: readonly (readonly ArgKind[])[];
   readonly variadic?: ArgKind;

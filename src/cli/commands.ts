@@ -7,7 +7,7 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { API, type ApiEntry, internalApi, toExternal } from '../api/index.js';
+import { API, type ApiEntry, type InternalApi, internalApi, toExternal } from '../api/index.js';
 import { Connection } from '../connection/index.js';
 import { Db, DbView } from '../db/index.js';
 import { parseEdn, printEdn } from '../edn/index.js';
@@ -44,6 +44,8 @@ export const COMMANDS: ReadonlyMap<string, ApiEntry> = new Map(
 
 /** The connections the arguments opened, to release when the command is done. */
 export interface ArgContext {
+  /** The API the program composed: it opens the connections (their writers elsewhere too). */
+  readonly api: InternalApi;
   readonly connections: Connection[];
   readonly stdin: () => string;
 }
@@ -57,7 +59,7 @@ function readText(path: string): string {
 }
 
 async function connectTo(path: string, ctx: ArgContext): Promise<Connection> {
-  const conn = (await internalApi.connect(parseEdn(readText(path)) as never)) as Connection;
+  const conn = (await ctx.api.connect(parseEdn(readText(path)) as never)) as Connection;
   ctx.connections.push(conn);
   return conn;
 }

@@ -9,9 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { internalApi } from '../api/index.js';
-// Registers the remote peer and writer, so that configs with :remote-peer or :writer work here.
-import '../client/index.js';
+import { composeApi } from '../api/index.js';
+import { Peers, serverWriters } from '../client/index.js';
 import type { Connection } from '../connection/index.js';
 import type { DbView } from '../db/index.js';
 import { createServer } from '../server/app.js';
@@ -27,6 +26,9 @@ import {
 } from './commands.js';
 import { exportDb, importInto } from './transfer.js';
 
+/** The CLI's API: databases opened here, whose `:writer` may be a server (the client's writer). */
+const api = composeApi({ writers: [serverWriters(new Peers())] });
+
 const USAGE = `usage: datahike-ts [--format edn|json|pprint|table] <command> [arguments]
 
   serve [config.edn]           runs the HTTP server (port 4444, file databases under ./data)
@@ -40,7 +42,7 @@ Arguments: conn:FILE db:FILE history:FILE asof:MS:FILE since:MS:FILE edn:FILE js
 
 async function serve(configPath: string | undefined): Promise<void> {
   const config = loadServerConfig(configPath);
-  const server = await createServer(config);
+  const server = await createServer(config, api);
   const address = await server.app.listen({ port: config.port, host: config.host });
   const loopback = ['127.0.0.1', 'localhost', '::1'].includes(config.host);
   const mode = config.devMode
@@ -90,7 +92,7 @@ async function main(argv: string[]): Promise<void> {
         );
       format = f;
     } else if (a === '--version') {
-      process.stdout.write(`datahike-ts ${await internalApi.datahikeVersion()}\n`);
+      process.stdout.write(`datahike-ts ${await api.datahikeVersion()}\n`);
       return;
     } else rest.push(a);
   }
@@ -101,7 +103,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === 'serve') return serve(args[0]);
   if (command === 'bench') return bench(args);
-  const ctx: ArgContext = { connections: [], stdin: () => readFileSync(0, 'utf8') };
+  const ctx: ArgContext = { api, connections: [], stdin: () => readFileSync(0, 'utf8') };
   try {
     if (command === 'import') {
       const [target, file] = args;
@@ -132,10 +134,10 @@ async function main(argv: string[]): Promise<void> {
     }
     const values: unknown[] = [];
     for (const a of args) values.push(await argument(a, ctx));
-    const fn = internalApi[entry.jsName] as (...a: unknown[]) => Promise<unknown>;
+    const fn = api[entry.jsName] as (...a: unknown[]) => Promise<unknown>;
     process.stdout.write(`${render(await fn(...values), format)}\n`);
   } finally {
-    for (const c of ctx.connections) await internalApi.release(c, true).catch(() => undefined);
+    for (const c of ctx.connections) await api.release(c, true).catch(() => undefined);
   }
 }
 

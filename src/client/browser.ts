@@ -9,11 +9,13 @@
 
 import { datomToObject, toExternal } from '../api/convert.js';
 import { isPromise, randomUuid, uuid } from '../api/extras.js';
+import { elsewhere } from '../api/remote.js';
 import { API } from '../api/specification.js';
 import type { Datom } from '../index/datom.js';
-import { isKeyword } from '../values/index.js';
+import { DatahikeError, isKeyword } from '../values/index.js';
 import { isTxReport } from '../wire/index.js';
-import { remoteDispatcher } from './remote.js';
+import { Peers } from './peers.js';
+import { remotePeerRoute } from './remote.js';
 
 export { isPromise, randomUuid, uuid } from '../api/extras.js';
 export { RemoteConnection, RemoteDb, RemoteEntity } from './proxies.js';
@@ -34,6 +36,24 @@ function toPublic(x: unknown): unknown {
 
 type RemoteFn = (...args: unknown[]) => Promise<unknown>;
 
+// The parts of this entry: the remote peer's route for configs, with its own peers.
+const routes = [remotePeerRoute(new Peers())];
+
+/** The function run where its remote objects or its config say: nothing runs here. */
+function remotely(jsName: string): (args: unknown[]) => Promise<unknown> {
+  const where = elsewhere(jsName, routes);
+  return async (args) => {
+    const answer = where(args);
+    if (answer === undefined)
+      throw new DatahikeError(
+        'client/not-remote',
+        `${jsName} runs on a server here: give it a remote connection or database, or a config with :remote-peer.`,
+        { function: jsName },
+      );
+    return answer;
+  };
+}
+
 /**
  * The remote functions by their JavaScript names (`q`, `pull`, `transact`, `listen`, …), and
  * the synchronous extras `randomUuid`, `uuid` and `isPromise`.
@@ -43,22 +63,19 @@ export const api: Readonly<Record<string, RemoteFn>> & {
   readonly uuid: typeof uuid;
   readonly isPromise: typeof isPromise;
 } = Object.fromEntries([
-  ...API.filter((e) => e.remote).map((e) => [
-    e.jsName,
-    async (...args: unknown[]) => toPublic(await remoteDispatcher.call(e.jsName, args)),
-  ]),
+  ...API.filter((e) => e.remote).map((e) => {
+    const run = remotely(e.jsName);
+    return [e.jsName, async (...args: unknown[]) => toPublic(await run(args))];
+  }),
   [
     'listen',
     async (conn: unknown, keyOrCb: unknown, cb?: unknown) => {
       const f = (cb ?? keyOrCb) as (r: unknown) => void;
       const wrapped = (r: unknown) => f(toPublic(r));
-      return remoteDispatcher.call(
-        'listen',
-        cb === undefined ? [conn, wrapped] : [conn, keyOrCb, wrapped],
-      );
+      return remotely('listen')(cb === undefined ? [conn, wrapped] : [conn, keyOrCb, wrapped]);
     },
   ],
-  ['unlisten', (conn: unknown, key: unknown) => remoteDispatcher.call('unlisten', [conn, key])],
+  ['unlisten', (conn: unknown, key: unknown) => remotely('unlisten')([conn, key])],
   ['randomUuid', randomUuid],
   ['uuid', uuid],
   ['isPromise', isPromise],

@@ -1,14 +1,10 @@
 /**
- * The client in Node: the remote peer and the remote writer, registered with the api and
- * connection layers when the package is imported.
+ * The client in Node: the remote peer and the writer on a server, as parts to compose
+ * the API with (src/index.ts and the CLI do); importing it registers nothing.
  */
 
-import { registerRemote } from '../api/dispatch.js';
-import { remoteDispatcher } from './remote.js';
-
-registerRemote(remoteDispatcher);
-
 export { type PeerOptions, RemotePeer } from './peer.js';
+export { Peers } from './peers.js';
 export { RemoteConnection, RemoteDb, RemoteEntity } from './proxies.js';
-export { peerOf } from './remote.js';
-export { remoteWriter } from './writer.js';
+export { remotePeerRoute } from './remote.js';
+export { serverWriters } from './writer.js';

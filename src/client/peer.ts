@@ -10,7 +10,8 @@
  * (Node's fetch pools keep-alive connections through undici).
  */
 
-import { toExternal } from '../api/convert.js';
+import { toExternal, toInternal } from '../api/convert.js';
+import { isRemote } from '../api/remote.js';
 import { type ApiEntry, apiEntry } from '../api/specification.js';
 import { DatahikeError, isDatahikeError, isKeyword, Uuid } from '../values/index.js';
 import {
@@ -88,6 +89,9 @@ export class RemotePeer implements HandleMapper {
   /** The arguments of the `connect` that opened each connection, by store and branch. */
   private readonly opened = new Map<string, readonly unknown[]>();
   private readonly reconnecting = new Map<string, Promise<boolean>>();
+  /** Stop functions of the listeners `run('listen', …)` started, by key. */
+  private readonly listeners = new Map<unknown, () => void>();
+  private listenerKeys = 0;
 
   constructor(readonly options: PeerOptions) {
     this.url = options.url.replace(/\/+$/, '');
@@ -126,6 +130,56 @@ export class RemotePeer implements HandleMapper {
       return new RemoteEntity(h.db, h.eid, attrs);
     }
     return h;
+  }
+
+  /**
+   * Runs an API function (by its `jsName`) on the server, with the arguments as the caller
+   * gave them (public or internal values, remote objects of this peer); resolves with the
+   * result in internal values.
+   */
+  async run(jsName: string, args: readonly unknown[]): Promise<unknown> {
+    if (jsName === 'listen' || jsName === 'unlisten') return this.listenCall(jsName, args);
+    const entry = apiEntry(jsName);
+    if (entry === undefined || !entry.remote)
+      throw new DatahikeError(
+        'client/not-remote',
+        `${jsName} cannot run on a server (it needs this process): call it on a local database.`,
+        { function: jsName },
+      );
+    if (hasFunction(args))
+      throw new DatahikeError(
+        'client/not-remote',
+        `${jsName} was given a JavaScript function, which cannot be sent to a server.`,
+        { function: jsName },
+      );
+    return this.call(
+      entry,
+      args.map((a) => (isRemote(a) ? a : toInternal(a))),
+    );
+  }
+
+  /**
+   * `listen`/`unlisten` on a remote connection: server-sent events from the server. `listen`
+   * resolves once the server has subscribed the stream (see `listen`).
+   */
+  private async listenCall(jsName: string, args: readonly unknown[]): Promise<unknown> {
+    const conn = args[0];
+    if (!(conn instanceof RemoteConnection))
+      throw new DatahikeError('client/not-remote', `${jsName} needs a remote connection.`, {});
+    if (jsName === 'unlisten') {
+      const stop = this.listeners.get(args[1]);
+      this.listeners.delete(args[1]);
+      stop?.();
+      return stop !== undefined;
+    }
+    const [key, cb] =
+      args.length > 2 ? [args[1], args[2]] : [`remote-listener-${++this.listenerKeys}`, args[1]];
+    if (typeof cb !== 'function')
+      throw new DatahikeError('api/invalid-argument', 'listen: expected a callback function.', {});
+    const stop = await this.listen(conn, cb as (r: unknown) => void);
+    this.listeners.get(key)?.();
+    this.listeners.set(key, stop);
+    return key;
   }
 
   /**
@@ -347,6 +401,17 @@ export class RemotePeer implements HandleMapper {
       { status, url: this.url },
     );
   }
+}
+
+/** Whether a value holds a JavaScript function (which no format can send). */
+function hasFunction(x: unknown, depth = 0): boolean {
+  if (typeof x === 'function') return true;
+  if (depth > 4 || x === null || typeof x !== 'object') return false;
+  if (Array.isArray(x)) return x.some((y) => hasFunction(y, depth + 1));
+  if (x instanceof Map) return [...x.values()].some((y) => hasFunction(y, depth + 1));
+  if (Object.getPrototypeOf(x) === Object.prototype)
+    return Object.values(x).some((y) => hasFunction(y, depth + 1));
+  return false;
 }
 
 /** An answer that asking again will not change: a 4xx other than timeout and rate limit. */

@@ -1,23 +1,29 @@
 /**
- * The remote writer (`:writer {:backend :datahike-server :url … :token …}`): this process
- * reads the shared store itself and sends what changes a database to the server that
- * writes it. Registered with the connection layer when the package is imported.
+ * The writer on a server (`:writer {:backend :datahike-server :url … :token …}`): this
+ * process reads the shared store itself and sends what changes a database to the server
+ * that writes it. `serverWriters` is the writer factory the program composes the API with.
  */
 
 import { resolve } from 'node:path';
 import { apiEntry } from '../api/index.js';
 import {
+  type Branch,
   configToData,
   type DatabaseConfig,
-  type RemoteWriter,
-  registerRemoteWriter,
+  type DatabaseWriter,
+  type GcSummary,
+  type Writer,
+  type WriterContext,
+  type WriterFactory,
 } from '../connection/index.js';
+import type { Db } from '../db/index.js';
 import type { Datom } from '../index/datom.js';
-import { DatahikeError, isKeyword, keyword } from '../values/index.js';
+import type { TransactOptions, TxReport } from '../tx/index.js';
+import { DatahikeError, isKeyword, type Keyword, keyword } from '../values/index.js';
 import { DbHandle, type WireTxReport } from '../wire/index.js';
 import type { RemotePeer } from './peer.js';
+import { namesServer, type Peers } from './peers.js';
 import { type RemoteConnection, RemoteDb } from './proxies.js';
-import { peerOf } from './remote.js';
 
 const K = {
   writer: keyword('writer'),
@@ -49,69 +55,161 @@ function forServer(config: DatabaseConfig): Map<unknown, unknown> {
   return m;
 }
 
-export function remoteWriter(peer: RemotePeer): RemoteWriter {
-  const conns = new Map<string, Promise<RemoteConnection>>();
-  const key = (c: DatabaseConfig) => `${c.store.kind}:${c.store.id}:${c.branch.fqn}`;
-  const connFor = (config: DatabaseConfig) => {
-    let p = conns.get(key(config));
+/** Writers on the datahike servers `:writer` maps name, through the peers of `peers`. */
+export function serverWriters(peers: Peers): WriterFactory {
+  return (spec) => (namesServer(spec) ? new ServerDatabases(peers.of(spec)) : undefined);
+}
+
+/** The server writing a store's databases, and this process's connections on it. */
+class ServerDatabases implements DatabaseWriter {
+  private readonly conns = new Map<string, Promise<RemoteConnection>>();
+
+  constructor(readonly peer: RemotePeer) {}
+
+  async createDatabase(config: DatabaseConfig): Promise<void> {
+    await this.peer.call(entry('createDatabase'), [forServer(config)]);
+  }
+
+  async deleteDatabase(config: DatabaseConfig): Promise<void> {
+    this.conns.delete(key(config));
+    await this.peer.call(entry('deleteDatabase'), [forServer(config)]);
+  }
+
+  writerFor(context: WriterContext): Writer {
+    return new ServerWriter(this, context);
+  }
+
+  /** The server's connection to the database (connected once, again after a failure). */
+  connection(config: DatabaseConfig): Promise<RemoteConnection> {
+    let p = this.conns.get(key(config));
     if (p === undefined) {
       const m = forServer(config);
       m.delete(K.initialTx);
-      p = peer.call(entry('connect'), [m]) as Promise<RemoteConnection>;
-      conns.set(key(config), p);
-      p.catch(() => conns.delete(key(config)));
+      p = this.peer.call(entry('connect'), [m]) as Promise<RemoteConnection>;
+      this.conns.set(key(config), p);
+      p.catch(() => this.conns.delete(key(config)));
     }
     return p;
-  };
-  return {
-    async createDatabase(config) {
-      await peer.call(entry('createDatabase'), [forServer(config)]);
-    },
-    async deleteDatabase(config) {
-      conns.delete(key(config));
-      await peer.call(entry('deleteDatabase'), [forServer(config)]);
-    },
-    async gcStorage(config, removeBefore, opts) {
-      const args: unknown[] = [await connFor(config)];
-      if (opts.graceMs !== undefined)
-        args.push(removeBefore ?? null, new Map([[K.graceMs, opts.graceMs]]));
-      else if (removeBefore !== undefined) args.push(removeBefore);
-      return peer.call(entry('gcStorage'), args);
-    },
-    async transact(config, txData, opts) {
-      const arg =
-        opts.txMeta === undefined
-          ? txData
-          : new Map<unknown, unknown>([
-              [K.txData, txData],
-              [K.txMeta, opts.txMeta],
-            ]);
-      // After a server restart the peer connects again by itself (nothing was applied).
-      const report = (await peer.call(entry('transact'), [
-        await connFor(config),
-        arg,
-      ])) as WireTxReport;
-      const after = report.dbAfter;
-      const handle = after instanceof RemoteDb ? after.handle : undefined;
-      if (!(handle instanceof DbHandle) || handle.commitId === null)
-        throw new DatahikeError(
-          'writer/bad-answer',
-          'The writer answered without a commit id.',
-          {},
-        );
-      return {
-        commitId: handle.commitId.str,
-        txData: report.txData as Datom[],
-        tempids: report.tempids as ReadonlyMap<unknown, number>,
-        txMeta: report.txMeta,
-      };
-    },
-  };
+  }
 }
 
-registerRemoteWriter((spec) => {
-  let backend: unknown;
-  for (const [k, v] of spec) if (isKeyword(k) && k.fqn === 'backend') backend = v;
-  if (!(isKeyword(backend) && backend.fqn === 'datahike-server')) return undefined;
-  return remoteWriter(peerOf(spec));
-});
+function key(c: DatabaseConfig): string {
+  return `${c.store.kind}:${c.store.id}:${c.branch.fqn}`;
+}
+
+/**
+ * A connection's writer on a server: its transactions go there one at a time; each is
+ * then read back from the shared store, so when it resolves `db()` includes it and the
+ * report's databases are local values.
+ */
+class ServerWriter implements Writer {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly server: ServerDatabases,
+    private readonly context: WriterContext,
+  ) {}
+
+  /** The server commits, not this process: the branch must be refreshed to see its commits. */
+  get busy(): boolean {
+    return false;
+  }
+
+  transact(txData: readonly unknown[], opts: TransactOptions): Promise<TxReport> {
+    const run = this.tail.then(() => this.commit(txData, opts));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  async flush(): Promise<void> {
+    await this.tail;
+  }
+
+  async gcStorage(removeBefore: Date | undefined, opts: { graceMs?: number }): Promise<GcSummary> {
+    const args: unknown[] = [await this.server.connection(this.context.config)];
+    // Only the arguments given: the server checks the count against the arities.
+    if (opts.graceMs !== undefined)
+      args.push(removeBefore ?? null, new Map([[K.graceMs, opts.graceMs]]));
+    else if (removeBefore !== undefined) args.push(removeBefore);
+    return gcSummary(await this.server.peer.call(entry('gcStorage'), args));
+  }
+
+  private async commit(txData: readonly unknown[], opts: TransactOptions): Promise<TxReport> {
+    const { branch, config } = this.context;
+    const before = branch.db;
+    const arg =
+      opts.txMeta === undefined
+        ? txData
+        : new Map<unknown, unknown>([
+            [K.txData, txData],
+            [K.txMeta, opts.txMeta],
+          ]);
+    // After a server restart the peer connects again by itself (nothing was applied).
+    const answer = (await this.server.peer.call(entry('transact'), [
+      await this.server.connection(config),
+      arg,
+    ])) as WireTxReport;
+    const handle = answer.dbAfter instanceof RemoteDb ? answer.dbAfter.handle : undefined;
+    if (!(handle instanceof DbHandle) || handle.commitId === null)
+      throw new DatahikeError('writer/bad-answer', 'The writer answered without a commit id.', {});
+    const commitId = handle.commitId.str;
+    const txDatoms = answer.txData as Datom[];
+    const after = await readBack(branch, commitId, txDatoms[0]?.tx);
+    const tempids = new Map<string | number | Keyword, number>();
+    for (const [k, v] of answer.tempids as ReadonlyMap<unknown, number>)
+      tempids.set(k as string | number | Keyword, v);
+    const report: TxReport = {
+      dbBefore: before,
+      dbAfter: after,
+      txData: txDatoms,
+      tempids,
+      txMeta: answer.txMeta,
+    };
+    this.context.notify(report);
+    return report;
+  }
+}
+
+/**
+ * The database of a commit the server made, read from the shared store: the server
+ * answered once the commit was durable, so a refresh started after its answer holds it.
+ */
+async function readBack(branch: Branch, commitId: string, maxTx: number | undefined): Promise<Db> {
+  let after: Db | null;
+  try {
+    await branch.refresh();
+    after =
+      branch.db.meta.commitId?.str === commitId
+        ? branch.db
+        : await branch.commitDb(commitId, maxTx);
+  } catch (err) {
+    // The transaction is committed: it must not look like one that failed.
+    throw new DatahikeError(
+      'writer/not-visible',
+      `The writer committed ${commitId}, but this process cannot read the store to show it (${(err as Error).message}); db(conn) shows it once the store answers.`,
+      { commitId },
+      err,
+    );
+  }
+  if (after === null)
+    throw new DatahikeError(
+      'writer/not-visible',
+      `The writer committed ${commitId}, but the store this process reads does not show it: do both use the same store?`,
+      { commitId },
+    );
+  return after;
+}
+
+/** The server's garbage collection answer (a keyword map) as the writer's summary. */
+function gcSummary(answer: unknown): GcSummary {
+  const out: Record<string, unknown> = {};
+  if (answer instanceof Map)
+    for (const [k, v] of answer) {
+      const name = isKeyword(k) ? k.fqn : String(k);
+      out[name] =
+        v instanceof Map
+          ? Object.fromEntries([...v].map(([b, n]) => [isKeyword(b) ? b.fqn : String(b), n]))
+          : v;
+    }
+  return out as unknown as GcSummary;
+}

@@ -1,28 +1,16 @@
 /**
- * A connection: the current database value of one branch, and the local writer that
- * moves it.
- *
- * Transactions queue in arrival order. The writer takes every transaction waiting when
- * it is free, applies them one after another (each gets its own tx id, commit id and
- * report) and commits them to the store in one write (group commit); then their
- * promises resolve, in order, and listeners hear of them. A transaction that fails is
- * rejected alone; the others of its group go on without it.
+ * A connection: a reader of one branch (the newest database value this process knows of,
+ * kept current by refreshes and store notifications), the writer that moves the branch
+ * (writer.ts: the local writer, or one elsewhere), and its listeners.
  */
 
 import type { Db } from '../db/index.js';
-import { K } from '../schema/index.js';
 import { isTransientStoreError } from '../storage/store.js';
-import { type TransactOptions, type TxReport, transactData } from '../tx/index.js';
-import {
-  DatahikeError,
-  isDatahikeError,
-  type Keyword,
-  keyword,
-  printValue,
-  randomUuid,
-} from '../values/index.js';
+import type { TransactOptions, TxReport } from '../tx/index.js';
+import { DatahikeError } from '../values/index.js';
 import type { DatabaseConfig } from './config.js';
-import type { RemoteWriter } from './remote-writer.js';
+import { LocalWriter } from './local-writer.js';
+import type { GcSummary, Writer, WriterContext } from './writer.js';
 
 export type Listener = (report: TxReport) => void;
 
@@ -68,28 +56,24 @@ export interface Branch {
   close(): Promise<void>;
 }
 
-interface Pending {
-  readonly txData: readonly unknown[];
-  readonly opts: TransactOptions;
-  readonly resolve: (r: TxReport) => void;
-  readonly reject: (e: unknown) => void;
-}
-
 let listenerKeys = 0;
 
-const COMMIT_ID = keyword('db/commitId');
+export interface ConnectionOptions {
+  /** How stale `db()` may be, in ms, before it looks for commits made elsewhere. */
+  readonly refreshMs?: number;
+  /** Makes the connection's writer; the local writer unless the config names one elsewhere. */
+  readonly writer?: (context: WriterContext) => Writer;
+}
 
-export class Connection {
+export class Connection implements WriterContext {
   private released = false;
   private readonly listeners = new Map<unknown, Listener>();
-  private readonly queue: Pending[] = [];
-  private writing: Promise<void> | null = null;
+  private readonly writer: Writer;
+  private readonly refreshMs: number;
   private lastRefresh = 0;
   private stopWatching: (() => void) | null = null;
   /** Tx ids the listeners have heard of (the last 1024). */
   private readonly notified = new Set<number>();
-  private remoteWriter: RemoteWriter | null = null;
-  private remoteTail: Promise<unknown> = Promise.resolve();
   /** The store announced a commit while this connection was writing. */
   private noticedWhileWriting = false;
   private stale: { since: Date; error: unknown } | null = null;
@@ -99,9 +83,10 @@ export class Connection {
   constructor(
     readonly config: DatabaseConfig,
     readonly branch: Branch,
-    /** How stale `db()` may be, in ms, before it looks for commits made elsewhere. */
-    private readonly refreshMs = 0,
+    opts: ConnectionOptions = {},
   ) {
+    this.refreshMs = opts.refreshMs ?? 0;
+    this.writer = (opts.writer ?? ((c) => new LocalWriter(c)))(this);
     branch.onCommits = (reports) => {
       for (const r of reports) this.notify(r);
     };
@@ -133,7 +118,7 @@ export class Connection {
   async latest(): Promise<Db> {
     this.ensureOpen();
     const now = Date.now();
-    if (this.writing === null && now - this.lastRefresh >= this.refreshMs) {
+    if (!this.writer.busy && now - this.lastRefresh >= this.refreshMs) {
       this.lastRefresh = now;
       try {
         await this.branch.refresh();
@@ -157,143 +142,24 @@ export class Connection {
     return this.stale;
   }
 
-  /** @internal sends what changes the database to a writer elsewhere (`:writer`). */
-  setRemoteWriter(writer: RemoteWriter): void {
-    this.remoteWriter = writer;
-  }
-
-  /** The writer elsewhere that commits for this connection, or null when it commits itself. */
-  get remote(): RemoteWriter | null {
-    return this.remoteWriter;
-  }
-
-  transact(txData: readonly unknown[], opts: TransactOptions = {}): Promise<TxReport> {
+  async transact(txData: readonly unknown[], opts: TransactOptions = {}): Promise<TxReport> {
     this.ensureOpen();
-    if (this.remoteWriter !== null) {
-      const run = this.remoteTail.then(() => this.transactRemotely(txData, opts));
-      this.remoteTail = run.catch(() => undefined);
-      return run;
-    }
-    return new Promise<TxReport>((resolve, reject) => {
-      this.queue.push({ txData, opts, resolve, reject });
-      if (this.writing === null) this.writing = this.drain();
-    });
-  }
-
-  /**
-   * A transaction committed by the remote writer, then read back from the shared store:
-   * when this resolves, `db()` includes it and the report's databases are local values.
-   */
-  private async transactRemotely(
-    txData: readonly unknown[],
-    opts: TransactOptions,
-  ): Promise<TxReport> {
-    const before = this.branch.db;
-    const commit = await this.remoteWriter!.transact(this.config, txData, opts);
-    let after: Db | null = null;
-    for (let attempt = 0; attempt < 50 && after === null; attempt++) {
-      try {
-        // Started after the writer's answer, so it sees the commit.
-        await this.branch.refresh();
-        if (this.branch.db.meta.commitId?.str === commit.commitId) after = this.branch.db;
-        else after = await this.branch.commitDb(commit.commitId, commit.txData[0]?.tx);
-      } catch (err) {
-        // The transaction is committed: it must not look like one that failed.
-        throw new DatahikeError(
-          'writer/not-visible',
-          `The writer committed ${commit.commitId}, but this process cannot read the store to show it (${(err as Error).message}); db(conn) shows it once the store answers.`,
-          { commitId: commit.commitId },
-          err,
-        );
-      }
-      if (after === null) await new Promise((r) => setTimeout(r, 10 * (attempt + 1)));
-    }
-    if (after === null)
-      throw new DatahikeError(
-        'writer/not-visible',
-        `The writer committed ${commit.commitId}, but the store this process reads does not show it: do both use the same store?`,
-        { commitId: commit.commitId },
-      );
-    const tempids = new Map<string | number | Keyword, number>();
-    for (const [k, v] of commit.tempids) tempids.set(k as string | number | Keyword, v);
-    const report: TxReport = {
-      dbBefore: before,
-      dbAfter: after,
-      txData: commit.txData,
-      tempids,
-      txMeta: commit.txMeta,
-    };
-    this.notify(report);
+    const report = await this.writer.transact(txData, opts);
+    // A commit went through: the store answers again.
+    this.stale = null;
     return report;
   }
 
-  /** Commits queued transactions, a group at a time, until the queue is empty. */
-  private async drain(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const group = this.queue.splice(0);
-        await this.commitGroup(group);
-        // Let the callers just answered queue their next transactions before the next
-        // group is taken: otherwise they miss it, and concurrent callers split into two
-        // cohorts that commit alternately, each in half-size groups.
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    } finally {
-      this.writing = null;
-      if (this.noticedWhileWriting) {
-        this.noticedWhileWriting = false;
-        this.noticeRemote();
-      }
-    }
+  /** Garbage collection of the store, by its writer (see `Writer.gcStorage`). */
+  gcStorage(
+    removeBefore: Date | undefined,
+    opts: { graceMs?: number; progress?: (message: string) => void } = {},
+  ): Promise<GcSummary> {
+    this.ensureOpen();
+    return this.writer.gcStorage(removeBefore, opts);
   }
 
-  private async commitGroup(group: Pending[]): Promise<void> {
-    const done: { p: Pending; report: TxReport }[] = [];
-    let built = false;
-    try {
-      await this.branch.commit(async (start) => {
-        built = true;
-        let db = start;
-        for (const p of group) {
-          if (this.released) {
-            p.reject(this.releasedError());
-            continue;
-          }
-          try {
-            const before = db;
-            const report = await this.branch.withNodes(() =>
-              transactData(before, p.txData, p.opts),
-            );
-            const final = withCommit(before, report);
-            done.push({ p, report: final });
-            db = final.dbAfter;
-          } catch (err) {
-            p.reject(err);
-          }
-        }
-        return done.map((d) => d.report);
-      });
-    } catch (err) {
-      if (!built) for (const p of group) p.reject(err);
-      else if (isDatahikeError(err, 'store/commit-unknown'))
-        for (const d of done) d.p.reject(commitUnknown(d.report, err));
-      else for (const d of done) d.p.reject(err);
-      return;
-    }
-    // The listeners heard of the commits as they went in (the branch's onCommits).
-    if (done.length > 0) this.stale = null;
-    for (const { p, report } of done) p.resolve(report);
-  }
-
-  private releasedError(): DatahikeError {
-    return new DatahikeError(
-      'connection/released',
-      'The connection was released before this transaction could commit.',
-      { store: this.config.store.id },
-    );
-  }
-
-  /** @internal tells the listeners of a commit (made here, or noticed from elsewhere), once. */
+  /** Tells the listeners of a commit (made here, or noticed from elsewhere), once. */
   notify(report: TxReport): void {
     // A commit may be seen twice: as this process's own, and by the store watcher.
     const tx = report.txData[0]?.tx;
@@ -349,17 +215,25 @@ export class Connection {
    */
   private noticeRemote(): void {
     if (this.released) return;
-    if (this.writing !== null) {
+    if (this.writer.busy) {
+      if (this.noticedWhileWriting) return;
       this.noticedWhileWriting = true;
+      void this.writer
+        .flush()
+        .catch(() => undefined)
+        .then(() => {
+          this.noticedWhileWriting = false;
+          this.noticeRemote();
+        });
       return;
     }
     // A store that does not answer now is asked again at the next notice or db().
     this.branch.refresh().catch(() => undefined);
   }
 
-  /** Waits until every queued transaction has finished. */
-  async flush(): Promise<void> {
-    while (this.writing !== null) await this.writing;
+  /** Waits until every transaction handed to the writer has finished. */
+  flush(): Promise<void> {
+    return this.writer.flush();
   }
 
   /** @internal the registry calls this when the last user releases or the database is deleted. */
@@ -370,39 +244,4 @@ export class Connection {
     await this.flush().catch(() => undefined);
     await this.branch.close();
   }
-}
-
-/** The report with the commit's identity: commit id, parent, and the tx instant as update time. */
-function withCommit(before: Db, report: TxReport): TxReport {
-  const txInstant = report.txData.find((d) => d.e === report.dbAfter.maxTx && d.a === K.txInstant)
-    ?.v as Date;
-  const commitId = randomUuid();
-  const dbAfter = report.dbAfter.withMeta({
-    commitId,
-    parentCommitIds: before.meta.commitId === undefined ? [] : [before.meta.commitId],
-    createdAt: before.meta.createdAt,
-    updatedAt: txInstant,
-  });
-  const txMeta = new Map<unknown, unknown>(report.txMeta instanceof Map ? report.txMeta : []);
-  txMeta.set(K.txInstant, txInstant);
-  txMeta.set(COMMIT_ID, commitId);
-  return { ...report, dbAfter, txMeta };
-}
-
-/** The error for a transaction whose commit the store could not confirm or deny. */
-function commitUnknown(report: TxReport, cause: DatahikeError): DatahikeError {
-  const commitId = report.dbAfter.meta.commitId!.str;
-  const meta = report.txMeta instanceof Map ? new Map(report.txMeta) : new Map();
-  meta.delete(K.txInstant);
-  meta.delete(COMMIT_ID);
-  const check =
-    meta.size > 0
-      ? `its tx-meta ${printValue(meta)}, a unique value it asserts, or commitAsDb(conn, "${commitId}")`
-      : `a unique value it asserts (give transactions tx-meta to make this easy), or commitAsDb(conn, "${commitId}")`;
-  return new DatahikeError(
-    'store/commit-unknown',
-    `The store stopped answering after the transaction was sent, so it may have committed or not (${cause.message}). Do not retry it blindly, it could apply twice: once the store answers, check whether db(conn) holds it, by ${check}. This connection finds out itself before its next commit.`,
-    { commitId, txMeta: meta.size > 0 ? meta : null },
-    cause,
-  );
 }

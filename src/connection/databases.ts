@@ -1,6 +1,8 @@
 /**
  * Creating, finding, opening and deleting databases, and the process-wide registry that
- * makes a second `connect` to the same database share the first connection.
+ * makes a second `connect` to the same database share the first connection. A config's
+ * `:writer` elsewhere is made by one of the writer factories the caller passes (the
+ * program composes them: see writer.ts); without any, this process writes.
  */
 
 import { emptyDb } from '../db/index.js';
@@ -19,7 +21,7 @@ import {
 } from './config.js';
 import { Connection } from './connection.js';
 import { creationRecord, encodeCommit, nodeCacheFor, openBranch } from './durable.js';
-import { remoteWriterOf } from './remote-writer.js';
+import { type WriterFactory, writerOf } from './writer.js';
 
 const connections = new Map<string, Connection>();
 
@@ -54,8 +56,11 @@ function notFound(config: DatabaseConfig): DatahikeError {
 }
 
 /** Creates the store and an empty database in it; returns the config with defaults filled in. */
-export async function createDatabase(config: DatabaseConfig): Promise<DatabaseConfig> {
-  const writer = remoteWriterOf(config);
+export async function createDatabase(
+  config: DatabaseConfig,
+  writers: readonly WriterFactory[] = [],
+): Promise<DatabaseConfig> {
+  const writer = writerOf(config, writers);
   if (writer !== undefined) {
     await writer.createDatabase(config);
     return config;
@@ -98,7 +103,7 @@ export async function createDatabase(config: DatabaseConfig): Promise<DatabaseCo
     }
   }
   if (config.initialTx !== undefined && config.initialTx.length > 0) {
-    const conn = await connect(config);
+    const conn = await connect(config, writers);
     try {
       await conn.transact(config.initialTx);
     } finally {
@@ -123,7 +128,10 @@ export async function databaseExists(config: DatabaseConfig): Promise<boolean> {
 }
 
 /** Deletes the store; every connection to it is released. */
-export async function deleteDatabase(config: DatabaseConfig): Promise<void> {
+export async function deleteDatabase(
+  config: DatabaseConfig,
+  writers: readonly WriterFactory[] = [],
+): Promise<void> {
   const prefix = `${config.store.backend}:${config.store.id}:`;
   for (const [key, conn] of connections) {
     if (key.startsWith(prefix)) {
@@ -131,7 +139,7 @@ export async function deleteDatabase(config: DatabaseConfig): Promise<void> {
       await conn.close();
     }
   }
-  const writer = remoteWriterOf(config);
+  const writer = writerOf(config, writers);
   if (writer !== undefined) await writer.deleteDatabase(config);
   else if (config.store.kind === 'memory') memoryStores.delete(config.store.id);
   else await (await loadBackend(config.store.kind)).destroy(durableOptions(config));
@@ -167,7 +175,10 @@ function effectiveConfig(given: DatabaseConfig, storedData: unknown): DatabaseCo
 }
 
 /** Opens the database, or shares the connection this process already has to it. */
-export async function connect(config: DatabaseConfig): Promise<Connection> {
+export async function connect(
+  config: DatabaseConfig,
+  writers: readonly WriterFactory[] = [],
+): Promise<Connection> {
   const key = connectionKey(config);
   const open = connections.get(key);
   if (open !== undefined) {
@@ -176,7 +187,7 @@ export async function connect(config: DatabaseConfig): Promise<Connection> {
     return open;
   }
   const conn =
-    config.store.kind === 'memory' ? connectMemory(config) : await connectDurable(config);
+    config.store.kind === 'memory' ? connectMemory(config) : await connectDurable(config, writers);
   // Another connect may have finished while this one was reading the store.
   const raced = connections.get(key);
   if (raced !== undefined) {
@@ -196,7 +207,10 @@ function connectMemory(config: DatabaseConfig): Connection {
   return new Connection(effective, new LiveBranch(store, config.branch.fqn, head));
 }
 
-async function connectDurable(config: DatabaseConfig): Promise<Connection> {
+async function connectDurable(
+  config: DatabaseConfig,
+  writers: readonly WriterFactory[],
+): Promise<Connection> {
   const backend = await loadBackend(config.store.kind);
   let store: Store;
   try {
@@ -221,10 +235,11 @@ async function connectDurable(config: DatabaseConfig): Promise<Connection> {
       { flushThreshold: option(config, 'flush-threshold', DEFAULT_FLUSH_THRESHOLD) },
       history,
     );
-    const conn = new Connection(effective, branch, option(config, 'refresh-interval-ms', 0));
-    const writer = remoteWriterOf(config);
-    if (writer !== undefined) conn.setRemoteWriter(writer);
-    return conn;
+    const writer = writerOf(config, writers);
+    return new Connection(effective, branch, {
+      refreshMs: option(config, 'refresh-interval-ms', 0),
+      writer: writer === undefined ? undefined : (context) => writer.writerFor(context),
+    });
   } catch (err) {
     await store.close();
     throw err;

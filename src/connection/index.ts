@@ -7,12 +7,13 @@ export {
   normaliseConfig,
   type StoreConfig,
 } from './config.js';
-export { type Branch, Connection, type Listener } from './connection.js';
+export { type Branch, Connection, type ConnectionOptions, type Listener } from './connection.js';
 export { connect, createDatabase, databaseExists, deleteDatabase, release } from './databases.js';
 export { collectGarbage, type GcOptions, type GcResult } from './gc.js';
-export {
-  type RemoteCommit,
-  type RemoteWriter,
-  type RemoteWriterFactory,
-  registerRemoteWriter,
-} from './remote-writer.js';
+export type {
+  DatabaseWriter,
+  GcSummary,
+  Writer,
+  WriterContext,
+  WriterFactory,
+} from './writer.js';

@@ -17,7 +17,7 @@ import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { API, type ApiEntry, internalApi } from '../api/index.js';
+import { API, type ApiEntry, type InternalApi, internalApi } from '../api/index.js';
 import { Connection, DurableBranch } from '../connection/index.js';
 import { Db, DbView } from '../db/index.js';
 import { parseEdn } from '../edn/index.js';
@@ -192,7 +192,11 @@ async function readBody(req: FastifyRequest, limit: number): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export async function createServer(config: ServerConfig): Promise<Server> {
+/** `api` runs the calls: the CLI passes the one it composed (writers elsewhere included). */
+export async function createServer(
+  config: ServerConfig,
+  api: InternalApi = internalApi,
+): Promise<Server> {
   const app = Fastify({
     bodyLimit: config.bodyLimit,
     logger: {
@@ -405,7 +409,7 @@ export async function createServer(config: ServerConfig): Promise<Server> {
   });
 
   const apiHandler = (entry: ApiEntry) => {
-    const fn = internalApi[entry.jsName] as (...args: unknown[]) => Promise<unknown>;
+    const fn = api[entry.jsName] as (...args: unknown[]) => Promise<unknown>;
     return async (req: FastifyRequest, reply: FastifyReply) => {
       if (shuttingDown)
         throw new DatahikeError('server/shutting-down', 'The server is shutting down.', {});
@@ -506,8 +510,7 @@ export async function createServer(config: ServerConfig): Promise<Server> {
       shuttingDown = true;
       for (const res of streams) res.end();
       await app.close();
-      for (const conn of handles.all())
-        await internalApi.release(conn, true).catch(() => undefined);
+      for (const conn of handles.all()) await api.release(conn, true).catch(() => undefined);
     },
   };
 }
