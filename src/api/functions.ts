@@ -3,11 +3,13 @@
  * public values (see convert.ts). Each function is also an entry of the specification
  * table (specification.ts) from which the server, client and CLI are generated.
  *
- * Each is its internal twin (`internalApi`, internal.ts: the implementation, on internal
- * values) with the result converted out by `toExternal`, or by its equivalent where the
- * public form is not `toExternal` of the internal one: transaction reports
- * (`reportOut`), entities (an `EntityView`) and callbacks (which see public values).
- * Connections, database values and Uuids pass through unchanged.
+ * `createApi(parts)` makes them. Each is its internal twin (internal.ts: the
+ * implementation, on internal values, composed with `parts` by compose.ts, so that calls
+ * on remote objects and configs naming a server run there) with the result converted out
+ * by `toExternal`, or by its equivalent where the public form is not `toExternal` of the
+ * internal one: transaction reports (`reportOut`), entities (an `EntityView`) and
+ * callbacks (which see public values). Connections, database values and Uuids pass
+ * through unchanged.
  */
 
 import type { Connection } from '../connection/index.js';
