@@ -1,10 +1,16 @@
 /**
- * Reading databases whose indices live in a store: tree operations are synchronous and
- * throw `NodeNotLoadedError` for nodes not in memory, so a read runs through
- * `whenLoaded`, which loads what the read missed and runs it again.
+ * Reading databases whose indices live in a store: tree operations are synchronous, so a
+ * read runs through `whenLoaded`, which lets the trees record the nodes they miss, fetches
+ * them in one batched read per round and runs the read again from its last complete step
+ * (see `withLoadedNodes`).
  */
 
-import { NodeCache, NodeNotLoadedError, withLoadedNodes } from '../index/btree-api.js';
+import {
+  type LoadingFn,
+  NodeCache,
+  NodeNotLoadedError,
+  withLoadedNodes,
+} from '../index/btree-api.js';
 import type { Datom } from '../index/datom.js';
 import { DbView } from './db.js';
 
@@ -19,18 +25,18 @@ function cachesOf(values: readonly unknown[]): NodeCache<Datom>[] {
   return out;
 }
 
-/** Runs `fn` once every node it reads of the databases among `values` is in memory. */
-export async function whenLoaded<T>(values: readonly unknown[], fn: () => T): Promise<T> {
+/** Runs `fn` until it completes with every node it reads of the databases among `values`. */
+export async function whenLoaded<T>(values: readonly unknown[], fn: LoadingFn<T>): Promise<T> {
   const caches = cachesOf(values);
-  if (caches.length === 0) return fn();
-  if (caches.length === 1) return withLoadedNodes(caches[0]!, fn);
-  // Several stores: load for whichever cache missed, until nothing is missing.
   for (;;) {
     try {
-      return fn();
+      return await withLoadedNodes(caches, fn);
     } catch (err) {
-      if (!(err instanceof NodeNotLoadedError) || !(err.source instanceof NodeCache)) throw err;
-      await (err.source as NodeCache<Datom>).load(err.addresses);
+      // A database reached otherwise than through `values` (one a function made): its
+      // cache joins the run.
+      const s = err instanceof NodeNotLoadedError ? err.source : undefined;
+      if (!(s instanceof NodeCache) || caches.includes(s as NodeCache<Datom>)) throw err;
+      caches.push(s as NodeCache<Datom>);
     }
   }
 }

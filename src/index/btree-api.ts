@@ -23,6 +23,8 @@ export {
 } from './node.js';
 export {
   DEFAULT_CACHE_SIZE,
+  type LoadingFn,
+  LoadingRun,
   NodeCache,
   type NodeCacheOptions,
   type NodeLoader,

@@ -365,6 +365,27 @@ function removeRoot<K>(ctx: Ctx<K>, root: Node<K>, k: K, edit: Edit | null): Nod
   return u;
 }
 
+/**
+ * The root after a change, null for none. A miss a collecting store records also counts as
+ * no change: both paths load every node they need before changing any, so nothing is half
+ * done (a root left with one child after a remove still holds the right keys).
+ */
+function changedRoot<K>(
+  ctx: Ctx<K>,
+  root: Node<K> | undefined,
+  k: K,
+  edit: Edit | null,
+  change: (ctx: Ctx<K>, root: Node<K>, k: K, edit: Edit | null) => Node<K> | null,
+): Node<K> | null {
+  if (root === undefined) return null;
+  try {
+    return change(ctx, root, k, edit);
+  } catch (err) {
+    if (ctx.absorb(err)) return null;
+    throw err;
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Building
 
@@ -424,13 +445,28 @@ function flushNode<K>(n: Node<K>, write: (data: NodeData<K>) => string, store: N
 // ---------------------------------------------------------------------------------------
 // The sets
 
-/** What persistent and transient sets share: every read. */
+/**
+ * What persistent and transient sets share: every read. When the store collects misses
+ * (inside `withLoadedNodes`), a read that misses nodes records them and answers from what
+ * is in memory (nothing found, fewer keys, a rough count) instead of throwing; the run it
+ * belongs to is then discarded and run again once they are loaded.
+ */
 abstract class SortedSetReader<K> implements Iterable<K> {
   /** @internal */
   constructor(readonly ctx: Ctx<K>) {}
 
   /** @internal The root node (loaded on first use for a tree opened by address). */
   abstract get root(): Node<K>;
+
+  /** @internal The root, or undefined when it is missing and the miss was recorded. */
+  reachRoot(): Node<K> | undefined {
+    try {
+      return this.root;
+    } catch (err) {
+      if (this.ctx.absorb(err)) return undefined;
+      throw err;
+    }
+  }
 
   /** The tree's order. */
   get cmp(): Comparator<K> {
@@ -446,24 +482,38 @@ abstract class SortedSetReader<K> implements Iterable<K> {
   }
 
   get size(): number {
-    return this.root.total;
+    return this.reachRoot()?.total ?? 0;
   }
 
   has(k: K): boolean {
-    return findKey(this.ctx, this.root, k) !== undefined;
+    return this.find(k) !== undefined;
   }
 
   /** The stored key equal to k (under the tree's order), or undefined. */
   find(k: K): K | undefined {
-    return findKey(this.ctx, this.root, k);
+    const root = this.reachRoot();
+    if (root === undefined) return undefined;
+    try {
+      return findKey(this.ctx, root, k);
+    } catch (err) {
+      if (this.ctx.absorb(err)) return undefined;
+      throw err;
+    }
   }
 
   first(): K | undefined {
-    return firstKey(this.ctx, this.root);
+    const root = this.reachRoot();
+    if (root === undefined) return undefined;
+    try {
+      return firstKey(this.ctx, root);
+    } catch (err) {
+      if (this.ctx.absorb(err)) return undefined;
+      throw err;
+    }
   }
 
   last(): K | undefined {
-    return this.root.max;
+    return this.reachRoot()?.max;
   }
 
   /**
@@ -471,28 +521,32 @@ abstract class SortedSetReader<K> implements Iterable<K> {
    * left out. The cursor reuses one result object: read `value` before the next step.
    */
   slice(from?: K, to?: K, cmp?: Comparator<K>): Cursor<K> {
-    return new Cursor(this.ctx, this.root, from, to, cmp ?? this.ctx.cmp);
+    const root = this.reachRoot() ?? newLeaf<K>([], null);
+    return new Cursor(this.ctx, root, from, to, cmp ?? this.ctx.cmp);
   }
 
   /** Keys from the last one <= from down to the first one >= to, descending. */
   rslice(from?: K, to?: K, cmp?: Comparator<K>): ReverseCursor<K> {
-    return new ReverseCursor(this.ctx, this.root, from, to, cmp ?? this.ctx.cmp);
+    const root = this.reachRoot() ?? newLeaf<K>([], null);
+    return new ReverseCursor(this.ctx, root, from, to, cmp ?? this.ctx.cmp);
   }
 
   [Symbol.iterator](): Cursor<K> {
-    return new Cursor(this.ctx, this.root, undefined, undefined, this.ctx.cmp);
+    return this.slice();
   }
 
   /** `slice` as an array (faster than iterating). */
   sliceToArray(from?: K, to?: K, cmp?: Comparator<K>): K[] {
     const ctx = this.ctx;
-    const root = this.root;
-    const c = cmp ?? ctx.cmp;
     const out: K[] = [];
+    const root = this.reachRoot();
+    if (root === undefined) return out;
+    const c = cmp ?? ctx.cmp;
     try {
       collectRange(ctx, root, from, to, c, c === ctx.cmp, out);
     } catch (err) {
-      throw ctx.scanMiss(err, root, from, to, c);
+      const miss = ctx.scanMiss(err, root, from, to, c);
+      if (!ctx.absorb(miss)) throw miss;
     }
     return out;
   }
@@ -500,13 +554,15 @@ abstract class SortedSetReader<K> implements Iterable<K> {
   /** `rslice` as an array. */
   rsliceToArray(from?: K, to?: K, cmp?: Comparator<K>): K[] {
     const ctx = this.ctx;
-    const root = this.root;
-    const c = cmp ?? ctx.cmp;
     const out: K[] = [];
+    const root = this.reachRoot();
+    if (root === undefined) return out;
+    const c = cmp ?? ctx.cmp;
     try {
       collectRangeReverse(ctx, root, from, to, c, c === ctx.cmp, out);
     } catch (err) {
-      throw ctx.scanMiss(err, root, to, from, c);
+      const miss = ctx.scanMiss(err, root, to, from, c);
+      if (!ctx.absorb(miss)) throw miss;
     }
     return out;
   }
@@ -519,12 +575,14 @@ abstract class SortedSetReader<K> implements Iterable<K> {
     fn: Visitor<K>,
   ): void {
     const ctx = this.ctx;
-    const root = this.root;
+    const root = this.reachRoot();
+    if (root === undefined) return;
     const c = cmp ?? ctx.cmp;
     try {
       eachInRange(ctx, root, from, to, c, c === ctx.cmp, fn);
     } catch (err) {
-      throw ctx.scanMiss(err, root, from, to, c);
+      const miss = ctx.scanMiss(err, root, from, to, c);
+      if (!ctx.absorb(miss)) throw miss;
     }
   }
 
@@ -536,25 +594,28 @@ abstract class SortedSetReader<K> implements Iterable<K> {
   /** How many keys `slice(from, to, cmp)` yields, in O(log n). */
   count(from?: K, to?: K, cmp?: Comparator<K>): number {
     const ctx = this.ctx;
-    const root = this.root;
+    const root = this.reachRoot();
+    if (root === undefined) return 0;
     if (from === undefined && to === undefined) return root.total;
     const c = cmp ?? ctx.cmp;
-    let hi: number;
-    try {
-      hi = to === undefined ? root.total : rank(ctx, root, to, c, true);
-    } catch (err) {
-      // Report the other bound's missing node too: one round of loading instead of two.
-      if (err instanceof NodeNotLoadedError && from !== undefined) {
-        try {
-          rank(ctx, root, from, c, false);
-        } catch (other) {
-          if (other instanceof NodeNotLoadedError && other.source === err.source)
-            throw new NodeNotLoadedError([...err.addresses, ...other.addresses], err.source);
-        }
+    // Both bounds' missing nodes are reported together: one round of loading, not two.
+    let missed: string[] | undefined;
+    const rankOf = (bound: K | undefined, inclusive: boolean, none: number): number => {
+      if (bound === undefined) return none;
+      try {
+        return rank(ctx, root, bound, c, inclusive);
+      } catch (err) {
+        if (!(err instanceof NodeNotLoadedError) || err.source !== ctx.store) throw err;
+        (missed ??= []).push(...err.addresses);
+        return none;
       }
-      throw err;
+    };
+    const hi = rankOf(to, true, root.total);
+    const lo = rankOf(from, false, 0);
+    if (missed !== undefined) {
+      const err = new NodeNotLoadedError(missed, ctx.store);
+      if (!ctx.absorb(err)) throw err;
     }
-    const lo = from === undefined ? 0 : rank(ctx, root, from, c, false);
     return hi > lo ? hi - lo : 0;
   }
 }
@@ -631,15 +692,18 @@ export class SortedSet<K> extends SortedSetReader<K> {
     return new SortedSet(this.ctx, root);
   }
 
-  /** The set with k; this same set when k is in it already. */
+  /**
+   * The set with k; this same set when k is in it already (or when the path to k's place
+   * misses nodes a collecting store recorded: the run is discarded then).
+   */
   add(k: K): SortedSet<K> {
-    const root = insertRoot(this.ctx, this.root, k, null);
+    const root = changedRoot(this.ctx, this.reachRoot(), k, null, insertRoot);
     return root === null ? this : this.withRoot(root);
   }
 
-  /** The set without k; this same set when k is not in it. */
+  /** The set without k; this same set when k is not in it (or on a recorded miss). */
   remove(k: K): SortedSet<K> {
-    const root = removeRoot(this.ctx, this.root, k, null);
+    const root = changedRoot(this.ctx, this.reachRoot(), k, null, removeRoot);
     return root === null ? this : this.withRoot(root);
   }
 
@@ -681,12 +745,14 @@ export class SortedSet<K> extends SortedSetReader<K> {
  */
 export class TransientSortedSet<K> extends SortedSetReader<K> {
   private current: Node<K>;
+  /** The base's root; an empty stand-in when it is missing and the miss was recorded. */
+  private readonly start: Node<K>;
   private readonly edit: Edit = { live: true };
 
   /** @internal Use `SortedSet.asTransient`. */
   constructor(private readonly base: SortedSet<K>) {
     super(base.ctx);
-    this.current = base.root;
+    this.start = this.current = base.reachRoot() ?? newLeaf<K>([], null);
   }
 
   /** @internal */
@@ -701,17 +767,17 @@ export class TransientSortedSet<K> extends SortedSetReader<K> {
     return e;
   }
 
-  /** Adds k; false when it was there already. */
+  /** Adds k; false when it was there already (or on a recorded miss, changing nothing). */
   add(k: K): boolean {
-    const root = insertRoot(this.ctx, this.current, k, this.liveEdit());
+    const root = changedRoot(this.ctx, this.current, k, this.liveEdit(), insertRoot);
     if (root === null) return false;
     this.current = root;
     return true;
   }
 
-  /** Removes k; false when it was not there. */
+  /** Removes k; false when it was not there (or on a recorded miss). */
   remove(k: K): boolean {
-    const root = removeRoot(this.ctx, this.current, k, this.liveEdit());
+    const root = changedRoot(this.ctx, this.current, k, this.liveEdit(), removeRoot);
     if (root === null) return false;
     this.current = root;
     return true;
@@ -720,7 +786,7 @@ export class TransientSortedSet<K> extends SortedSetReader<K> {
   /** Seals this transient and returns its contents as a persistent set. */
   persistent(): SortedSet<K> {
     this.liveEdit().live = false;
-    return this.current === this.base.root ? this.base : new SortedSet(this.ctx, this.current);
+    return this.current === this.start ? this.base : new SortedSet(this.ctx, this.current);
   }
 }
 

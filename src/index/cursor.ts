@@ -12,7 +12,8 @@
  * On a node that is not in memory every reader throws `NodeNotLoadedError` naming all the
  * nodes of the rest of the range that are missing at the depth it reached, so a retry
  * after loading them gets at least one level further. A cursor that threw can also simply
- * be resumed (call `next()` again) once the nodes are loaded.
+ * be resumed (call `next()` again) once the nodes are loaded. When the store collects
+ * misses (`NodeSource.collect`), a cursor records them and ends instead of throwing.
  */
 
 import {
@@ -86,7 +87,9 @@ export class Cursor<K> implements IterableIterator<K> {
       while (this.i >= this.end) if (this.lastLeaf || !this.nextLeaf()) return this.finish();
     } catch (err) {
       const lo = this.i > 0 && this.state === STARTED ? this.keys[this.i - 1] : this.from;
-      throw this.ctx.scanMiss(err, this.root, lo, this.to, this.cmp);
+      const miss = this.ctx.scanMiss(err, this.root, lo, this.to, this.cmp);
+      if (this.ctx.absorb(miss)) return this.finish();
+      throw miss;
     }
     const r = this.result;
     r.value = this.keys[this.i++];
@@ -219,7 +222,9 @@ export class ReverseCursor<K> implements IterableIterator<K> {
     } catch (err) {
       const hi =
         this.state === STARTED && this.i + 1 < this.keys.length ? this.keys[this.i + 1] : this.from;
-      throw this.ctx.scanMiss(err, this.root, this.to, hi, this.cmp);
+      const miss = this.ctx.scanMiss(err, this.root, this.to, hi, this.cmp);
+      if (this.ctx.absorb(miss)) return this.finish();
+      throw miss;
     }
     const r = this.result;
     r.value = this.keys[this.i--];

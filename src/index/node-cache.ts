@@ -3,10 +3,14 @@
  *
  * Tree operations are synchronous (an in-memory query must not pay for promises) while
  * stores are mostly asynchronous. `NodeCache.get` answers from memory or throws
- * `NodeNotLoadedError`; `withLoadedNodes(cache, fn)` runs `fn`, loads whatever it missed
- * and runs it again. Nodes loaded for one `withLoadedNodes` call are pinned for that call,
- * so a cache smaller than the working set cannot make it loop forever. With a synchronous
- * loader (a file read, say) `get` loads on a miss and never throws.
+ * `NodeNotLoadedError`. `withLoadedNodes(cache, fn)` runs `fn` with the cache collecting
+ * misses: a tree read that misses nodes records them and goes on with what is in memory,
+ * so one run finds every node it can see missing (all per-row lookups of a query clause,
+ * say). At the end of a step (`LoadingRun.step`) a run that missed stops; the nodes are
+ * fetched in one batched read and the run goes again from the last step that missed
+ * nothing. Nodes loaded for one call are pinned for that call, so a cache smaller than the
+ * working set cannot make it loop forever. With a synchronous loader (a file read, say)
+ * `get` loads on a miss and never misses.
  *
  * The LRU is the `lru-cache` package; the nodes it holds are immutable and shared by
  * every tree that reaches them.
@@ -37,6 +41,8 @@ export class NodeCache<K> implements NodeSource<K> {
   private readonly loadMany: NodeCacheOptions<K>['loadMany'];
   /** @internal The nodes pinned by the `withLoadedNodes` call whose function is running. */
   pins: Map<string, Node<K>> | undefined = undefined;
+  /** @internal Where the running `withLoadedNodes` call records the nodes reads missed. */
+  collecting: Set<string> | undefined = undefined;
   /** How many nodes were read from the loader (for tests and statistics). */
   loads = 0;
   /** How many synchronous lookups found nothing in memory. */
@@ -89,6 +95,14 @@ export class NodeCache<K> implements NodeSource<K> {
     const n = this.tryGet(address);
     if (n === undefined) throw new NodeNotLoadedError([address], this);
     return n;
+  }
+
+  /** Records missed nodes while a `withLoadedNodes` run collects them (see NodeSource). */
+  collect(addresses: readonly string[]): boolean {
+    const into = this.collecting;
+    if (into === undefined) return false;
+    for (const a of addresses) into.add(a);
+    return true;
   }
 
   /** Whether the node is in memory (without loading it or touching its recency). */
@@ -179,32 +193,95 @@ function pin<K>(pins: Map<string, Node<K>>, address: string, node: Node<K>): Nod
 }
 
 /**
- * Runs `fn` (synchronously), and whenever it throws `NodeNotLoadedError` for this cache,
- * loads the nodes it names and runs it again. The nodes loaded during the call stay
- * pinned until it returns, so it finishes even when the LRU is smaller than what `fn`
- * needs. `fn` must be safe to run more than once (reads are; a transient being changed
- * is not, unless the change is retried from its start).
+ * One `withLoadedNodes` call as the function it runs sees it: the steps it finished, for
+ * a repeated run to resume from. A step's state is kept only when nothing was missed since
+ * the run (re)started, so a kept state is always exact.
  */
-export async function withLoadedNodes<K, T>(cache: NodeCache<K>, fn: () => T): Promise<T> {
-  const pins = new Map<string, Node<K>>();
+export class LoadingRun {
+  private readonly kept = new Map<string, unknown>();
+  /** @internal The signal `step` throws to stop a run that missed nodes. */
+  readonly stop = new Error('A step missed index nodes: they are loaded, and the run resumes');
+
+  /** @internal */
+  constructor(private readonly caches: readonly NodeCache<unknown>[]) {}
+
+  /** Whether a read of this run missed nodes so far (what it computed is incomplete). */
+  get missed(): boolean {
+    for (const c of this.caches)
+      if (c.collecting !== undefined && c.collecting.size > 0) return true;
+    return false;
+  }
+
+  /**
+   * Ends a step: when a read missed nodes since the run (re)started, stops the run (the
+   * nodes are loaded and the function runs again); otherwise keeps `state` under `key` for
+   * `resume`, and returns it.
+   */
+  step<S>(key: string, state: S): S {
+    if (this.missed) throw this.stop;
+    this.kept.set(key, state);
+    return state;
+  }
+
+  /** The state the last step under `key` kept (undefined before the first). */
+  resume<S>(key: string): S | undefined {
+    return this.kept.get(key) as S | undefined;
+  }
+}
+
+/** What `fn` needs of `withLoadedNodes` to resume: a run that keeps no step starts over. */
+export type LoadingFn<T> = (run: LoadingRun) => T;
+
+/**
+ * Runs `fn` (synchronously) with the caches collecting misses, and whenever it missed
+ * nodes (it returned, threw, or stopped at a step), loads them, one batched read per cache
+ * and round, and runs it again; `fn` resumes from the last step it kept (`run.step`). The
+ * nodes loaded during the call stay pinned until it returns, so it finishes even when the
+ * LRU is smaller than what `fn` needs. `fn` must be safe to run more than once, and a run
+ * that missed nodes must end (reads give fewer keys then; a transient's changes are
+ * skipped where they miss, and the run's result is discarded).
+ */
+export async function withLoadedNodes<K, T>(
+  caches: NodeCache<K> | readonly NodeCache<K>[],
+  fn: LoadingFn<T>,
+): Promise<T> {
+  const all = (Array.isArray(caches) ? caches : [caches]) as readonly NodeCache<unknown>[];
+  const run = new LoadingRun(all);
+  const pins = all.map(() => new Map<string, Node<unknown>>());
+  const missed = all.map(() => new Set<string>());
   while (true) {
-    const outer = cache.pins;
-    cache.pins = pins;
-    let missing: NodeNotLoadedError;
+    const outer = all.map((c) => [c.pins, c.collecting] as const);
+    all.forEach((c, i) => {
+      c.pins = pins[i];
+      c.collecting = missed[i];
+    });
+    let result: T | undefined;
+    let failure: unknown;
+    let failed = false;
     try {
-      return fn();
+      result = fn(run);
     } catch (err) {
-      if (
-        !(err instanceof NodeNotLoadedError) ||
-        (err.source !== undefined && err.source !== cache)
-      )
-        throw err;
-      missing = err;
+      failed = true;
+      failure = err;
     } finally {
-      cache.pins = outer;
+      all.forEach((c, i) => {
+        [c.pins, c.collecting] = outer[i]!;
+      });
     }
-    // No progress possible (the error came from elsewhere): don't loop.
-    if (missing.addresses.every((a) => pins.has(a))) throw missing;
-    await cache.load(missing.addresses, pins);
+    // A miss no read absorbed (a path that throws) joins the batch of its cache.
+    if (failed && failure instanceof NodeNotLoadedError) {
+      const i = all.indexOf(failure.source as NodeCache<unknown>);
+      if (i >= 0) for (const a of failure.addresses) missed[i]!.add(a);
+    }
+    if (missed.every((m) => m.size === 0)) {
+      if (failed) throw failure;
+      return result as T;
+    }
+    const batches = missed.map((m) => [...m]);
+    for (const m of missed) m.clear();
+    // Nothing new to load (the reads missed nodes that are pinned already): don't loop.
+    if (batches.every((b, i) => b.every((a) => pins[i]!.has(a))))
+      throw failed && failure !== run.stop ? failure : new NodeNotLoadedError(batches.flat());
+    await Promise.all(batches.map((b, i) => (b.length > 0 ? all[i]!.load(b, pins[i]) : undefined)));
   }
 }

@@ -67,6 +67,12 @@ export interface NodeSource<K> {
   tryGet(address: string): Node<K> | undefined;
   /** Keeps a node that was just written, so that it need not be read back. */
   remember(address: string, node: Node<K>): void;
+  /**
+   * Records nodes a read could not find. True when the source is collecting misses (a
+   * `withLoadedNodes` run): the read then answers without those nodes and the run is
+   * discarded once it ends; false when the read must throw.
+   */
+  collect?(addresses: readonly string[]): boolean;
 }
 
 export function newLeaf<K>(keys: K[], edit: Edit | null): Node<K> {
@@ -243,6 +249,17 @@ export class Ctx<K> {
       if (c === undefined) out.push(cs[j] as string);
       else this.frontier(c, lo, hi, cmp, out);
     }
+  }
+
+  /**
+   * Whether a read's failure was a miss the store recorded (it collects misses): then the
+   * read answers what it has instead of throwing (see NodeSource.collect).
+   */
+  absorb(err: unknown): boolean {
+    const s = this.store;
+    return (
+      err instanceof NodeNotLoadedError && err.source === s && s?.collect?.(err.addresses) === true
+    );
   }
 
   /** The error for a scan over [lo, hi] that missed a node: all its missing nodes. */
