@@ -3,6 +3,7 @@
  * Select with arguments: `npm run bench -- transact memory`. `soak` (ten minutes) runs
  * only when named; `handles` alone is the end of `storage`.
  */
+import { runColdReadBenchmarks } from './coldreads.js';
 import { runHandleBenchmarks } from './handles.js';
 import { runHttpBenchmarks } from './http.js';
 import { runMemoryBenchmark } from './memory.js';
@@ -19,6 +20,7 @@ const suites: Record<string, () => Promise<void>> = {
   http: runHttpBenchmarks,
   handles: runHandleBenchmarks,
   soak: runSoakBenchmark,
+  coldreads: runColdReadBenchmarks,
 };
 // `soak` runs ten minutes; `handles` is part of `storage`.
 const OPT_IN = new Set(['soak', 'handles']);

@@ -27,7 +27,7 @@ import {
   rank,
   type Visitor,
 } from './cursor.js';
-import { BTreeError, NodeNotLoadedError } from './errors.js';
+import { BTreeError, NodeNotLoadedError, RECORDED_MISS } from './errors.js';
 import {
   branchLower,
   type Child,
@@ -605,6 +605,7 @@ abstract class SortedSetReader<K> implements Iterable<K> {
       try {
         return rank(ctx, root, bound, c, inclusive);
       } catch (err) {
+        if (err === RECORDED_MISS) return none;
         if (!(err instanceof NodeNotLoadedError) || err.source !== ctx.store) throw err;
         (missed ??= []).push(...err.addresses);
         return none;
@@ -612,10 +613,7 @@ abstract class SortedSetReader<K> implements Iterable<K> {
     };
     const hi = rankOf(to, true, root.total);
     const lo = rankOf(from, false, 0);
-    if (missed !== undefined) {
-      const err = new NodeNotLoadedError(missed, ctx.store);
-      if (!ctx.absorb(err)) throw err;
-    }
+    if (missed !== undefined) throw new NodeNotLoadedError(missed, ctx.store);
     return hi > lo ? hi - lo : 0;
   }
 }

@@ -36,3 +36,11 @@ export class NodeNotLoadedError extends Error {
     this.name = 'NodeNotLoadedError';
   }
 }
+
+/**
+ * Thrown inside the tree code for a node a collecting store has just recorded as missing
+ * (see `NodeSource.collect`): one shared instance, since a cold run can miss thousands of
+ * nodes and stack traces are costly. Tree reads catch it and answer without the node; one
+ * that reaches `withLoadedNodes` is a miss already recorded.
+ */
+export const RECORDED_MISS: NodeNotLoadedError = new NodeNotLoadedError([]);

@@ -17,7 +17,7 @@
  */
 
 import { LRUCache } from 'lru-cache';
-import { NodeNotLoadedError } from './errors.js';
+import { NodeNotLoadedError, RECORDED_MISS } from './errors.js';
 import { type Node, type NodeData, type NodeSource, nodeFromData } from './node.js';
 
 export type NodeLoader<K> = (address: string) => Promise<NodeData<K>>;
@@ -281,7 +281,9 @@ export async function withLoadedNodes<K, T>(
     for (const m of missed) m.clear();
     // Nothing new to load (the reads missed nodes that are pinned already): don't loop.
     if (batches.every((b, i) => b.every((a) => pins[i]!.has(a))))
-      throw failed && failure !== run.stop ? failure : new NodeNotLoadedError(batches.flat());
+      throw failed && failure !== run.stop && failure !== RECORDED_MISS
+        ? failure
+        : new NodeNotLoadedError(batches.flat());
     await Promise.all(batches.map((b, i) => (b.length > 0 ? all[i]!.load(b, pins[i]) : undefined)));
   }
 }

@@ -20,7 +20,7 @@
  * in place; every other node is immutable.
  */
 
-import { BTreeError, NodeNotLoadedError } from './errors.js';
+import { BTreeError, NodeNotLoadedError, RECORDED_MISS } from './errors.js';
 
 export type Comparator<K> = (a: K, b: K) => number;
 
@@ -197,7 +197,10 @@ export class Ctx<K> {
     return typeof c === 'string' ? this.load(c) : c;
   }
 
-  /** The node at an address; throws NodeNotLoadedError when it is not in memory. */
+  /**
+   * The node at an address; throws NodeNotLoadedError when it is not in memory
+   * (RECORDED_MISS when the store collects misses and has recorded it).
+   */
   load(address: string): Node<K> {
     const s = this.store;
     if (s === undefined)
@@ -206,8 +209,9 @@ export class Ctx<K> {
         `The tree reaches node ${address} by address but has no store to load it from`,
       );
     const n = s.tryGet(address);
-    if (n === undefined) throw new NodeNotLoadedError([address], s);
-    return n;
+    if (n !== undefined) return n;
+    if (s.collect?.([address]) === true) throw RECORDED_MISS;
+    throw new NodeNotLoadedError([address], s);
   }
 
   /** Child i when it is in memory (or loadable now), else undefined. */
@@ -256,6 +260,7 @@ export class Ctx<K> {
    * read answers what it has instead of throwing (see NodeSource.collect).
    */
   absorb(err: unknown): boolean {
+    if (err === RECORDED_MISS) return true;
     const s = this.store;
     return (
       err instanceof NodeNotLoadedError && err.source === s && s?.collect?.(err.addresses) === true
@@ -270,6 +275,11 @@ export class Ctx<K> {
     hi: K | undefined,
     cmp: Comparator<K>,
   ): unknown {
+    if (err === RECORDED_MISS) {
+      // Recorded already; the rest of the range's missing nodes join it.
+      this.store?.collect?.(this.missingInRange(root, lo, hi, cmp, []));
+      return err;
+    }
     if (!(err instanceof NodeNotLoadedError) || err.source !== this.store) return err;
     const missing = this.missingInRange(root, lo, hi, cmp, []);
     for (const a of err.addresses) if (!missing.includes(a)) missing.push(a);
