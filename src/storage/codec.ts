@@ -74,19 +74,31 @@ export type Kind = (typeof Kind)[keyof typeof Kind];
 
 const MAGIC0 = 0x44; // 'D'
 const MAGIC1 = 0x48; // 'H'
-const VERSION = 1;
+/**
+ * The format of frames and of what they hold. 2: the CRC covers the header too, and
+ * index nodes are sorted by the value order in which UUIDs compare as signed numbers and
+ * vectors shorter first (Clojure's `compare`); format 1 sorted them otherwise, so its trees
+ * cannot be searched by this version.
+ */
+export const FORMAT_VERSION = 2;
 const HEADER = 8;
+/** The header bytes the CRC covers: magic, version, kind. */
+const COVERED = 4;
 
-/** A framed value: magic, version, kind, CRC-32 of the payload, payload. */
+function checksum(header: Uint8Array, payload: Uint8Array): number {
+  return crc32(payload, crc32(header.subarray(0, COVERED)));
+}
+
+/** A framed value: magic, version, kind, CRC-32 of those and the payload, payload. */
 export function encode(kind: Kind, value: unknown): Uint8Array {
   const payload = packr.pack(value);
   const out = new Uint8Array(HEADER + payload.length);
   out[0] = MAGIC0;
   out[1] = MAGIC1;
-  out[2] = VERSION;
+  out[2] = FORMAT_VERSION;
   out[3] = kind;
-  new DataView(out.buffer, out.byteOffset).setUint32(4, crc32(payload));
   out.set(payload, HEADER);
+  new DataView(out.buffer, out.byteOffset).setUint32(4, checksum(out, payload));
   return out;
 }
 
@@ -98,24 +110,39 @@ function corrupt(where: string, why: string): never {
   );
 }
 
+/** Whether the frame is sound with its version byte read as this format's. */
+function soundAsCurrent(bytes: Uint8Array, payload: Uint8Array, sum: number): boolean {
+  const header = bytes.slice(0, COVERED);
+  header[2] = FORMAT_VERSION;
+  return checksum(header, payload) === sum;
+}
+
 /** The value of a frame; `where` names the blob or record in the error if it is damaged. */
 export function decode(bytes: Uint8Array, kind: Kind, where: string): unknown {
   if (bytes.length < HEADER) corrupt(where, `${bytes.length} bytes, shorter than a header`);
   if (bytes[0] !== MAGIC0 || bytes[1] !== MAGIC1) corrupt(where, 'not a datahike-ts frame');
   const payload = bytes.subarray(HEADER);
   const sum = new DataView(bytes.buffer, bytes.byteOffset).getUint32(4);
-  if (bytes[2] !== VERSION) {
-    // A newer format, or this one with its version byte damaged: the checksum tells.
-    if (bytes[2]! < VERSION || (bytes[3] === kind && crc32(payload) === sum))
-      corrupt(where, `version byte ${bytes[2]} damaged`);
-    throw new DatahikeError(
-      'store/version',
-      `${where} was written by a newer datahike-ts (format ${bytes[2]}): upgrade to read it.`,
-      { key: where, version: bytes[2] },
-    );
+  const version = bytes[2]!;
+  if (version !== FORMAT_VERSION) {
+    // An older or newer format, or this one with its version byte damaged: checksums tell.
+    if (soundAsCurrent(bytes, payload, sum)) corrupt(where, `version byte ${version} damaged`);
+    if (version === 1 && crc32(payload) === sum)
+      throw new DatahikeError(
+        'store/version',
+        `${where} is in store format 1, written by an earlier datahike-ts whose index order of UUIDs and vectors differs from this one's (format ${FORMAT_VERSION}), so this version cannot read the store. Export the database with the datahike-ts that wrote it (datahike-ts export db:CONFIG > datoms.edn), create a new database with this one and import the file (datahike-ts import conn:CONFIG datoms.edn).`,
+        { key: where, version, expected: FORMAT_VERSION },
+      );
+    if (version > FORMAT_VERSION)
+      throw new DatahikeError(
+        'store/version',
+        `${where} was written by a newer datahike-ts (format ${version}; this one reads ${FORMAT_VERSION}): upgrade to read it.`,
+        { key: where, version, expected: FORMAT_VERSION },
+      );
+    corrupt(where, `version byte ${version} damaged`);
   }
+  if (checksum(bytes, payload) !== sum) corrupt(where, 'checksum mismatch, truncated or damaged');
   if (bytes[3] !== kind) corrupt(where, `holds kind ${bytes[3]}, expected ${kind}`);
-  if (crc32(payload) !== sum) corrupt(where, 'checksum mismatch, truncated or damaged');
   try {
     return packr.unpack(payload);
   } catch (err) {
