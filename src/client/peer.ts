@@ -223,6 +223,7 @@ export class RemotePeer implements HandleMapper {
     const attempts = this.options.retries ?? 3;
     for (let attempt = 1; ; attempt++) {
       let res: Response;
+      let text: string;
       try {
         res = await fetch(read ? `${path}?args=${base64url(body)}` : path, {
           method: read ? 'GET' : 'POST',
@@ -232,6 +233,8 @@ export class RemotePeer implements HandleMapper {
           body: read ? undefined : body,
           signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
         });
+        // The answer can break off after its status: the request had reached the server.
+        text = await res.text();
       } catch (err) {
         // A write is sent again only when it cannot have reached the server.
         const unsent = read || refusedBeforeSending(err);
@@ -241,7 +244,6 @@ export class RemotePeer implements HandleMapper {
         }
         throw unsent ? this.unreachable(err, entry.name) : this.outcomeUnknown(err, entry.name);
       }
-      const text = await res.text();
       if (read && res.status >= 500 && attempt < attempts) {
         await backoff(attempt);
         continue;

@@ -132,4 +132,23 @@ it('tells a refused write from one whose answer was lost', async () => {
   } finally {
     cut.close();
   }
+  // One that answers 200 and breaks off in the middle of the body: applied, answer lost.
+  const torn = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/transit+json', 'content-length': '1000' });
+    res.write('["^ "');
+    setTimeout(() => res.socket?.destroy(), 20);
+  });
+  await new Promise<void>((r) => torn.listen(0, '127.0.0.1', r));
+  try {
+    const url = `http://127.0.0.1:${(torn.address() as AddressInfo).port}`;
+    const lost = {
+      store: { backend: ':memory', id: 'torn' },
+      'remote-peer': { backend: ':datahike-server', url },
+    };
+    await expect(d.createDatabase(lost)).rejects.toMatchObject({
+      code: 'client/outcome-unknown',
+    });
+  } finally {
+    torn.close();
+  }
 }, 60_000);
