@@ -40,6 +40,7 @@ import {
   SEGMENT_BYTES,
   scanSegment,
 } from './file-log.js';
+import { fileName, keyOf } from './file-names.js';
 import {
   errnoOf,
   type FileHandleOps,
@@ -62,18 +63,6 @@ const PUT_CONCURRENCY = 4;
 const STALE_TMP_MS = 60 * 60 * 1000;
 /** A scan of the log at most this long keeps its records for the readLog that follows. */
 const RECENT_BYTES = 256 * 1024;
-
-/** Blob keys and branch names as file names: anything but letters, digits, `-_.` escaped. */
-function fileName(key: string): string {
-  return key.replace(
-    /[^A-Za-z0-9_.-]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
-}
-
-function keyOf(name: string): string {
-  return decodeURIComponent(name);
-}
 
 async function fsyncDir(ops: FileOps, path: string): Promise<void> {
   const h = await ops.open(path, 'r');
