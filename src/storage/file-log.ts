@@ -74,6 +74,8 @@ export interface Scan {
   readonly seq: number;
   /** A damaged record; null when the bytes after `end` (if any) are a torn append. */
   readonly damage: Damage | null;
+  /** A copy of the trailer that ends at `end` (null when no complete append was read). */
+  readonly trailer: Buffer | null;
 }
 
 type Problem = 'short' | 'header' | 'long' | { readonly reason: string };
@@ -170,7 +172,26 @@ export function scanSegment(buf: Buffer, base: number, seq: number): Scan {
   if (damage !== null) damage = { offset: base + damage.offset, reason: damage.reason };
   records.length -= pending;
   starts.length -= pending;
-  return { records, starts, end: base + end, seq: seq + records.length - 1, damage };
+  const trailer = end > 0 ? Buffer.from(buf.subarray(end - TAIL, end)) : null;
+  return { records, starts, end: base + end, seq: seq + records.length - 1, damage, trailer };
+}
+
+/**
+ * A scan of `buf` (bytes from offset `base`) cut back to its records up to `seq`, which
+ * end an append (a durable mark is only ever set at the end of one).
+ */
+export function scanUpTo(buf: Buffer, base: number, scan: Scan, seq: number): Scan {
+  const keep = scan.records.findIndex((r) => r.seq > seq);
+  if (keep < 0) return scan;
+  const end = scan.starts[keep]!;
+  return {
+    records: scan.records.slice(0, keep),
+    starts: scan.starts.slice(0, keep),
+    end,
+    seq: scan.seq - (scan.records.length - keep),
+    damage: null,
+    trailer: keep > 0 ? Buffer.from(buf.subarray(end - base - TAIL, end - base)) : null,
+  };
 }
 
 /** Reads `length` bytes at `position`, as many reads as it takes; fewer at the end. */
@@ -199,15 +220,17 @@ export async function readAt(
 export async function lastAppend(
   h: { read(b: Buffer, o: number, l: number, p: number): Promise<{ bytesRead: number }> },
   size: number,
-): Promise<{ records: LogRecord[]; starts: number[] } | null> {
+): Promise<{ records: LogRecord[]; starts: number[]; trailer: Buffer } | null> {
   const records: LogRecord[] = [];
   const starts: number[] = [];
   let at = size;
   let seq: number | null = null;
+  let trailer: Buffer | null = null;
   while (at > 0) {
     if (at < HEAD + TAIL) return null;
     const tail = await readAt(h, at - TAIL, TAIL);
     if (tail.length < TAIL || tail.readUInt32BE(8) !== MAGIC) return null;
+    trailer ??= tail;
     const start = at - TAIL - tail.readUInt32BE(0) - HEAD;
     if (start < 0) return null;
     if (seq !== null) {
@@ -228,5 +251,5 @@ export async function lastAppend(
     starts.unshift(start);
     at = start;
   }
-  return records.length === 0 ? null : { records, starts };
+  return records.length === 0 || trailer === null ? null : { records, starts, trailer };
 }

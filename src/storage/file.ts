@@ -29,6 +29,7 @@
 import { type FSWatcher, watch as watchFolder } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { DatahikeError } from '../values/index.js';
 import {
   type Damage,
@@ -39,6 +40,8 @@ import {
   type Scan,
   SEGMENT_BYTES,
   scanSegment,
+  scanUpTo,
+  TAIL,
 } from './file-log.js';
 import { fileName, keyOf } from './file-names.js';
 import {
@@ -88,8 +91,15 @@ class Tail {
     public end: number,
     public seq: number,
     public last: LogRecord | null,
+    /**
+     * The bytes of the trailer that ends at `end`: read again with what follows, they show
+     * that the file only grew (not cut back and written anew, nor replaced).
+     */
+    public trailer: Buffer | null,
     /** The records of the last small scan, for the readLog that follows a lastRecord. */
     public recent: LogRecord[] = [],
+    /** The file's mtime when its size was last seen to be `end` or more. */
+    public mtime = -1,
   ) {}
 
   /** Where record `seq` begins (`end` for the one after the last); undefined if unknown. */
@@ -110,16 +120,46 @@ class Tail {
     }
     this.end = scan.end;
     this.seq = scan.seq;
+    if (scan.trailer !== null) this.trailer = scan.trailer;
     this.last = scan.records[scan.records.length - 1] ?? this.last;
     this.recent = small ? scan.records : [];
   }
 }
 
-/** A whole segment as read: the scan from its start, its inode and size. */
+/** A whole segment as read: the scan from its start, its inode and size, the bytes. */
 interface Read {
   readonly scan: Scan;
   readonly ino: number;
   readonly size: number;
+  readonly buf: Buffer;
+}
+
+/**
+ * The durable mark of a branch log (`log/<branch>/synced`): the seq up to which the writer
+ * has fsync'd the log, in two slots of 12 bytes (magic, seq, CRC-32). The writer writes the
+ * slot not holding the higher seq, so a torn write leaves the other, lower and true.
+ */
+const MARK_FILE = 'synced';
+const MARK_MAGIC = 0x44485344; // 'DHSD'
+const SLOT = 12;
+
+function markSlot(seq: number): Buffer {
+  const b = Buffer.alloc(SLOT);
+  b.writeUInt32BE(MARK_MAGIC, 0);
+  b.writeUInt32BE(seq, 4);
+  b.writeUInt32BE(crc32(b.subarray(0, 8)), 8);
+  return b;
+}
+
+/** The seq in each slot of a mark file, -1 for a slot that is not sound. */
+function markSlots(b: Buffer): [number, number] {
+  const slot = (at: number) =>
+    b.length >= at + SLOT &&
+    b.readUInt32BE(at) === MARK_MAGIC &&
+    b.readUInt32BE(at + 8) === crc32(b.subarray(at, at + 8))
+      ? b.readUInt32BE(at + 4)
+      : -1;
+  return [slot(0), slot(SLOT)];
 }
 
 class FileStore implements Store {
@@ -129,6 +169,8 @@ class FileStore implements Store {
   private closed = false;
   private readonly watchers = new Set<FSWatcher>();
   private readonly tails = new Map<string, Tail>();
+  /** The writer's open handle on the durable mark of each branch, and the seqs of its slots. */
+  private readonly marks = new Map<string, { h: FileHandleOps; slots: [number, number] }>();
   /** The writer's open handle on the newest segment of each branch it appended to. */
   private readonly writeHandles = new Map<
     string,
@@ -308,14 +350,16 @@ class FileStore implements Store {
     try {
       h = await this.ops.open(this.segmentPath(branch, first), 'r');
     } catch (err) {
-      if (isNotFound(err))
-        return { scan: scanSegment(Buffer.alloc(0), 0, first), ino: -1, size: 0 };
+      if (isNotFound(err)) {
+        const buf = Buffer.alloc(0);
+        return { scan: scanSegment(buf, 0, first), ino: -1, size: 0, buf };
+      }
       throw err;
     }
     try {
       const st = await h.stat();
       const buf = await readAt(h, 0, st.size);
-      return { scan: scanSegment(buf, 0, first), ino: st.ino, size: buf.length };
+      return { scan: scanSegment(buf, 0, first), ino: st.ino, size: buf.length, buf };
     } finally {
       await h.close();
     }
@@ -327,6 +371,7 @@ class FileStore implements Store {
    * is read again while no append can run (`locked`: the caller holds the lock).
    */
   private async scanWhole(branch: string, first: number, locked: boolean): Promise<Read> {
+    const mark = locked ? null : await this.readMark(branch);
     let read = await this.readWhole(branch, first);
     if (read.scan.damage !== null && !locked) {
       const release = await this.lockBranch(this.branchDir(branch)).catch(() => null);
@@ -337,7 +382,92 @@ class FileStore implements Store {
       }
     }
     if (read.scan.damage !== null) throw this.corrupt(branch, first, read.scan.damage);
-    return read;
+    if (mark === null) return read;
+    const t = this.tails.get(branch);
+    const known =
+      t !== undefined &&
+      t.first === first &&
+      t.ino === read.ino &&
+      t.trailer !== null &&
+      read.buf.length >= t.end &&
+      read.buf.subarray(t.end - TAIL, t.end).equals(t.trailer)
+        ? t.seq
+        : 0;
+    const scan = await this.confirm(branch, first, read.buf, 0, read.scan, Math.max(mark, known));
+    return { ...read, scan };
+  }
+
+  /**
+   * The seq up to which the log is durable, as the writer marked it (read before the log,
+   * so that what it covers is final); null for a log without a mark (written before marks
+   * were kept, all of it durable), 0 when neither slot is sound.
+   */
+  private async readMark(branch: string): Promise<number | null> {
+    let b: Buffer;
+    try {
+      b = await this.ops.readFile(join(this.branchDir(branch), MARK_FILE));
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+    return Math.max(0, ...markSlots(b));
+  }
+
+  /**
+   * What of a scan a reader takes. Records up to `upTo` (the durable mark, or what this
+   * handle already read and found still there) are final. Those past it may be an append
+   * whose fsync is under way and can still fail, then be cut off: while a writer holds the
+   * lock they are left for a later read. With no writer they stand (its process died, or a
+   * crash lost the mark, which is not fsync'd), unless the bytes read again now differ
+   * from those read: an append that failed and was cut off before its writer left.
+   */
+  private async confirm(
+    branch: string,
+    first: number,
+    buf: Buffer,
+    base: number,
+    scan: Scan,
+    upTo: number,
+  ): Promise<Scan> {
+    if (scan.seq <= upTo) return scan;
+    if (await this.appendUnderWay(branch)) return scanUpTo(buf, base, scan, upTo);
+    const from = scan.starts[scan.records.findIndex((r) => r.seq > upTo)]!;
+    const again = await this.readRange(branch, first, from, scan.end - from);
+    return again.equals(buf.subarray(from - base, scan.end - base))
+      ? scan
+      : scanUpTo(buf, base, scan, upTo);
+  }
+
+  /** Whether a live writer holds the append lock of a branch. */
+  private async appendUnderWay(branch: string): Promise<boolean> {
+    const path = join(this.branchDir(branch), 'append.lock');
+    let owner: string;
+    try {
+      owner = String(await this.ops.readFile(path));
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+    // This process's own lock: some handle of it is appending (handles of one process
+    // cannot tell whether another's lock is a leftover).
+    if (owner === `${hostname()} ${process.pid}`) return true;
+    return !isStale(this.ops, path, owner);
+  }
+
+  /** Bytes of a segment, as many as are there. */
+  private async readRange(branch: string, first: number, at: number, length: number) {
+    let h: FileHandleOps;
+    try {
+      h = await this.ops.open(this.segmentPath(branch, first), 'r');
+    } catch (err) {
+      if (isNotFound(err)) return Buffer.alloc(0);
+      throw err;
+    }
+    try {
+      return await readAt(h, at, length);
+    } finally {
+      await h.close();
+    }
   }
 
   /** Makes the tail of a branch what a read of its newest segment found. */
@@ -350,7 +480,16 @@ class FileStore implements Store {
     else if (t === undefined || first >= t.first)
       this.tails.set(
         branch,
-        new Tail(first, read.ino, first, scan.starts.slice(), scan.end, scan.seq, last),
+        new Tail(
+          first,
+          read.ino,
+          first,
+          scan.starts.slice(),
+          scan.end,
+          scan.seq,
+          last,
+          scan.trailer,
+        ),
       );
   }
 
@@ -363,9 +502,11 @@ class FileStore implements Store {
     branch: string,
     t: Tail,
     seq: number,
+    locked: boolean,
   ): Promise<{ scan: Scan; size: number } | null> {
     const at = t.offsetOf(seq);
     if (at === undefined) return null;
+    const mark = locked ? null : await this.readMark(branch);
     let h: FileHandleOps;
     try {
       h = await this.ops.open(this.segmentPath(branch, t.first), 'r');
@@ -380,16 +521,29 @@ class FileStore implements Store {
         this.forget(branch, t);
         return null;
       }
-      const buf = await readAt(h, at, st.size - at);
-      const scan = scanSegment(buf, at, seq);
+      // From the trailer before the end read last (or earlier): what was whole is whole still,
+      // unless the file was cut back and written anew, or is another one.
+      const check = t.trailer !== null ? t.end - TAIL : at;
+      const from = Math.min(at, check);
+      const bytes = await readAt(h, from, st.size - from);
+      if (
+        t.trailer !== null &&
+        !bytes.subarray(check - from, check - from + TAIL).equals(t.trailer)
+      ) {
+        this.forget(branch, t);
+        return null;
+      }
+      const buf = bytes.subarray(at - from);
+      let scan = scanSegment(buf, at, seq);
       if (scan.damage !== null) return null;
-      // What was whole is whole still, unless the file is another one than it was.
       if (scan.end < t.end && at < t.end) {
         this.forget(branch, t);
         return null;
       }
+      if (mark !== null)
+        scan = await this.confirm(branch, t.first, buf, at, scan, Math.max(mark, t.seq));
       t.take(scan, seq, buf.length <= RECENT_BYTES);
-      return { scan, size: at + buf.length };
+      return { scan, size: from + bytes.length };
     } finally {
       await h.close();
     }
@@ -406,7 +560,10 @@ class FileStore implements Store {
    * reads it all and reports it), or a newer segment begun (only once a segment holds
    * SEGMENT_BYTES).
    */
-  private async caughtUp(branch: string): Promise<{ t: Tail; size: number } | null> {
+  private async caughtUp(
+    branch: string,
+    locked: boolean,
+  ): Promise<{ t: Tail; size: number } | null> {
     const t = this.tails.get(branch);
     if (t === undefined) return null;
     const st = await this.ops.stat(this.segmentPath(branch, t.first)).catch((err) => {
@@ -419,10 +576,18 @@ class FileStore implements Store {
     }
     let size = st.size;
     if (size > t.end) {
-      const read = await this.fromTail(branch, t, t.seq + 1);
+      const read = await this.fromTail(branch, t, t.seq + 1, locked);
       if (read === null) return null;
       size = read.size;
+    } else if (!locked && st.mtimeMs !== t.mtime && t.trailer !== null) {
+      // Written to, yet no longer: still the bytes read last, or cut back and written anew?
+      const trailer = await this.readRange(branch, t.first, t.end - TAIL, TAIL);
+      if (!trailer.equals(t.trailer)) {
+        this.forget(branch, t);
+        return null;
+      }
     }
+    t.mtime = st.mtimeMs;
     if (t.end >= SEGMENT_BYTES && (await this.segments(branch)).some((f) => f > t.first))
       return null;
     return { t, size };
@@ -431,7 +596,7 @@ class FileStore implements Store {
   async lastRecord(branch: string): Promise<LogRecord | null> {
     this.check();
     try {
-      const now = await this.caughtUp(branch);
+      const now = await this.caughtUp(branch, false);
       if (now !== null && now.t.last !== null) return now.t.last;
       return await this.lastRecordScanning(branch);
     } catch (err) {
@@ -441,6 +606,7 @@ class FileStore implements Store {
 
   /** The head found from the segments: the newest one read backwards, else scanned. */
   private async lastRecordScanning(branch: string): Promise<LogRecord | null> {
+    const mark = await this.readMark(branch);
     const segs = await this.segments(branch);
     for (let i = segs.length - 1; i >= 0; i--) {
       const first = segs[i]!;
@@ -455,14 +621,28 @@ class FileStore implements Store {
       try {
         const st = await h.stat();
         const quick = await lastAppend(h, st.size);
-        if (quick !== null && (quick.starts[0] !== 0 || quick.records[0]!.seq === first)) {
-          const last = quick.records[quick.records.length - 1]!;
+        const last = quick?.records[quick.records.length - 1];
+        // Past the durable mark, the scan below finds out whether it stands.
+        if (
+          quick !== null &&
+          (quick.starts[0] !== 0 || quick.records[0]!.seq === first) &&
+          (mark === null || last!.seq <= mark)
+        ) {
           if (newest)
             this.tails.set(
               branch,
-              new Tail(first, st.ino, quick.records[0]!.seq, quick.starts, st.size, last.seq, last),
+              new Tail(
+                first,
+                st.ino,
+                quick.records[0]!.seq,
+                quick.starts,
+                st.size,
+                last!.seq,
+                last!,
+                quick.trailer,
+              ),
             );
-          return last;
+          return last!;
         }
       } finally {
         await h.close();
@@ -484,7 +664,7 @@ class FileStore implements Store {
         const recent = t.recent;
         if (recent.length > 0 && recent[0]!.seq <= from && to <= recent[recent.length - 1]!.seq)
           return recent.slice(from - recent[0]!.seq, to - recent[0]!.seq + 1);
-        const read = await this.fromTail(branch, t, from);
+        const read = await this.fromTail(branch, t, from, false);
         if (read !== null) {
           const out = read.scan.records.filter((r) => r.seq <= to);
           if (to > t.seq && read.scan.end >= SEGMENT_BYTES)
@@ -570,7 +750,7 @@ class FileStore implements Store {
   ): Promise<{ first: number | undefined; offset: number; seq: number; ino: number }> {
     // The usual case for the writer: the segment still ends where this handle's last
     // append (or read) ended.
-    const now = await this.caughtUp(branch);
+    const now = await this.caughtUp(branch, true);
     if (now !== null) {
       const { t, size } = now;
       if (size > t.end) await this.cut(branch, t.first, t.end);
@@ -611,8 +791,11 @@ class FileStore implements Store {
       offset = 0;
     }
     const buf = frame(records, afterSeq + 1);
+    const mark = await this.markHandle(branch, afterSeq);
     ino = await this.writeAppend(branch, dir, first!, fresh ? null : ino, offset, buf);
     const seq = afterSeq + records.length;
+    if (mark !== null) await this.markDurable(branch, mark, seq);
+    const trailer = Buffer.from(buf.subarray(buf.length - TAIL));
     const last = { seq, bytes: records[records.length - 1]! };
     const starts = frameStarts(records, offset);
     const t = this.tails.get(branch);
@@ -621,13 +804,75 @@ class FileStore implements Store {
       t.end = offset + buf.length;
       t.seq = seq;
       t.last = last;
+      t.trailer = trailer;
       t.recent = [];
     } else
       this.tails.set(
         branch,
-        new Tail(first!, ino, afterSeq + 1, starts, offset + buf.length, seq, last),
+        new Tail(first!, ino, afterSeq + 1, starts, offset + buf.length, seq, last, trailer),
       );
     return true;
+  }
+
+  /**
+   * The writer's handle on the durable mark of a branch, opened the first time with the
+   * mark set no higher than `seq`, where the log ends (higher only after the log was cut
+   * by hand), and created whole when there is none. Throws when it cannot set the mark:
+   * readers would then trust an append before it is durable. Null when the mark is right
+   * but cannot be opened: the append goes on, its records visible once the lock is free.
+   */
+  private async markHandle(
+    branch: string,
+    seq: number,
+  ): Promise<{ h: FileHandleOps; slots: [number, number] } | null> {
+    const kept = this.marks.get(branch);
+    if (kept !== undefined) return kept;
+    const path = join(this.branchDir(branch), MARK_FILE);
+    const now = await this.readMark(branch);
+    if (now === null || now > seq) {
+      const tmp = `${path}.${process.pid}.tmp`;
+      try {
+        await this.ops.writeFile(tmp, Buffer.concat([markSlot(seq), markSlot(seq)]));
+        await this.ops.rename(tmp, path);
+      } catch (err) {
+        await this.ops.rm(tmp, { force: true }).catch(() => undefined);
+        throw err;
+      }
+    }
+    let h: FileHandleOps;
+    try {
+      h = await this.ops.open(path, 'r+');
+    } catch {
+      return null;
+    }
+    try {
+      const mark = { h, slots: markSlots(await readAt(h, 0, 2 * SLOT)) };
+      this.marks.set(branch, mark);
+      return mark;
+    } catch {
+      await h.close().catch(() => undefined);
+      return null;
+    }
+  }
+
+  /**
+   * Marks the log durable up to `seq`, in the slot not holding the higher seq. Best effort:
+   * when it fails, readers take the records past the mark once the writer has left the lock.
+   */
+  private async markDurable(
+    branch: string,
+    mark: { h: FileHandleOps; slots: [number, number] },
+    seq: number,
+  ): Promise<void> {
+    const slot = mark.slots[0] <= mark.slots[1] ? 0 : 1;
+    mark.slots[slot] = -1;
+    try {
+      await writeAll(mark.h, markSlot(seq), slot * SLOT);
+      mark.slots[slot] = seq;
+    } catch {
+      this.marks.delete(branch);
+      await mark.h.close().catch(() => undefined);
+    }
   }
 
   /**
@@ -758,6 +1003,8 @@ class FileStore implements Store {
     this.closed = true;
     this.tails.clear();
     for (const branch of [...this.writeHandles.keys()]) await this.dropWriteHandle(branch);
+    for (const { h } of this.marks.values()) await h.close().catch(() => undefined);
+    this.marks.clear();
     for (const w of this.watchers) w.close();
     this.watchers.clear();
   }
@@ -866,10 +1113,7 @@ async function lock(ops: FileOps, path: string, label: string): Promise<() => Pr
           .finally(() => mine.delete(path));
     }
     const owner = await ops.readFile(path).then(String, () => '');
-    const [host, pid] = owner.split(' ');
-    const stale =
-      pid !== undefined && (Number(pid) === process.pid ? !mine.has(path) : !alive(Number(pid)));
-    if (host === hostname() && stale) {
+    if (isStale(ops, path, owner)) {
       await ops.rm(path, { force: true });
       continue;
     }
@@ -881,6 +1125,16 @@ async function lock(ops: FileOps, path: string, label: string): Promise<() => Pr
       );
     await new Promise((r) => setTimeout(r, Math.min(1 + attempt, 20)));
   }
+}
+
+/**
+ * Whether a lock file naming `owner` was left by a process of this machine that is gone (or
+ * by this process, in a release that failed).
+ */
+function isStale(ops: FileOps, path: string, owner: string): boolean {
+  const [host, pid] = owner.split(' ');
+  if (host !== hostname() || pid === undefined) return false;
+  return Number(pid) === process.pid ? !(held.get(ops)?.has(path) ?? false) : !alive(Number(pid));
 }
 
 function alive(pid: number): boolean {

@@ -44,6 +44,12 @@ export class FaultyFs {
   /** When set, every write writes at most this many bytes (and says so), without error. */
   shortWrites: number | null = null;
   private readonly faults: Fault[] = [];
+  private readonly pauses: {
+    op: Op;
+    path?: RegExp;
+    reached: () => void;
+    until: Promise<void>;
+  }[] = [];
   /** Bytes read per path. */
   readonly bytesRead = new Map<string, number>();
   readonly ops: FileOps;
@@ -95,6 +101,33 @@ export class FaultyFs {
     return this;
   }
 
+  /**
+   * Holds the next matching call before it runs: `reached` resolves once a call waits,
+   * `resume` lets it go on (and fail, if a fault was set for it meanwhile).
+   */
+  pause(op: Op, path?: RegExp): { reached: Promise<void>; resume: () => void } {
+    let reached!: () => void;
+    let resume!: () => void;
+    const atPause = new Promise<void>((r) => {
+      reached = r;
+    });
+    const until = new Promise<void>((r) => {
+      resume = r;
+    });
+    this.pauses.push({ op, path, reached, until });
+    return { reached: atPause, resume };
+  }
+
+  private async held(op: Op, path: string): Promise<void> {
+    const i = this.pauses.findIndex(
+      (p) => p.op === op && (p.path === undefined || p.path.test(path)),
+    );
+    if (i < 0) return;
+    const [p] = this.pauses.splice(i, 1);
+    p!.reached();
+    await p!.until;
+  }
+
   /** Forgets the faults not yet triggered, and gives the disk back its space. */
   heal(): void {
     this.faults.length = 0;
@@ -144,6 +177,7 @@ export class FaultyFs {
         await h.truncate(length);
       },
       async datasync() {
+        await self.held('datasync', path);
         self.hit('datasync', path);
         await h.datasync();
       },

@@ -308,7 +308,10 @@ describe('file store refreshes', () => {
         [seq + 1, text(record(seq + 1, 1000))],
         [seq + 2, text(record(seq + 2, 1000))],
       ]);
-      expect(fs.readOf(/\.seg$/), 'bytes read for two new records').toBeLessThanOrEqual(2 * 1028);
+      // The two records, and the trailer before them, read again to see that the file only grew.
+      expect(fs.readOf(/\.seg$/), 'bytes read for two new records').toBeLessThanOrEqual(
+        2 * 1028 + TAIL,
+      );
       fs.bytesRead.clear();
       expect(await reader.lastRecord('db')).toMatchObject({ seq: seq + 2 });
       expect(fs.readOf(/\.seg$/), 'nothing new: nothing read').toBe(0);
@@ -327,7 +330,7 @@ describe('file store refreshes', () => {
     fs.bytesRead.clear();
     expect((await reader.lastRecord('db'))?.seq).toBe(51);
     expect((await reader.readLog('db', 51, 51)).map((r) => r.seq)).toEqual([51]);
-    expect(fs.readOf(/\.seg$/)).toBeLessThanOrEqual(1028);
+    expect(fs.readOf(/\.seg$/)).toBeLessThanOrEqual(1028 + TAIL);
     // A record that fills the segment, then one in a new segment.
     expect(await writer.append('db', 51, [new Uint8Array(SEGMENT_BYTES)])).toBe(true);
     expect(await writer.append('db', 52, [record(53)])).toBe(true);
@@ -436,5 +439,110 @@ describe('temporary blob files a crash left', () => {
     } finally {
       await d.release(conn);
     }
+  });
+});
+
+describe('readers and the durable mark', () => {
+  it('do not see an append before its fsync, nor after its fsync failed and it was cut off', async () => {
+    const { fs, store: writer, config } = await setup();
+    await fill(writer, 5);
+    const reader = await fileBackend.open(config);
+    expect((await reader.lastRecord('db'))?.seq).toBe(5);
+    // The append is in the file, its fsync not done.
+    const held = fs.pause('datasync', /\.seg$/);
+    const failing = writer.append('db', 5, [record(6)]).catch((e) => e);
+    await held.reached;
+    expect(logBytes(config.path).length).toBe(5 * frameSize([record(1)]) + frameSize([record(6)]));
+    expect((await reader.lastRecord('db'))?.seq).toBe(5);
+    expect((await reader.readLog('db', 1)).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
+    const other = await fileBackend.open(config);
+    expect((await other.lastRecord('db'))?.seq).toBe(5);
+    expect((await other.readLog('db', 4)).map((r) => r.seq)).toEqual([4, 5]);
+    await other.close();
+    // The fsync fails: the append is cut off, and no reader ever showed it.
+    fs.fail({ op: 'datasync', code: 'EIO', path: /\.seg$/ });
+    held.resume();
+    expect(await failing).toMatchObject({ code: 'store/io' });
+    expect((await reader.lastRecord('db'))?.seq).toBe(5);
+    // Another record takes its place; readers see that one.
+    expect(await writer.append('db', 5, [bytes('sixth, again')])).toBe(true);
+    expect(text((await reader.lastRecord('db'))!.bytes)).toBe('sixth, again');
+    expect((await reader.readLog('db', 5)).map((r) => text(r.bytes))).toEqual([
+      text(record(5)),
+      'sixth, again',
+    ]);
+    await reader.close();
+    await writer.close();
+  });
+
+  it('see an append once its fsync is done, and one a writer left without marking it', async () => {
+    const { fs, store: writer, config } = await setup();
+    await fill(writer, 3);
+    const reader = await fileBackend.open(config);
+    expect((await reader.lastRecord('db'))?.seq).toBe(3);
+    const held = fs.pause('datasync', /\.seg$/);
+    const appending = writer.append('db', 3, [record(4)]);
+    await held.reached;
+    expect((await reader.lastRecord('db'))?.seq).toBe(3);
+    held.resume();
+    expect(await appending).toBe(true);
+    expect((await reader.lastRecord('db'))?.seq).toBe(4);
+    await writer.close();
+    // A writer that died between its write and its mark (no lock left): the append stands.
+    const seg = join(logDir(config.path), segments(config.path)[0]!);
+    appendFileSync(seg, frame([record(5), record(6)], 5));
+    expect((await reader.lastRecord('db'))?.seq).toBe(6);
+    const fresh = await freshRead(config);
+    expect(fresh.last).toBe(6);
+    expect(fresh.all.map(([s]) => s)).toEqual([1, 2, 3, 4, 5, 6]);
+    // The next writer appends after it and marks it all.
+    const next = await fileBackend.open(config);
+    expect(await next.append('db', 6, [record(7)])).toBe(true);
+    await next.close();
+    expect((await freshRead(config)).last).toBe(7);
+    await reader.close();
+  });
+
+  it('read a log without a mark (written before marks) as before', async () => {
+    const { store: writer, config } = await setup();
+    await fill(writer, 4);
+    await writer.close();
+    rmSync(join(logDir(config.path), 'synced'));
+    expect(await freshRead(config)).toMatchObject({ last: 4 });
+    const next = await fileBackend.open(config);
+    expect(await next.append('db', 4, [record(5)])).toBe(true);
+    await next.close();
+    expect(existsSync(join(logDir(config.path), 'synced'))).toBe(true);
+    expect((await freshRead(config)).all.map(([s]) => s)).toEqual([1, 2, 3, 4, 5]);
+  });
+});
+
+describe("a reader's tail of the log", () => {
+  it('notices a segment cut back and written anew, or replaced, instead of trusting what it read', async () => {
+    const { store: writer, config } = await setup();
+    await fill(writer, 10);
+    await writer.close();
+    const reader = await fileBackend.open(config);
+    expect((await reader.readLog('db', 1)).length).toBe(10);
+    expect(text((await reader.lastRecord('db'))!.bytes)).toBe(text(record(10)));
+    const seg = join(logDir(config.path), segments(config.path)[0]!);
+    // Another history, of records as long, written over the same file (same inode).
+    const other = (s: number) => bytes(`other ${s} `.padEnd(40, 'o'));
+    const history = (count: number) =>
+      Buffer.concat(Array.from({ length: count }, (_, i) => frame([other(i + 1)], i + 1)));
+    writeFileSync(seg, history(12));
+    expect(text((await reader.lastRecord('db'))!.bytes)).toBe(text(other(12)));
+    expect((await reader.readLog('db', 9, 12)).map((r) => text(r.bytes))).toEqual(
+      [9, 10, 11, 12].map((s) => text(other(s))),
+    );
+    // As long as before: found by its mtime and trailer.
+    writeFileSync(
+      seg,
+      Buffer.concat(Array.from({ length: 12 }, (_, i) => frame([record(i + 1)], i + 1))),
+    );
+    const later = new Date(Date.now() + 5000);
+    utimesSync(seg, later, later);
+    expect(text((await reader.lastRecord('db'))!.bytes)).toBe(text(record(12)));
+    await reader.close();
   });
 });
