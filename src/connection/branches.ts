@@ -126,6 +126,17 @@ function notCommitted(label: string, cause: unknown): DatahikeError {
   );
 }
 
+/** The error of the transaction after a failed background flush: nothing of it was sent. */
+function flushFailed(label: string, cause: unknown): DatahikeError {
+  const code = isDatahikeError(cause) && isTransientStoreError(cause) ? cause.code : 'store/io';
+  return new DatahikeError(
+    code,
+    `The background flush of the indices to the ${label} failed (${(cause as Error).message}). The commits before are safe in the log; this transaction was not sent: retry it (the flush is tried again after the next commit).`,
+    { store: label, flush: true },
+    cause,
+  );
+}
+
 /** What a branch tells its history of each record replayed. */
 export function seenBy(history: CommitHistory): Seen {
   return (at: Positioned, datoms: number, db: Db | undefined) => {
@@ -150,6 +161,9 @@ export class DurableBranch implements Branch {
   /** A finished flush waiting to become the base (at the next commit or refresh). */
   private flushed: { db: Db; base: Base } | null = null;
   private flushError: unknown = null;
+  /** A failed flush the next transaction has not reported yet. */
+  private unreportedFlushError: unknown = null;
+  private failedFlushes = 0;
   /** This connection has committed: closing it may flush. */
   private wrote = false;
   /** The end of the queue of state changes. */
@@ -229,6 +243,11 @@ export class DurableBranch implements Branch {
             err,
           );
         }
+      }
+      if (this.unreportedFlushError !== null) {
+        const err = this.unreportedFlushError;
+        this.unreportedFlushError = null;
+        throw flushFailed(this.store.label, err);
       }
       await this.adoptFlush();
       const before = this.state;
@@ -373,9 +392,13 @@ export class DurableBranch implements Branch {
       );
       await this.store.put(blobs);
       this.flushed = { db, base: { roots: rootsKey, seq: snapshot.seq } };
+      this.flushError = null;
     } catch (err) {
-      // The commits are safe in the log; the next flush tries again.
+      // The commits are safe in the log, and the flush is tried again after the next
+      // commit; the next transaction is refused with the error, so that it is not silent.
       this.flushError = err;
+      this.unreportedFlushError = err;
+      this.failedFlushes++;
     }
   }
 
@@ -399,9 +422,14 @@ export class DurableBranch implements Branch {
     await this.exclusive(() => this.adoptFlush());
   }
 
-  /** The error of the last failed flush, if any (for metrics and tests). */
+  /** The error of the last flush if it failed (null once one succeeds), for metrics. */
   get lastFlushError(): unknown {
     return this.flushError;
+  }
+
+  /** How many background flushes failed on this connection. */
+  get flushFailures(): number {
+    return this.failedFlushes;
   }
 
   refresh(): Promise<boolean> {

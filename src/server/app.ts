@@ -329,9 +329,14 @@ export async function createServer(
       (typeof req.body === 'string' && req.body.trim().length > 0);
     if (hasArgs) return apiHandler(API.find((e) => e.jsName === 'metrics')!)(req, reply);
     let cached = 0;
+    const flushes = { failures: 0, failing: 0 };
     for (const conn of handles.all())
-      if (conn.branch instanceof DurableBranch) cached += conn.branch.history.bytes;
-    return reply.type('text/plain; version=0.0.4').send(metrics.text(cached));
+      if (conn.branch instanceof DurableBranch) {
+        cached += conn.branch.history.bytes;
+        flushes.failures += conn.branch.flushFailures;
+        if (conn.branch.lastFlushError !== null) flushes.failing++;
+      }
+    return reply.type('text/plain; version=0.0.4').send(metrics.text(cached, flushes));
   });
   app.get('/openapi.json', async () => document);
 

@@ -26,10 +26,11 @@ export class Metrics {
   }
 
   /**
-   * The metrics, with the process's memory and, per open connection, the estimated bytes
-   * of the recent commits' databases it keeps (`commitCacheBytes`).
+   * The metrics, with the process's memory and, over the open connections, the estimated
+   * bytes of the recent commits' databases they keep (`commitCacheBytes`) and their
+   * background flushes that failed (`flushes`: in all, and connections whose last failed).
    */
-  text(commitCacheBytes = 0): string {
+  text(commitCacheBytes = 0, flushes = { failures: 0, failing: 0 }): string {
     const mem = process.memoryUsage();
     const lines = [
       '# HELP process_resident_memory_bytes Resident memory of the server process.',
@@ -41,6 +42,12 @@ export class Metrics {
       '# HELP datahike_commit_cache_bytes Estimated memory of the kept databases of recent commits.',
       '# TYPE datahike_commit_cache_bytes gauge',
       `datahike_commit_cache_bytes ${commitCacheBytes}`,
+      '# HELP datahike_flush_failures_total Background index flushes that failed (the commits stay in the log).',
+      '# TYPE datahike_flush_failures_total counter',
+      `datahike_flush_failures_total ${flushes.failures}`,
+      '# HELP datahike_flush_failing Connections whose last background index flush failed.',
+      '# TYPE datahike_flush_failing gauge',
+      `datahike_flush_failing ${flushes.failing}`,
       '# HELP datahike_http_requests_total HTTP requests by route and status.',
       '# TYPE datahike_http_requests_total counter',
     ];

@@ -6,6 +6,7 @@
  * Each race is set up exactly, by holding store calls at gates (no timing involved).
  */
 import { describe, expect, it } from 'vitest';
+import type { DurableBranch } from '../../src/connection/branches.js';
 import type { Connection } from '../../src/connection/connection.js';
 import * as d from '../../src/index.js';
 import { connectOn, createOn } from '../storage/sim/connect.js';
@@ -271,5 +272,33 @@ describe('a log changed behind the connection', () => {
     expect(await ns(writer)).toEqual([7, 8]);
     await d.transact(writer, [{ n: 9 }]);
     expect(await ns(writer)).toEqual([7, 8, 9]);
+  });
+});
+
+describe('a failed background flush', () => {
+  it('is counted, refuses the next transaction with its error, and is tried again', async () => {
+    const w = world();
+    const store = w.handle();
+    await createOn(store);
+    const conn = await connectOn(store, { flushThreshold: 4 });
+    const branch = conn.branch as DurableBranch;
+    once(store, 'put', { kind: 'fail', code: 'store/full' });
+    await d.transact(conn, [{ n: 1 }, { n: 2 }, { n: 3 }]);
+    await branch.settle();
+    expect(branch.flushFailures).toBe(1);
+    expect(branch.lastFlushError).toMatchObject({ code: 'store/full' });
+    // Not silent: the next transaction is refused, with nothing of it committed.
+    const err = await d.transact(conn, [{ n: 4 }]).catch((e) => e);
+    expect(err).toMatchObject({ code: 'store/full', data: { flush: true } });
+    expect(err.message).toContain('background flush');
+    expect(await ns(conn)).toEqual([1, 2, 3]);
+    // Then transactions go on, and the flush is done again.
+    await d.transact(conn, [{ n: 5 }]);
+    await branch.settle();
+    expect(branch.lastFlushError).toBeNull();
+    expect(branch.flushFailures).toBe(1);
+    expect(branch.base.roots).not.toBeNull();
+    await d.transact(conn, [{ n: 6 }]);
+    expect(await ns(await connectOn(w.handle()))).toEqual([1, 2, 3, 5, 6]);
   });
 });

@@ -202,6 +202,8 @@ describe('the server in dev mode', () => {
     expect((await fetch(`${url}/ready`)).status).toBe(200);
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toContain('datahike_http_requests_total');
+    expect(metrics).toMatch(/^datahike_flush_failures_total 0$/m);
+    expect(metrics).toMatch(/^datahike_flush_failing 0$/m);
     const doc = await json(await fetch(`${url}/openapi.json`));
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toEqual(
