@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as d from '../../src/index.js';
 import { PG, pgAvailable } from '../storage/servers.js';
+import { nodeArgs } from '../support/scripts.js';
 
 const COMMITS = 200;
 const pg = await pgAvailable();
@@ -20,9 +21,7 @@ function writer(config: unknown): Promise<number> {
     const child = spawn(
       process.execPath,
       [
-        '--import',
-        'tsx',
-        join(import.meta.dirname, 'scripts', 'commits.ts'),
+        ...nodeArgs(join(import.meta.dirname, 'scripts', 'commits.ts')),
         JSON.stringify(config),
         String(COMMITS),
       ],

@@ -1,12 +1,14 @@
 /**
- * Child processes for the fault tests: the scripts in fault-scripts/, run with
- * `node --import tsx`, talking back in JSON lines; killed after each test if still alive.
+ * Child processes for the fault tests: the scripts in fault-scripts/, bundled once per run
+ * (test/support/compile-scripts.ts), talking back in JSON lines; killed after each test if
+ * still alive.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect } from 'vitest';
+import { nodeArgs } from '../support/scripts.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
@@ -36,11 +38,10 @@ afterEach(() => {
 });
 
 export function run(script: string, args: readonly (string | number)[], stdin = false): Child {
-  const proc = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(SCRIPTS, script), ...args.map(String)],
-    { cwd: ROOT, stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] },
-  );
+  const proc = spawn(process.execPath, [...nodeArgs(join(SCRIPTS, script)), ...args.map(String)], {
+    cwd: ROOT,
+    stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+  });
   running.add(proc);
   const lines: Line[] = [];
   const waiters: (() => void)[] = [];

@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as d from '../../src/index.js';
+import { nodeArgs } from '../support/scripts.js';
 import { readEverything } from './read-everything.js';
 
 function output(script: string, ...args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    const child = spawn(process.execPath, [...nodeArgs(script), ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';

@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import * as d from '../../src/index.js';
 import { PERSON_SCHEMA } from '../core/helpers.js';
+import { nodeArgs } from '../support/scripts.js';
 
 function run(script: string, ...args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    const child = spawn(process.execPath, [...nodeArgs(script), ...args], {
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     child.on('error', reject);

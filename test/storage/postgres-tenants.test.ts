@@ -10,6 +10,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import * as d from '../../src/index.js';
 import { postgresBackend } from '../../src/storage/postgres.js';
+import { nodeArgs } from '../support/scripts.js';
 import { PG, pgAvailable } from './servers.js';
 
 const available = await pgAvailable();
@@ -43,7 +44,7 @@ async function each<T>(items: readonly T[], width: number, fn: (x: T) => Promise
 
 function run(script: string, ...args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    const child = spawn(process.execPath, [...nodeArgs(script), ...args], {
       stdio: ['ignore', 'inherit', 'inherit'],
       env: { ...process.env, PGAPPNAME: `${APP}-writer` },
     });
