@@ -16,22 +16,15 @@ import { DatahikeError, isDatahikeError } from '../values/index.js';
 import type { CommitHistory } from './commit-history.js';
 import type { Branch, CommitSink } from './connection.js';
 import {
-  type Base,
+  BranchLog,
   type BranchState,
   commitRecord,
-  dbFromBase,
-  decodeCommit,
-  diverged,
-  encodeCommit,
-  findCommit,
   flushBlobs,
-  openBranch,
   type Positioned,
   rebase,
-  refreshBranch,
-  replayOnto,
   type Seen,
 } from './durable.js';
+import { type Base, decodeCommit, encodeCommit } from './records.js';
 
 /** What the memory store holds under a branch name. */
 export interface LiveHead {
@@ -174,12 +167,12 @@ export class DurableBranch implements Branch {
   private unresolved: Unresolved | null = null;
   private reopened = 0;
 
-  /** Tells the history of every record replayed. */
-  private readonly seen: Seen;
+  /** The branch's log in the store; tells the history of every record replayed. */
+  private readonly log: BranchLog;
 
   /**
    * `history` should know the commits `state` was built from (give `seenBy(history)` to
-   * `openBranch`).
+   * the `BranchLog` that opened it).
    */
   constructor(
     readonly store: Store,
@@ -189,7 +182,7 @@ export class DurableBranch implements Branch {
     private readonly opts: DurableOptions,
     readonly history: CommitHistory,
   ) {
-    this.seen = seenBy(history);
+    this.log = new BranchLog(store, name, cache, seenBy(history));
     this.remember(state);
   }
 
@@ -337,7 +330,7 @@ export class DurableBranch implements Branch {
           this.unresolved = null;
           return false;
         }
-        if (attempt >= 2) throw diverged(this.store, this.name, this.state, 'moved away from it');
+        if (attempt >= 2) throw this.log.diverged(this.state, 'moved away from it');
       } catch (err) {
         if (isDatahikeError(err, 'connection/diverged')) {
           this.unresolved = null;
@@ -353,7 +346,7 @@ export class DurableBranch implements Branch {
     this.reopened++;
     // What the history noted may be commits the log no longer has.
     this.history.clear();
-    const fresh = await openBranch(this.store, this.name, this.cache, this.seen);
+    const fresh = await this.log.open();
     if (fresh === null) return;
     this.flushed = null;
     this.state = fresh;
@@ -365,7 +358,7 @@ export class DurableBranch implements Branch {
     const [at] = await this.store.readLog(this.name, seq, seq);
     const head = at === undefined ? null : decodeCommit(at, this.name);
     if (head === null || head.id !== this.state.db.meta.commitId?.str)
-      throw diverged(this.store, this.name, this.state, `lacks it at ${seq}`);
+      throw this.log.diverged(this.state, `lacks it at ${seq}`);
     const record = { ...head, datoms: packDatoms([]), checkpoint: true };
     if (!(await this.store.append(this.name, seq, [encodeCommit(record)]))) return false;
     this.state = { ...this.state, seq: seq + 1 };
@@ -466,16 +459,9 @@ export class DurableBranch implements Branch {
   private async catchUp(): Promise<boolean> {
     if (this.unresolved !== null) await this.resolve();
     await this.adoptFlush();
-    let next: Awaited<ReturnType<typeof refreshBranch>>;
+    let next: Awaited<ReturnType<BranchLog['refresh']>>;
     try {
-      next = await refreshBranch(
-        this.store,
-        this.name,
-        this.cache,
-        this.state,
-        this.wantReports,
-        this.seen,
-      );
+      next = await this.log.refresh(this.state, this.wantReports);
     } catch (err) {
       if (isDatahikeError(err, 'connection/diverged')) await this.reopen();
       throw err;
@@ -500,7 +486,7 @@ export class DurableBranch implements Branch {
     if (known !== undefined) return known;
     let at = this.history.position(id);
     if (at === undefined) {
-      const found = await findCommit(this.store, this.name, id, maxTx, (p) =>
+      const found = await this.log.findCommit(id, maxTx, (p) =>
         this.history.note(p.record.id, p.seq, p.record.base),
       );
       if (found === null) return null;
@@ -509,15 +495,15 @@ export class DurableBranch implements Branch {
     const from = this.history.nearest(at.seq);
     const db =
       from !== undefined && from.seq >= at.base.seq
-        ? await replayOnto(this.store, this.name, this.cache, from, at.seq, this.seen)
-        : await dbFromBase(this.store, this.name, this.cache, at.base, at.seq, this.seen);
+        ? await this.log.replayOnto(from, at.seq)
+        : await this.log.dbFromBase(at.base, at.seq);
     // The log no longer holds the records (garbage collection): no such commit any more.
     if (db === null) this.history.forget(id);
     return db;
   }
 
   async branchDb(name: string): Promise<Db | null> {
-    return (await openBranch(this.store, name, this.cache))?.db ?? null;
+    return (await new BranchLog(this.store, name, this.cache).open())?.db ?? null;
   }
 
   /** Garbage collection removed the commits of `branch` before `seq`. */

@@ -22,7 +22,7 @@
 import type { Db } from '../db/index.js';
 import type { Node, SortedSet } from '../index/btree-api.js';
 import type { Datom } from '../index/datom.js';
-import type { Base } from './durable.js';
+import type { Base } from './records.js';
 
 /** Commit positions remembered (about 100 bytes each). */
 const POSITIONS = 100_000;

@@ -20,7 +20,8 @@ import {
   normaliseConfig,
 } from './config.js';
 import { Connection } from './connection.js';
-import { creationRecord, encodeCommit, nodeCacheFor, openBranch } from './durable.js';
+import { BranchLog, creationRecord, nodeCacheFor } from './durable.js';
+import { encodeCommit } from './records.js';
 import { type WriterFactory, writerOf } from './writer.js';
 
 const connections = new Map<string, Connection>();
@@ -224,7 +225,7 @@ async function connectDurable(
     const history = new CommitHistory(
       option(config, 'commit-cache-mb', DEFAULT_COMMIT_CACHE_MB) * 2 ** 20,
     );
-    const state = await openBranch(store, config.branch.fqn, cache, seenBy(history));
+    const state = await new BranchLog(store, config.branch.fqn, cache, seenBy(history)).open();
     if (state === null) throw notFound(config);
     const effective = effectiveConfig(config, state.config);
     const branch = new DurableBranch(

@@ -11,6 +11,10 @@
  * record, loading the roots of its base lazily (nodes come through an LRU cache) and
  * replaying the records after the base; so does the writer, after a flush, to let go of
  * the nodes it held in memory.
+ *
+ * `BranchLog` holds these algorithms over one branch of one store handle (open, catch a
+ * state up, find and rebuild past commits); `DurableBranch` (branches.ts) runs them one at
+ * a time on its state. The records themselves are typed in records.ts.
  */
 
 import { randomUUID } from 'node:crypto';
@@ -25,77 +29,25 @@ import {
   PREFIX_ORDER,
   TX0,
 } from '../index/datom.js';
-import {
-  asRecord,
-  decode,
-  decodeNode,
-  encode,
-  encodeNode,
-  Kind,
-  type PackedDatoms,
-  packDatoms,
-  unpackDatoms,
-} from '../storage/codec.js';
+import { decodeNode, encodeNode, packDatoms, unpackDatoms } from '../storage/codec.js';
 import type { LogRecord, Store } from '../storage/store.js';
 import { replayTx, replayTxs, type TxReport } from '../tx/index.js';
 import { DatahikeError, isDatahikeError, Uuid } from '../values/index.js';
+import {
+  type Base,
+  type CommitRecord,
+  decodeCommit,
+  decodeRoots,
+  encodeRoots,
+  type RootsRecord,
+  type TreeRoots,
+} from './records.js';
 
 /**
  * Children per node of stored trees: wider than in memory (64), since every node is a
  * blob written and fsync'd by a flush and read by a reader's miss.
  */
 const STORED_BRANCHING = 256;
-
-/** Where replay starts: the roots blob of the last flush and the record it includes. */
-export interface Base {
-  readonly roots: string | null;
-  readonly seq: number;
-}
-
-export interface CommitRecord {
-  readonly id: string;
-  readonly parents: readonly string[];
-  readonly maxEid: number;
-  readonly maxTx: number;
-  /** Milliseconds: when the database was created, and this commit's tx instant. */
-  readonly createdAt: number;
-  readonly updatedAt: number;
-  readonly datoms: PackedDatoms;
-  readonly base: Base;
-  /** The creation record (and roots) carry the database config, as data. */
-  readonly config?: unknown;
-  /** A copy of the head naming a newer base, written when a writer closes: not a commit. */
-  readonly checkpoint?: boolean;
-}
-
-interface TreeRoots {
-  readonly eavt: string;
-  readonly aevt: string;
-  readonly avet: string;
-}
-
-interface RootsRecord {
-  readonly current: TreeRoots;
-  readonly temporal: TreeRoots | null;
-  readonly schema: PackedDatoms;
-  readonly maxEid: number;
-  readonly maxTx: number;
-  readonly seq: number;
-  readonly config: unknown;
-  readonly keepHistory: boolean;
-  readonly schemaFlexibility: 'write' | 'read';
-}
-
-export function encodeCommit(r: CommitRecord): Uint8Array {
-  return encode(Kind.commit, r);
-}
-
-export function decodeCommit(rec: LogRecord, branch: string): CommitRecord {
-  const r = asRecord<CommitRecord>(
-    decode(rec.bytes, Kind.commit, `commit record ${rec.seq} of branch ${branch}`),
-  );
-  return { ...r, base: asRecord<Base>(r.base) };
-}
 
 /** The node cache of one store handle: nodes read through it, LRU-bounded. */
 export function nodeCacheFor(store: Store, max: number): NodeCache<Datom> {
@@ -143,41 +95,6 @@ function meta(r: CommitRecord): DbMeta {
     createdAt: new Date(r.createdAt),
     updatedAt: new Date(r.updatedAt),
   };
-}
-
-async function loadRoots(
-  store: Store,
-  key: string,
-  cache: NodeCache<Datom>,
-): Promise<{ db: Db; roots: RootsRecord }> {
-  const bytes = await store.get(key);
-  if (bytes === null)
-    throw new DatahikeError(
-      'store/missing-node',
-      `The index roots ${key} are missing from the ${store.label}: the store was damaged.`,
-      { key },
-    );
-  const raw = asRecord<RootsRecord>(decode(bytes, Kind.roots, `index roots ${key}`));
-  const roots: RootsRecord = {
-    ...raw,
-    current: asRecord<TreeRoots>(raw.current),
-    temporal: raw.temporal === null ? null : asRecord<TreeRoots>(raw.temporal),
-  };
-  const trees = (r: TreeRoots) => ({
-    eavt: SortedSet.fromRoot(cmpEAVT, r.eavt, { store: cache, branching: STORED_BRANCHING }),
-    aevt: SortedSet.fromRoot(cmpAEVT, r.aevt, { store: cache, branching: STORED_BRANCHING }),
-    avet: SortedSet.fromRoot(cmpAVET, r.avet, { store: cache, branching: STORED_BRANCHING }),
-  });
-  const config = dbConfigOf(roots);
-  const db = new Db(
-    trees(roots.current),
-    roots.temporal === null ? null : trees(roots.temporal),
-    schemaFromDatoms(unpackDatoms(roots.schema), config.schemaFlexibility),
-    roots.maxEid,
-    roots.maxTx,
-    config,
-  );
-  return { db, roots };
 }
 
 /** An empty database whose trees keep written nodes in `cache`. */
@@ -236,110 +153,8 @@ async function replaySteps(
   });
 }
 
-/** The records `from..to` of a branch, decoded; null when the log lacks some of them. */
-async function readRecords(
-  store: Store,
-  branch: string,
-  from: number,
-  to: number,
-): Promise<Positioned[] | null> {
-  if (to < from) return [];
-  const records = (await store.readLog(branch, from, to)).map((r) => ({
-    seq: r.seq,
-    record: decodeCommit(r, branch),
-  }));
-  return records.length === to - from + 1 && records[0]!.seq === from ? records : null;
-}
-
-function missingRecords(store: Store, branch: string, from: number, to: number): DatahikeError {
-  return new DatahikeError(
-    'store/corrupt',
-    `The ${branch} log of the ${store.label} lacks records between ${from} and ${to}.`,
-    { branch, from, to },
-  );
-}
-
-/** Reads a branch from its last record: the base's roots, then the records after them. */
-export async function openBranch(
-  store: Store,
-  branch: string,
-  cache: NodeCache<Datom>,
-  seen?: Seen,
-): Promise<BranchState | null> {
-  const last = await store.lastRecord(branch);
-  if (last === null) return null;
-  const head = decodeCommit(last, branch);
-  return (await fromBase(store, branch, cache, head.base, last.seq, head, false, seen)).state;
-}
-
 /** How far past the seq a commit's max-tx implies its record is looked for (checkpoints). */
 const SEARCH_WINDOW = 64;
-
-/**
- * Where a commit is in a branch's log; null when the log holds no such commit. Every
- * transaction adds one to max-tx and one record to the log (the creation record is seq 1
- * at tx0; checkpoints repeat a commit), so a commit with max-tx `t` is at seq
- * `t - tx0 + 1` or a little after: with its max-tx the search reads a few records there,
- * without it (or when they do not hold it) the whole log. `note` hears of every record read.
- */
-export async function findCommit(
-  store: Store,
-  branch: string,
-  commitId: string,
-  maxTx: number | undefined,
-  note: (at: Positioned) => void,
-): Promise<Positioned | null> {
-  const look = (records: readonly LogRecord[]) => {
-    for (const r of records) {
-      const at = { seq: r.seq, record: decodeCommit(r, branch) };
-      note(at);
-      if (at.record.id === commitId) return at;
-    }
-    return null;
-  };
-  if (maxTx !== undefined && Number.isSafeInteger(maxTx) && maxTx >= TX0) {
-    const from = maxTx - TX0 + 1;
-    const found = look(await store.readLog(branch, from, from + SEARCH_WINDOW - 1));
-    if (found !== null) return found;
-  }
-  return look(await store.readLog(branch, 1));
-}
-
-/**
- * The database at `seq` from a database this process has at an earlier seq, replaying the
- * records in between; null when the log no longer holds them all.
- */
-export async function replayOnto(
-  store: Store,
-  branch: string,
-  cache: NodeCache<Datom>,
-  from: { readonly seq: number; readonly db: Db },
-  seq: number,
-  seen?: Seen,
-): Promise<Db | null> {
-  const records = await readRecords(store, branch, from.seq + 1, seq);
-  if (records === null) return null;
-  const applied = await applyRecords(from.db, records, cache, false, seen);
-  return applied[applied.length - 1]?.db ?? from.db;
-}
-
-/**
- * The database at `seq` from the roots of `base` (what that commit's record names) and
- * the records after them; null when the log no longer holds them all.
- */
-export async function dbFromBase(
-  store: Store,
-  branch: string,
-  cache: NodeCache<Datom>,
-  base: Base,
-  seq: number,
-  seen?: Seen,
-): Promise<Db | null> {
-  const records = await readRecords(store, branch, base.seq + 1, seq);
-  if (records === null || records.length === 0) return null;
-  const { db } = await stateFrom(store, cache, base, records, records.at(-1)!.record, false, seen);
-  return db;
-}
 
 /** One record applied: its position, what it says, and the database after it (if made). */
 interface Applied {
@@ -374,68 +189,6 @@ async function applyRecords(
   });
 }
 
-/** The state at `seq` built from a base, and each record replayed on the way. */
-async function fromBase(
-  store: Store,
-  branch: string,
-  cache: NodeCache<Datom>,
-  base: Base,
-  seq: number,
-  head: CommitRecord,
-  all: boolean,
-  seen: Seen | undefined,
-): Promise<{ state: BranchState; start: Db; applied: Applied[] }> {
-  const records = await readRecords(store, branch, base.seq + 1, seq);
-  if (records === null) throw missingRecords(store, branch, base.seq + 1, seq);
-  const { db, config, start, applied } = await stateFrom(
-    store,
-    cache,
-    base,
-    records,
-    head,
-    all,
-    seen,
-  );
-  return {
-    state: {
-      db,
-      seq,
-      base,
-      novelty: applied.map((a) => ({ seq: a.seq, tx: a.record.maxTx, datoms: a.datoms })),
-      config,
-    },
-    start,
-    applied,
-  };
-}
-
-/** The roots of `base` (or an empty database) with `records` replayed, and the config. */
-async function stateFrom(
-  store: Store,
-  cache: NodeCache<Datom>,
-  base: Base,
-  records: readonly Positioned[],
-  head: CommitRecord,
-  all: boolean,
-  seen: Seen | undefined,
-): Promise<{ db: Db; config: unknown; start: Db; applied: Applied[] }> {
-  let db: Db;
-  let config: unknown;
-  if (base.roots === null) {
-    config = records[0]?.record.config ?? head.config;
-    db = emptyFor(dbConfigOf(storedDbConfig(config)), cache);
-  } else {
-    const loaded = await loadRoots(store, base.roots, cache);
-    db = loaded.db;
-    config = loaded.roots.config;
-  }
-  const start = db;
-  const applied = await applyRecords(db, records, cache, all, seen);
-  db = applied[applied.length - 1]?.db ?? db;
-  if (db.meta.commitId === undefined) db = db.withMeta(meta(head));
-  return { db, config, start, applied };
-}
-
 /** keep-history? and schema-flexibility from a stored config (data with keyword keys). */
 function storedDbConfig(config: unknown): {
   keepHistory?: boolean;
@@ -460,24 +213,6 @@ export interface CaughtUp {
   readonly reports: TxReport[];
 }
 
-/**
- * The log no longer holds, at the position a connection's state has reached, the commit the
- * state holds: the store was recreated, restored from a backup or damaged behind the process.
- */
-export function diverged(
-  store: Store,
-  branch: string,
-  state: BranchState,
-  found: string,
-): DatahikeError {
-  const id = state.db.meta.commitId?.str;
-  return new DatahikeError(
-    'connection/diverged',
-    `The ${branch} log of the ${store.label} no longer agrees with this connection: it had commit ${id} at position ${state.seq}, the log ${found}. The store was recreated, restored or damaged behind this process; the connection now follows the store as it is, and commits it held that the log lacks are not in it.`,
-    { branch, seq: state.seq, commitId: id },
-  );
-}
-
 /** Reports of applied records after `after` (checkpoints are not commits). */
 function reportsOf(start: Db, applied: readonly Applied[], after: number): TxReport[] {
   const reports: TxReport[] = [];
@@ -499,93 +234,261 @@ function reportsOf(start: Db, applied: readonly Applied[], after: number): TxRep
 }
 
 /**
- * Catches a branch state up with the records appended since; null when nothing is new.
- * Checks that the log still holds the state's own head where the state has it: when it
- * does not, throws `connection/diverged` rather than building on a log that moved away.
+ * The log of one branch as one store handle reads it: opening the branch, catching a state
+ * up with what was appended since, and finding and rebuilding past commits. `seen` hears
+ * of every record a replay applies (the connection's history of commits).
  */
-export async function refreshBranch(
-  store: Store,
-  branch: string,
-  cache: NodeCache<Datom>,
-  state: BranchState,
-  /** Whether every commit taken in needs its report (someone listens). */
-  withReports = true,
-  seen?: Seen,
-): Promise<CaughtUp | null> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await refreshOnce(store, branch, cache, state, withReports, seen);
-    } catch (err) {
-      // Records missing up to a head read a moment before: the log may have been cut back
-      // meanwhile (an append whose fsync failed, seen before it was cut off). Then again:
-      // damage is still there the next time.
-      const missing = isDatahikeError(err, 'store/corrupt') && typeof err.data.to === 'number';
-      if (!missing || attempt >= 2) throw err;
-    }
-  }
-}
+export class BranchLog {
+  constructor(
+    readonly store: Store,
+    readonly branch: string,
+    readonly cache: NodeCache<Datom>,
+    private readonly seen?: Seen,
+  ) {}
 
-async function refreshOnce(
-  store: Store,
-  branch: string,
-  cache: NodeCache<Datom>,
-  state: BranchState,
-  withReports: boolean,
-  seen: Seen | undefined,
-): Promise<CaughtUp | null> {
-  const own = state.db.meta.commitId?.str;
-  const last = await store.lastRecord(branch);
-  if (last === null) throw diverged(store, branch, state, 'is empty');
-  if (last.seq < state.seq) throw diverged(store, branch, state, `ends at ${last.seq}`);
-  const head = decodeCommit(last, branch);
-  const check = (seq: number, record: CommitRecord) => {
-    if (seq === state.seq && record.id !== own)
-      throw diverged(store, branch, state, `holds commit ${record.id} there`);
-  };
-  if (last.seq === state.seq) {
-    check(last.seq, head);
-    return null;
+  /** The records `from..to` of a branch, decoded; null when the log lacks some of them. */
+  private async readRecords(from: number, to: number): Promise<Positioned[] | null> {
+    if (to < from) return [];
+    const records = (await this.store.readLog(this.branch, from, to)).map((r) => ({
+      seq: r.seq,
+      record: decodeCommit(r, this.branch),
+    }));
+    return records.length === to - from + 1 && records[0]!.seq === from ? records : null;
   }
-  // After a flush, start from its roots rather than replaying on top of memory.
-  if (head.base.seq > state.base.seq) {
-    const {
-      state: next,
+
+  private missingRecords(from: number, to: number): DatahikeError {
+    return new DatahikeError(
+      'store/corrupt',
+      `The ${this.branch} log of the ${this.store.label} lacks records between ${from} and ${to}.`,
+      { branch: this.branch, from, to },
+    );
+  }
+
+  /** Reads a branch from its last record: the base's roots, then the records after them. */
+  async open(): Promise<BranchState | null> {
+    const last = await this.store.lastRecord(this.branch);
+    if (last === null) return null;
+    const head = decodeCommit(last, this.branch);
+    return (await this.fromBase(head.base, last.seq, head, false)).state;
+  }
+
+  /**
+   * Where a commit is in a branch's log; null when the log holds no such commit. Every
+   * transaction adds one to max-tx and one record to the log (the creation record is seq 1
+   * at tx0; checkpoints repeat a commit), so a commit with max-tx `t` is at seq
+   * `t - tx0 + 1` or a little after: with its max-tx the search reads a few records there,
+   * without it (or when they do not hold it) the whole log. `note` hears of every record read.
+   */
+  async findCommit(
+    commitId: string,
+    maxTx: number | undefined,
+    note: (at: Positioned) => void,
+  ): Promise<Positioned | null> {
+    const look = (records: readonly LogRecord[]) => {
+      for (const r of records) {
+        const at = { seq: r.seq, record: decodeCommit(r, this.branch) };
+        note(at);
+        if (at.record.id === commitId) return at;
+      }
+      return null;
+    };
+    if (maxTx !== undefined && Number.isSafeInteger(maxTx) && maxTx >= TX0) {
+      const from = maxTx - TX0 + 1;
+      const found = look(await this.store.readLog(this.branch, from, from + SEARCH_WINDOW - 1));
+      if (found !== null) return found;
+    }
+    return look(await this.store.readLog(this.branch, 1));
+  }
+
+  /**
+   * The database at `seq` from a database this process has at an earlier seq, replaying the
+   * records in between; null when the log no longer holds them all.
+   */
+  async replayOnto(
+    from: { readonly seq: number; readonly db: Db },
+    seq: number,
+  ): Promise<Db | null> {
+    const records = await this.readRecords(from.seq + 1, seq);
+    if (records === null) return null;
+    const applied = await applyRecords(from.db, records, this.cache, false, this.seen);
+    return applied[applied.length - 1]?.db ?? from.db;
+  }
+
+  /**
+   * The database at `seq` from the roots of `base` (what that commit's record names) and
+   * the records after them; null when the log no longer holds them all.
+   */
+  async dbFromBase(base: Base, seq: number): Promise<Db | null> {
+    const records = await this.readRecords(base.seq + 1, seq);
+    if (records === null || records.length === 0) return null;
+    const { db } = await this.stateFrom(base, records, records.at(-1)!.record, false);
+    return db;
+  }
+
+  /** The state at `seq` built from a base, and each record replayed on the way. */
+  private async fromBase(
+    base: Base,
+    seq: number,
+    head: CommitRecord,
+    all: boolean,
+  ): Promise<{ state: BranchState; start: Db; applied: Applied[] }> {
+    const records = await this.readRecords(base.seq + 1, seq);
+    if (records === null) throw this.missingRecords(base.seq + 1, seq);
+    const { db, config, start, applied } = await this.stateFrom(base, records, head, all);
+    return {
+      state: {
+        db,
+        seq,
+        base,
+        novelty: applied.map((a) => ({ seq: a.seq, tx: a.record.maxTx, datoms: a.datoms })),
+        config,
+      },
       start,
       applied,
-    } = await fromBase(store, branch, cache, head.base, last.seq, head, withReports, seen);
-    for (const a of applied) check(a.seq, a.record);
-    const reports = reportsOf(start, applied, state.seq);
-    // Commits between the state and the new base are reported from their own records.
-    if (withReports && head.base.seq > state.seq) {
-      const gap = await readRecords(store, branch, state.seq + 1, head.base.seq);
-      if (gap === null) throw missingRecords(store, branch, state.seq + 1, head.base.seq);
-      const between = await applyRecords(state.db, gap, cache, true, seen);
-      reports.unshift(...reportsOf(state.db, between, state.seq));
-    }
-    return { state: next, reports };
+    };
   }
-  // From the state's own head (when the log still has it: garbage collection may have
-  // truncated up to the base), so that it is checked too.
-  const records = await store.readLog(branch, state.seq, last.seq);
-  const from = records[0]?.seq === state.seq ? state.seq : state.seq + 1;
-  if (records.length !== last.seq - from + 1 || records[0]?.seq !== from)
-    throw missingRecords(store, branch, state.seq + 1, last.seq);
-  const decoded = records.map((r) => ({ seq: r.seq, record: decodeCommit(r, branch) }));
-  if (from === state.seq) check(state.seq, decoded.shift()!.record);
-  const applied = await applyRecords(state.db, decoded, cache, withReports, seen);
-  return {
-    state: {
-      db: applied[applied.length - 1]!.db!,
-      seq: last.seq,
-      base: state.base,
-      novelty: [
-        ...state.novelty,
-        ...applied.map((a) => ({ seq: a.seq, tx: a.record.maxTx, datoms: a.datoms })),
-      ],
-      config: state.config,
-    },
-    reports: reportsOf(state.db, applied, state.seq),
-  };
+
+  /** The roots of `base` (or an empty database) with `records` replayed, and the config. */
+  private async stateFrom(
+    base: Base,
+    records: readonly Positioned[],
+    head: CommitRecord,
+    all: boolean,
+  ): Promise<{ db: Db; config: unknown; start: Db; applied: Applied[] }> {
+    let db: Db;
+    let config: unknown;
+    if (base.roots === null) {
+      config = records[0]?.record.config ?? head.config;
+      db = emptyFor(dbConfigOf(storedDbConfig(config)), this.cache);
+    } else {
+      const loaded = await this.loadRoots(base.roots);
+      db = loaded.db;
+      config = loaded.roots.config;
+    }
+    const start = db;
+    const applied = await applyRecords(db, records, this.cache, all, this.seen);
+    db = applied[applied.length - 1]?.db ?? db;
+    if (db.meta.commitId === undefined) db = db.withMeta(meta(head));
+    return { db, config, start, applied };
+  }
+
+  /**
+   * The log no longer holds, at the position a connection's state has reached, the commit the
+   * state holds: the store was recreated, restored from a backup or damaged behind the process.
+   */
+  diverged(state: BranchState, found: string): DatahikeError {
+    const id = state.db.meta.commitId?.str;
+    return new DatahikeError(
+      'connection/diverged',
+      `The ${this.branch} log of the ${this.store.label} no longer agrees with this connection: it had commit ${id} at position ${state.seq}, the log ${found}. The store was recreated, restored or damaged behind this process; the connection now follows the store as it is, and commits it held that the log lacks are not in it.`,
+      { branch: this.branch, seq: state.seq, commitId: id },
+    );
+  }
+
+  /**
+   * Catches a branch state up with the records appended since; null when nothing is new.
+   * Checks that the log still holds the state's own head where the state has it: when it
+   * does not, throws `connection/diverged` rather than building on a log that moved away.
+   */
+  async refresh(
+    state: BranchState,
+    /** Whether every commit taken in needs its report (someone listens). */
+    withReports = true,
+  ): Promise<CaughtUp | null> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.refreshOnce(state, withReports);
+      } catch (err) {
+        // Records missing up to a head read a moment before: the log may have been cut back
+        // meanwhile (an append whose fsync failed, seen before it was cut off). Then again:
+        // damage is still there the next time.
+        const missing = isDatahikeError(err, 'store/corrupt') && typeof err.data.to === 'number';
+        if (!missing || attempt >= 2) throw err;
+      }
+    }
+  }
+
+  private async refreshOnce(state: BranchState, withReports: boolean): Promise<CaughtUp | null> {
+    const own = state.db.meta.commitId?.str;
+    const last = await this.store.lastRecord(this.branch);
+    if (last === null) throw this.diverged(state, 'is empty');
+    if (last.seq < state.seq) throw this.diverged(state, `ends at ${last.seq}`);
+    const head = decodeCommit(last, this.branch);
+    const check = (seq: number, record: CommitRecord) => {
+      if (seq === state.seq && record.id !== own)
+        throw this.diverged(state, `holds commit ${record.id} there`);
+    };
+    if (last.seq === state.seq) {
+      check(last.seq, head);
+      return null;
+    }
+    // After a flush, start from its roots rather than replaying on top of memory.
+    if (head.base.seq > state.base.seq) {
+      const {
+        state: next,
+        start,
+        applied,
+      } = await this.fromBase(head.base, last.seq, head, withReports);
+      for (const a of applied) check(a.seq, a.record);
+      const reports = reportsOf(start, applied, state.seq);
+      // Commits between the state and the new base are reported from their own records.
+      if (withReports && head.base.seq > state.seq) {
+        const gap = await this.readRecords(state.seq + 1, head.base.seq);
+        if (gap === null) throw this.missingRecords(state.seq + 1, head.base.seq);
+        const between = await applyRecords(state.db, gap, this.cache, true, this.seen);
+        reports.unshift(...reportsOf(state.db, between, state.seq));
+      }
+      return { state: next, reports };
+    }
+    // From the state's own head (when the log still has it: garbage collection may have
+    // truncated up to the base), so that it is checked too.
+    const records = await this.store.readLog(this.branch, state.seq, last.seq);
+    const from = records[0]?.seq === state.seq ? state.seq : state.seq + 1;
+    if (records.length !== last.seq - from + 1 || records[0]?.seq !== from)
+      throw this.missingRecords(state.seq + 1, last.seq);
+    const decoded = records.map((r) => ({ seq: r.seq, record: decodeCommit(r, this.branch) }));
+    if (from === state.seq) check(state.seq, decoded.shift()!.record);
+    const applied = await applyRecords(state.db, decoded, this.cache, withReports, this.seen);
+    return {
+      state: {
+        db: applied[applied.length - 1]!.db!,
+        seq: last.seq,
+        base: state.base,
+        novelty: [
+          ...state.novelty,
+          ...applied.map((a) => ({ seq: a.seq, tx: a.record.maxTx, datoms: a.datoms })),
+        ],
+        config: state.config,
+      },
+      reports: reportsOf(state.db, applied, state.seq),
+    };
+  }
+
+  private async loadRoots(key: string): Promise<{ db: Db; roots: RootsRecord }> {
+    const bytes = await this.store.get(key);
+    if (bytes === null)
+      throw new DatahikeError(
+        'store/missing-node',
+        `The index roots ${key} are missing from the ${this.store.label}: the store was damaged.`,
+        { key },
+      );
+    const roots = decodeRoots(bytes, key);
+    const trees = (r: TreeRoots) => ({
+      eavt: SortedSet.fromRoot(cmpEAVT, r.eavt, { store: this.cache, branching: STORED_BRANCHING }),
+      aevt: SortedSet.fromRoot(cmpAEVT, r.aevt, { store: this.cache, branching: STORED_BRANCHING }),
+      avet: SortedSet.fromRoot(cmpAVET, r.avet, { store: this.cache, branching: STORED_BRANCHING }),
+    });
+    const config = dbConfigOf(roots);
+    const db = new Db(
+      trees(roots.current),
+      roots.temporal === null ? null : trees(roots.temporal),
+      schemaFromDatoms(unpackDatoms(roots.schema), config.schemaFlexibility),
+      roots.maxEid,
+      roots.maxTx,
+      config,
+    );
+    return { db, roots };
+  }
 }
 
 /** The creation record of a new branch: no datoms, the config, no roots. */
@@ -667,7 +570,7 @@ export async function flushBlobs(
     schemaFlexibility: db.config.schemaFlexibility,
   };
   const rootsKey = `roots-${randomUUID()}`;
-  blobs.push([rootsKey, encode(Kind.roots, roots)]);
+  blobs.push([rootsKey, encodeRoots(roots)]);
   const flushed = new Db(current, temporal, db.schema, db.maxEid, db.maxTx, db.config, db.meta);
   return { blobs, rootsKey, db: flushed };
 }

@@ -9,9 +9,9 @@
  * safe for that long.
  */
 
-import { asRecord, decode, encode, Kind } from '../storage/codec.js';
+import { asRecord, decode, encode, Kind, nodeChildren } from '../storage/codec.js';
 import type { Store } from '../storage/store.js';
-import { type CommitRecord, decodeCommit } from './durable.js';
+import { type CommitRecord, decodeCommit, decodeRoots } from './records.js';
 
 /** The log holding gc marks; not a database branch. */
 export const GC_LOG = '__gc';
@@ -78,12 +78,9 @@ async function reachable(
     out.add(key);
     const bytes = await store.get(key);
     if (bytes === null) continue;
-    const r = asRecord<{ current: unknown; temporal: unknown }>(
-      decode(bytes, Kind.roots, `index roots ${key}`),
-    );
+    const r = decodeRoots(bytes, key);
     for (const trees of [r.current, r.temporal])
-      if (trees !== null)
-        for (const a of Object.values(asRecord<Record<string, string>>(trees))) frontier.push(a);
+      if (trees !== null) frontier.push(trees.eavt, trees.aevt, trees.avet);
   }
   while (frontier.length > 0) {
     const todo = frontier.filter((a) => !out.has(a));
@@ -92,11 +89,8 @@ async function reachable(
     const blobs = await store.getMany(todo);
     blobs.forEach((bytes, i) => {
       if (bytes === null) return;
-      const node = asRecord<{ level?: number; addresses?: string[] }>(
-        decode(bytes, Kind.node, `index node ${todo[i]}`),
-      );
       // A branch names its children; leaves name nothing.
-      if (node.addresses !== undefined) for (const a of node.addresses) frontier.push(a);
+      for (const a of nodeChildren(bytes, todo[i]!)) frontier.push(a);
     });
   }
 }

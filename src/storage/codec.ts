@@ -235,6 +235,17 @@ export function encodeNode(n: NodeData<Datom>): Uint8Array {
   return encode(Kind.node, stored);
 }
 
+/** The addresses of a node's children (none for a leaf), its datoms left packed. */
+export function nodeChildren(bytes: Uint8Array, address: string): readonly string[] {
+  const where = `index node ${address}`;
+  const s = asRecord<StoredNode>(decode(bytes, Kind.node, where));
+  const a = s.addresses;
+  if (a === undefined || a === null) return [];
+  if (!Array.isArray(a) || a.some((x) => typeof x !== 'string'))
+    corrupt(where, 'its child addresses are not strings');
+  return a;
+}
+
 export function decodeNode(bytes: Uint8Array, address: string): NodeData<Datom> {
   const s = asRecord<StoredNode>(decode(bytes, Kind.node, `index node ${address}`));
   const keys = unpackDatoms(s.keys);

@@ -11,7 +11,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeCommit } from '../../src/connection/durable.js';
+import { decodeCommit } from '../../src/connection/records.js';
 import * as d from '../../src/index.js';
 import { fileBackend } from '../../src/storage/file.js';
 import { frame, HEAD, TAIL } from '../../src/storage/file-log.js';

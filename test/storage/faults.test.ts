@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeCommit } from '../../src/connection/durable.js';
+import { decodeCommit } from '../../src/connection/records.js';
 import * as d from '../../src/index.js';
 import { fileBackend } from '../../src/storage/file.js';
 import { exitOf, finished, LIFETIME_MS, type Line, run, WAIT_MS } from './children.js';

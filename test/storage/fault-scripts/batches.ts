@@ -4,7 +4,7 @@
  * Lines: `{batches: [[batch, tx], …], records: n}`.
  * Usage: batches.ts <path> <lifetime-ms>
  */
-import { decodeCommit } from '../../../src/connection/durable.js';
+import { decodeCommit } from '../../../src/connection/records.js';
 import * as d from '../../../src/index.js';
 import { fileBackend } from '../../../src/storage/file.js';
 import { die, emit, fileConfig, lifetime } from './common.js';

@@ -7,12 +7,8 @@ import { DurableBranch, seenBy } from '../../../src/connection/branches.js';
 import { CommitHistory } from '../../../src/connection/commit-history.js';
 import { configToData, normaliseConfig } from '../../../src/connection/config.js';
 import { Connection } from '../../../src/connection/connection.js';
-import {
-  creationRecord,
-  encodeCommit,
-  nodeCacheFor,
-  openBranch,
-} from '../../../src/connection/durable.js';
+import { BranchLog, creationRecord, nodeCacheFor } from '../../../src/connection/durable.js';
+import { encodeCommit } from '../../../src/connection/records.js';
 import { parseEdn } from '../../../src/edn/index.js';
 import type { Store } from '../../../src/storage/store.js';
 
@@ -38,7 +34,7 @@ export interface ConnectOptions {
 export async function connectOn(store: Store, opts: ConnectOptions = {}): Promise<Connection> {
   const cache = nodeCacheFor(store, opts.cacheSize ?? 1000);
   const history = new CommitHistory(opts.commitCacheBytes ?? 2 ** 20);
-  const state = await openBranch(store, 'db', cache, seenBy(history));
+  const state = await new BranchLog(store, 'db', cache, seenBy(history)).open();
   if (state === null) throw new Error('no database in the store');
   const branch = new DurableBranch(
     store,

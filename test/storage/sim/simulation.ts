@@ -20,7 +20,7 @@
 import { createHash } from 'node:crypto';
 import type { DurableBranch } from '../../../src/connection/branches.js';
 import type { Connection } from '../../../src/connection/connection.js';
-import { decodeCommit } from '../../../src/connection/durable.js';
+import { decodeCommit } from '../../../src/connection/records.js';
 import * as d from '../../../src/index.js';
 import { unpackDatoms } from '../../../src/storage/codec.js';
 import { createFileBackend } from '../../../src/storage/file.js';
