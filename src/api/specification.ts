@@ -30,6 +30,8 @@ export type ArgKind =
   | 'string'
   | 'any';
 
+export type Right = 'read' | 'write' | 'admin';
+
 export interface ApiEntry {
   /** Datahike's name: `database-exists?`, `as-of`. */
   readonly name: string;
@@ -44,6 +46,11 @@ export interface ApiEntry {
   readonly remote: boolean;
   /** Same arguments, same answer: served as a cacheable GET. */
   readonly referentiallyTransparent: boolean;
+  /**
+   * The right a caller needs: `read` (queries, connecting, database values), `write`
+   * (commits) or `admin` (creating and deleting databases, garbage collection).
+   */
+  readonly right: Right;
   readonly category:
     | 'database'
     | 'connection'
@@ -66,6 +73,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'Runs a Datalog query.',
     remote: true,
     referentiallyTransparent: true,
+    right: 'read',
     category: 'query',
   },
   {
@@ -77,6 +85,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'Runs a query and returns its result with per-clause statistics.',
     remote: true,
     referentiallyTransparent: true,
+    right: 'read',
     category: 'query',
   },
   {
@@ -90,6 +99,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'Pulls the attributes a pattern names from one entity.',
     remote: true,
     referentiallyTransparent: true,
+    right: 'read',
     category: 'query',
   },
   {
@@ -103,6 +113,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'Pulls the attributes a pattern names from many entities.',
     remote: true,
     referentiallyTransparent: true,
+    right: 'read',
     category: 'query',
   },
   {
@@ -114,6 +125,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'The plan of a query.',
     remote: true,
     referentiallyTransparent: true,
+    right: 'read',
     category: 'query',
   },
   {
@@ -124,6 +136,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'True when the configured store holds a database.',
     remote: true,
     referentiallyTransparent: false,
+    right: 'read',
     category: 'database',
   },
   {
@@ -134,6 +147,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'Creates a database and returns its configuration with defaults filled in.',
     remote: true,
     referentiallyTransparent: false,
+    right: 'admin',
     category: 'database',
   },
   {
@@ -144,6 +158,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'Deletes a database and its store.',
     remote: true,
     referentiallyTransparent: false,
+    right: 'admin',
     category: 'database',
   },
   {
@@ -154,6 +169,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'Connects to an existing database.',
     remote: true,
     referentiallyTransparent: false,
+    right: 'read',
     category: 'connection',
   },
   {
@@ -164,6 +180,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'The current database value of a connection.',
     remote: true,
     referentiallyTransparent: false,
+    right: 'read',
     category: 'connection',
   },
   {
@@ -174,6 +191,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'Releases a connection.',
     remote: true,
     referentiallyTransparent: false,
+    right: 'read',
     category: 'connection',
   },
   {
@@ -184,6 +202,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'Transacts tx-data and returns the report once committed.',
     remote: true,
     referentiallyTransparent: false,
+    right: 'write',
     category: 'transaction',
   },
   {
@@ -194,6 +213,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'Loads exported datoms, one transaction per original transaction.',
     remote: true,
     referentiallyTransparent: false,
+    right: 'write',
     category: 'transaction',
   },
   {
@@ -207,6 +227,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'Calls a function with the report of every later transaction.',
     remote: false,
     referentiallyTransparent: false,
+    right: 'read',
     category: 'connection',
   },
   {
@@ -217,6 +238,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'Removes a listener.',
     remote: false,
     referentiallyTransparent: false,
+    right: 'read',
     category: 'connection',
   },
   {
@@ -230,6 +252,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'Applies tx-data to a database value without committing.',
     remote: false,
     referentiallyTransparent: true,
+    right: 'read',
     category: 'transaction',
   },
   {
@@ -240,6 +263,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'The database value after applying tx-data, without committing.',
     remote: false,
     referentiallyTransparent: true,
+    right: 'read',
     category: 'transaction',
   },
   {
@@ -250,6 +274,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'A database value holding exactly the given datoms, built in one pass.',
     remote: false,
     referentiallyTransparent: true,
+    right: 'read',
     category: 'transaction',
   },
   {
@@ -260,6 +285,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'The database as of a point in time.',
     remote: true,
     referentiallyTransparent: true,
+    right: 'read',
     category: 'time',
   },
   {
@@ -270,6 +296,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'Only the datoms added after a point in time.',
     remote: true,
     referentiallyTransparent: true,
+    right: 'read',
     category: 'time',
   },
   {
@@ -280,6 +307,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'Every assertion and retraction ever made.',
     remote: true,
     referentiallyTransparent: true,
+    right: 'read',
     category: 'time',
   },
   {
@@ -290,6 +318,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'A view keeping only the datoms a predicate accepts.',
     remote: false,
     referentiallyTransparent: true,
+    right: 'read',
     category: 'time',
   },
   {
@@ -300,6 +329,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'True for a filtered view.',
     remote: true,
     referentiallyTransparent: true,
+    right: 'read',
     category: 'time',
   },
   {
@@ -311,6 +341,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'Datoms of an index whose leading components match.',
     remote: true,
     referentiallyTransparent: true,
+    right: 'read',
     category: 'index',
   },
   {
@@ -322,6 +353,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'Datoms from the given components to the end of the index.',
     remote: true,
     referentiallyTransparent: true,
+    right: 'read',
     category: 'index',
   },
   {
@@ -333,6 +365,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'Datoms from the given components back to the start of the index.',
     remote: true,
     referentiallyTransparent: true,
+    right: 'read',
     category: 'index',
   },
   {
@@ -346,6 +379,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'AVET datoms of an indexed attribute within a value range.',
     remote: true,
     referentiallyTransparent: true,
+    right: 'read',
     category: 'index',
   },
   {
@@ -356,6 +390,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'A lazy view of one entity.',
     remote: true,
     referentiallyTransparent: true,
+    right: 'read',
     category: 'entity',
   },
   {
@@ -366,6 +401,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'The database an entity reads from.',
     remote: true,
     referentiallyTransparent: true,
+    right: 'read',
     category: 'entity',
   },
   {
@@ -376,6 +412,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'The user schema by attribute.',
     remote: true,
     referentiallyTransparent: true,
+    right: 'read',
     category: 'schema',
   },
   {
@@ -386,6 +423,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'Schema properties mapped to the attributes that have them.',
     remote: true,
     referentiallyTransparent: true,
+    right: 'read',
     category: 'schema',
   },
   {
@@ -396,6 +434,7 @@ export const API: readonly ApiEntry[] = [
     doc: "The database as of one commit of the connection's branch, by commit id.",
     remote: true,
     referentiallyTransparent: true,
+    right: 'read',
     category: 'database',
   },
   {
@@ -406,6 +445,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'The newest database of another branch of the same store.',
     remote: true,
     referentiallyTransparent: false,
+    right: 'read',
     category: 'database',
   },
   {
@@ -416,6 +456,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'Removes from the store what no kept commit reaches (commits before the date, if one is given, are dropped); blobs go only after a grace period ({:graceMs ms}, five minutes by default).',
     remote: true,
     referentiallyTransparent: false,
+    right: 'admin',
     category: 'database',
   },
   {
@@ -426,6 +467,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'The id of the commit a database value comes from.',
     remote: true,
     referentiallyTransparent: true,
+    right: 'read',
     category: 'database',
   },
   {
@@ -436,6 +478,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'The ids of the commits a commit was made on (one, or none for the first).',
     remote: true,
     referentiallyTransparent: true,
+    right: 'read',
     category: 'database',
   },
   {
@@ -446,6 +489,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'Datom counts of a database.',
     remote: true,
     referentiallyTransparent: true,
+    right: 'read',
     category: 'schema',
   },
   {
@@ -456,6 +500,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'A fresh temporary id.',
     remote: false,
     referentiallyTransparent: false,
+    right: 'read',
     category: 'util',
   },
   {
@@ -466,6 +511,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'A random UUID.',
     remote: false,
     referentiallyTransparent: false,
+    right: 'read',
     category: 'util',
   },
   {
@@ -476,6 +522,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'The UUID value of a string.',
     remote: false,
     referentiallyTransparent: true,
+    right: 'read',
     category: 'util',
   },
   {
@@ -486,6 +533,7 @@ export const API: readonly ApiEntry[] = [
     doc: 'The datahike-ts version.',
     remote: false,
     referentiallyTransparent: true,
+    right: 'read',
     category: 'util',
   },
 ];

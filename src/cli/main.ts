@@ -44,10 +44,10 @@ async function serve(configPath: string | undefined): Promise<void> {
   const config = loadServerConfig(configPath);
   const server = await createServer(config, api);
   const address = await server.app.listen({ port: config.port, host: config.host });
-  const loopback = ['127.0.0.1', 'localhost', '::1'].includes(config.host);
+  // Dev mode listens on loopback only (the config refuses anything else).
   const mode = config.devMode
-    ? `dev mode: no token needed${loopback ? ', loopback only' : `, LISTENING ON ${config.host} WITHOUT A TOKEN`}`
-    : 'token required';
+    ? 'dev mode: no credential needed, loopback only'
+    : 'credential required';
   process.stderr.write(
     `datahike-ts server on ${address} (${mode}); databases under ${config.dataDir}\n`,
   );

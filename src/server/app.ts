@@ -9,10 +9,8 @@
  * when `:cache` is set; every route answers POST.
  */
 
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { join } from 'node:path';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -20,8 +18,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { API, type ApiEntry, type InternalApi, internalApi } from '../api/index.js';
 import { Connection, DurableBranch } from '../connection/index.js';
 import { Db, DbView } from '../db/index.js';
-import { parseEdn } from '../edn/index.js';
-import { DatahikeError, isDatahikeError, isKeyword, keyword, printValue } from '../values/index.js';
+import { DatahikeError, isDatahikeError, keyword, printValue } from '../values/index.js';
 import {
   DEFAULT_MEDIA_TYPE,
   formats,
@@ -29,12 +26,17 @@ import {
   type WireFormat,
   type WireTxReport,
 } from '../wire/index.js';
+import { Access } from './access.js';
+import { Authenticator, type Principal } from './auth.js';
+import { setCacheHeaders } from './caching.js';
 import type { ServerConfig } from './config.js';
+import { checkDevRequest } from './dev-mode.js';
 import { fromFastify, statusOf } from './errors.js';
 import { ServerHandles } from './handles.js';
 import { retypeTxData } from './json-tx.js';
 import { Metrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
+import { PathRedactor } from './redact.js';
 
 /** The route path of an API entry: Datahike's name without a trailing `?` or `!`. */
 export function routePath(entry: ApiEntry): string {
@@ -42,11 +44,6 @@ export function routePath(entry: ApiEntry): string {
 }
 
 const K = {
-  store: keyword('store'),
-  backend: keyword('backend'),
-  path: keyword('path'),
-  id: keyword('id'),
-  name: keyword('name'),
   error: keyword('error'),
   code: keyword('code'),
   message: keyword('message'),
@@ -59,52 +56,6 @@ export interface Server {
   readonly handles: ServerHandles;
   /** Stops accepting, finishes what is in flight, releases every connection. */
   close(): Promise<void>;
-}
-
-function unauthorized(): DatahikeError {
-  return new DatahikeError(
-    'server/unauthorized',
-    'This server needs its token: send the header `token: <token>` or `Authorization: token <token>`.',
-    {},
-  );
-}
-
-/** Constant-time comparison of a presented token with the configured one. */
-function tokenMatches(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
-}
-
-function presentedToken(req: FastifyRequest): string | undefined {
-  const direct = req.headers.token;
-  if (typeof direct === 'string') return direct;
-  const auth = req.headers.authorization;
-  if (typeof auth !== 'string') return undefined;
-  const m = /^(?:token|Token|Bearer)\s+(.+)$/.exec(auth);
-  return m?.[1];
-}
-
-/** A file-store config without a `:path` gets one under the server's data folder. */
-function withDataDir(arg: unknown, dataDir: string): unknown {
-  const cfg = typeof arg === 'string' ? parseEdn(arg) : arg;
-  if (!(cfg instanceof Map)) return arg;
-  const store = cfg.get(K.store);
-  if (!(store instanceof Map)) return cfg;
-  const backend = store.get(K.backend);
-  const isFile = (isKeyword(backend) ? backend.fqn : String(backend).replace(/^:/, '')) === 'file';
-  if (!isFile || store.has(K.path)) return cfg;
-  const id = store.get(K.id) ?? cfg.get(K.name);
-  if (id === undefined)
-    throw new DatahikeError(
-      'config/invalid',
-      'A :file store created through the server needs a :path or an :id (it then lives in the server data folder).',
-      {},
-    );
-  mkdirSync(dataDir, { recursive: true });
-  const text = typeof id === 'string' ? id : printValue(id);
-  const safe = text.replace(/[^A-Za-z0-9_.-]/g, '_');
-  return new Map([...cfg, [K.store, new Map([...store, [K.path, join(dataDir, safe)]])]]);
 }
 
 /**
@@ -207,6 +158,17 @@ export async function createServer(
     routerOptions: { ignoreTrailingSlash: true },
   });
   const handles = new ServerHandles();
+  const auth = new Authenticator(config.token, config.credentials, config.devMode);
+  const access = new Access(config.stores, handles);
+  const redactor = new PathRedactor(config.dataDir, config.stores);
+  /** Who each request comes from (set by `authorise`). */
+  const principals = new WeakMap<FastifyRequest, Principal>();
+  const principalOf = (req: FastifyRequest): Principal => {
+    const p = principals.get(req);
+    if (p === undefined)
+      throw new DatahikeError('server/internal', 'A route skipped the credential check.', {});
+    return p;
+  };
   const metrics = new Metrics();
   let shuttingDown = false;
   /** Open event streams: ended at shutdown (they never finish by themselves). */
@@ -284,21 +246,25 @@ export async function createServer(
     return pickFormat(req.headers.accept) ?? request;
   }
 
+  // Dev mode answers only requests addressed to a loopback name (DNS rebinding).
+  if (config.devMode) app.addHook('onRequest', async (req) => checkDevRequest(req, false));
+
   app.setErrorHandler((err, req, reply) => {
-    const e = isDatahikeError(err)
+    const found = isDatahikeError(err)
       ? err
       : (err as { code?: string }).code?.startsWith('FST_')
         ? fromFastify(err as never)
         : null;
-    if (e === null) {
+    if (found === null) {
       req.log.error({ err }, 'internal error');
       const internal = new DatahikeError(
         'server/internal',
         `Internal error: ${(err as Error).message}`,
         {},
       );
-      return send(reply, replyFormat(req), 500, errorBody(internal));
+      return send(reply, replyFormat(req), 500, errorBody(redactor.redact(internal)));
     }
+    const e = redactor.redact(found);
     return send(reply, replyFormat(req), statusOf(e), errorBody(e));
   });
 
@@ -311,18 +277,18 @@ export async function createServer(
     ),
   );
 
-  const authorise = async (req: FastifyRequest) => {
-    if (config.devMode || (req.url === '/metrics' && config.token === undefined)) return;
-    const given = presentedToken(req);
-    if (given === undefined || config.token === undefined || !tokenMatches(given, config.token))
-      throw unauthorized();
+  /** The credential check; on API routes, dev mode also wants a JSON, transit or EDN body type. */
+  const authorising = (api: boolean) => async (req: FastifyRequest) => {
+    if (config.devMode) checkDevRequest(req, api);
+    principals.set(req, await auth.principal(req));
   };
+  const authorise = authorising(true);
 
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/ready', async (_req, reply) =>
     shuttingDown ? reply.code(503).send({ status: 'shutting down' }) : { status: 'ready' },
   );
-  app.get('/metrics', { onRequest: [authorise] }, async (req, reply) => {
+  app.get('/metrics', { onRequest: [authorising(false)] }, async (req, reply) => {
     // With arguments it is the API's `metrics` of a database, as in Datahike.
     const hasArgs =
       (req.query as Record<string, unknown>).args !== undefined ||
@@ -371,7 +337,9 @@ export async function createServer(
     handler: async (req, reply) => {
       const format = pickFormat(req.headers['content-type']) ?? formats[DEFAULT_MEDIA_TYPE];
       const outFormat = pickFormat(req.headers.accept) ?? format;
-      const args = await handles.resolve(await readArgs(req, format));
+      const raw = await readArgs(req, format);
+      access.admitListen(raw, principalOf(req), 'listen');
+      const args = await handles.resolve(raw);
       const conn = Array.isArray(args) ? args[0] : undefined;
       if (!(conn instanceof Connection))
         throw new DatahikeError(
@@ -440,7 +408,9 @@ export async function createServer(
           `The body must be the list of arguments (${entry.args.map((a) => `[${a.join(' ')}]`).join(' or ')}), got ${printValue(raw)}.`,
           { route: entry.name },
         );
-      let args = (await handles.resolve(raw)) as unknown[];
+      const principal = principalOf(req);
+      const admitted = access.admit(entry, raw, principal, entry.right);
+      let args = (await handles.resolve(admitted.args)) as unknown[];
       checkArgs(entry, args);
       if (format.mediaType === 'application/json' && TX_ROUTES.has(entry.jsName)) {
         const target = args[0];
@@ -448,13 +418,6 @@ export async function createServer(
           target instanceof Connection ? target.db() : target instanceof Db ? target : null;
         if (db !== null) args = [target, retypeTxData(db, args[1]), ...args.slice(2)];
       }
-      if (
-        entry.jsName === 'createDatabase' ||
-        entry.jsName === 'connect' ||
-        entry.jsName === 'databaseExists' ||
-        entry.jsName === 'deleteDatabase'
-      )
-        args = [withDataDir(args[0] ?? new Map(), config.dataDir), ...args.slice(1)];
       if ((entry.jsName === 'q' || entry.jsName === 'queryStats') && !(args[0] instanceof Map))
         args = [
           new Map<unknown, unknown>([
@@ -463,7 +426,11 @@ export async function createServer(
             [keyword('timeout'), config.timeoutMs],
           ]),
         ];
-      const result = await fn(...args);
+      const result = access.finish(
+        admitted,
+        await access.run(entry, fn, args, principal),
+        principal,
+      );
       // A database read while the store did not answer is the last state known: say so.
       const stale = args[0] instanceof Connection ? args[0].staleness : null;
       if (stale !== null) reply.header('datahike-stale-since', stale.since.toISOString());
@@ -478,16 +445,9 @@ export async function createServer(
       if (entry.jsName === 'transact' || entry.jsName === 'loadEntities') metrics.commits++;
       handles.own(result, args);
       const body = outFormat.encode(result, handles);
-      if (
-        req.method === 'GET' &&
-        entry.referentiallyTransparent &&
-        config.cacheMaxAge !== undefined
-      ) {
+      const cache = { maxAge: config.cacheMaxAge, public: config.cachePublic };
+      if (setCacheHeaders(req, reply, entry.referentiallyTransparent, cache)) {
         const etag = `"${createHash('sha1').update(body).digest('base64url')}"`;
-        reply.header(
-          'cache-control',
-          `${config.token === undefined ? 'public, ' : ''}max-age=${config.cacheMaxAge}`,
-        );
         reply.header('etag', etag);
         if (req.headers['if-none-match'] === etag) {
           metrics.notModified++;

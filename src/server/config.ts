@@ -10,6 +10,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEdn } from '../edn/index.js';
 import { DatahikeError, isKeyword, type Keyword, printValue } from '../values/index.js';
+import { type CredentialsConfig, credentialsConfig } from './auth.js';
+import { isLoopbackName } from './dev-mode.js';
+import { type StoresConfig, storesConfig } from './store-policy.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
@@ -21,14 +24,20 @@ export interface ServerConfig {
   readonly token: string | undefined;
   /** Allowed origins: exact strings, or regular expressions written `/…/` in the file. */
   readonly allowOrigins: readonly (string | RegExp)[];
-  /** `Cache-Control: max-age` for cacheable GET answers; undefined: no caching headers. */
+  /** `Cache-Control: max-age` for cacheable GET answers; undefined: none are cacheable. */
   readonly cacheMaxAge: number | undefined;
+  /** The data is public: cacheable answers may be kept by shared caches. */
+  readonly cachePublic: boolean;
   /** Largest request body, in bytes. */
   readonly bodyLimit: number;
   /** Longest a request may run, in ms (a query's own `timeout` may be shorter). */
   readonly timeoutMs: number;
   /** Where file-store databases created without a `:path` go. */
   readonly dataDir: string;
+  /** Which stores clients may name (`:stores`, `:upstreams`). */
+  readonly stores: StoresConfig;
+  /** Scoped credentials besides `:token` (`:tokens`, `:jwt`). */
+  readonly credentials: CredentialsConfig;
 }
 
 export const DEFAULTS: ServerConfig = {
@@ -39,9 +48,12 @@ export const DEFAULTS: ServerConfig = {
   token: undefined,
   allowOrigins: ['http://localhost', 'http://localhost:8080'],
   cacheMaxAge: undefined,
+  cachePublic: false,
   bodyLimit: 10 * 1024 * 1024,
   timeoutMs: 30_000,
   dataDir: './data',
+  stores: storesConfig(undefined, undefined, './data'),
+  credentials: { tokens: [], jwt: undefined },
 };
 
 const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -87,7 +99,10 @@ function origin(v: unknown): string | RegExp {
 }
 
 type Setter = (c: Mutable, v: unknown) => void;
-type Mutable = { -readonly [K in keyof ServerConfig]: ServerConfig[K] };
+type Mutable = { -readonly [K in keyof ServerConfig]: ServerConfig[K] } & {
+  /** Read once the data folder is known. */
+  raw: { stores?: unknown; upstreams?: unknown; tokens?: unknown; jwt?: unknown };
+};
 
 const KEYS: Record<string, Setter> = {
   port: (c, v) => {
@@ -120,6 +135,8 @@ const KEYS: Record<string, Setter> = {
     if (maxAge === undefined)
       bad(`:cache must look like {:get {:max-age 3600}}, got ${printValue(v)}.`);
     c.cacheMaxAge = int('cache :get :max-age', maxAge, 0, 31_536_000);
+    const pub = (get as Map<unknown, unknown>).get(kw(get, 'public'));
+    c.cachePublic = pub === undefined ? false : bool('cache :get :public', pub);
   },
   'body-limit': (c, v) => {
     c.bodyLimit = int('body-limit', v, 1024, 2 ** 31 - 1);
@@ -129,6 +146,18 @@ const KEYS: Record<string, Setter> = {
   },
   'data-dir': (c, v) => {
     c.dataDir = str('data-dir', v);
+  },
+  stores: (c, v) => {
+    c.raw.stores = typeof v === 'string' ? parseEdn(v) : v;
+  },
+  upstreams: (c, v) => {
+    c.raw.upstreams = typeof v === 'string' ? v.split(',').map((s) => s.trim()) : v;
+  },
+  tokens: (c, v) => {
+    c.raw.tokens = v;
+  },
+  jwt: (c, v) => {
+    c.raw.jwt = v;
   },
   // Jetty's option in Datahike's file; the server never blocks its caller.
   'join?': () => undefined,
@@ -151,6 +180,8 @@ const ENV: Record<string, string> = {
   DATAHIKE_BODY_LIMIT: 'body-limit',
   DATAHIKE_TIMEOUT: 'timeout',
   DATAHIKE_DATA_DIR: 'data-dir',
+  DATAHIKE_STORES: 'stores',
+  DATAHIKE_UPSTREAMS: 'upstreams',
 };
 
 /** The configuration from an EDN map (keyword keys) and the environment. */
@@ -158,7 +189,7 @@ export function serverConfig(
   file: ReadonlyMap<unknown, unknown> | undefined,
   env: NodeJS.ProcessEnv = process.env,
 ): ServerConfig {
-  const c: Mutable = { ...DEFAULTS };
+  const c: Mutable = { ...DEFAULTS, raw: {} };
   let devModeGiven = false;
   for (const [k, v] of file ?? []) {
     const key = name(k);
@@ -183,12 +214,29 @@ export function serverConfig(
       if (key === 'dev-mode') devModeGiven = true;
     }
   }
-  // A token given and dev mode not asked for: requests must carry the token.
-  if (c.token !== undefined && !devModeGiven) c.devMode = false;
-  if (!c.devMode && c.token === undefined)
-    bad('Without :dev-mode the server needs a :token (or DATAHIKE_TOKEN) to check requests.');
   c.dataDir = resolve(c.dataDir);
-  return c;
+  c.stores = storesConfig(c.raw.stores, c.raw.upstreams, c.dataDir);
+  c.credentials = credentialsConfig(c.raw.tokens, c.raw.jwt);
+  const credentials =
+    c.token !== undefined || c.credentials.tokens.length > 0 || c.credentials.jwt !== undefined;
+  // Dev mode never silently drops configured credentials, whichever source asked for it.
+  if (c.devMode && devModeGiven && credentials)
+    bad(
+      'Dev mode (:dev-mode true or DATAHIKE_DEV_MODE) answers without any credential, but credentials are configured (:token, :tokens or :jwt): remove one or the other.',
+    );
+  // Credentials given and dev mode not asked for: requests must carry one.
+  if (credentials && !devModeGiven) c.devMode = false;
+  if (!c.devMode && !credentials)
+    bad(
+      'Without :dev-mode the server needs a :token (or DATAHIKE_TOKEN), :tokens or :jwt to check requests.',
+    );
+  if (c.devMode && !isLoopbackName(c.host))
+    bad(
+      `Dev mode (no credential) listens on loopback only, not on ${c.host}: give the server a :token (or :tokens, :jwt) to listen there.`,
+      { key: 'host' },
+    );
+  const { raw: _raw, ...config } = c;
+  return config;
 }
 
 /** Reads and checks a config file (EDN). */

@@ -14,6 +14,7 @@ const EXACT: Record<string, number> = {
   'writer/conflict': 409,
   'store/exists': 409,
   'store/not-empty': 409,
+  'server/forbidden': 403,
   'server/unauthorized': 401,
   'server/body-too-large': 413,
   'server/unsupported-media-type': 415,

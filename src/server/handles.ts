@@ -120,6 +120,12 @@ export class ServerHandles implements HandleMapper {
     return h;
   }
 
+  /** The open connection a handle's store id and branch name, if there is one. */
+  find(storeId: unknown, branch: string): Connection | undefined {
+    const conn = this.connections.get(key(storeId, branch));
+    return conn === undefined || conn.isReleased ? undefined : conn;
+  }
+
   private connectionFor(storeId: unknown, branch: string): Connection {
     const conn = this.connections.get(key(storeId, branch));
     if (conn === undefined || conn.isReleased)

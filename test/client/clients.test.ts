@@ -49,7 +49,11 @@ function run(
 }
 
 beforeAll(async () => {
-  server = await startServerProcess({ DATAHIKE_DATA_DIR: dir });
+  server = await startServerProcess({
+    DATAHIKE_DATA_DIR: dir,
+    // File stores in the data folder, and the test PostgreSQL database.
+    DATAHIKE_STORES: `{:file true :jdbc {:profiles {:test {:host "${PG.host}" :port ${PG.port} :dbname "${PG.dbname}" :user "${PG.user}"}}}}`,
+  });
   url = server.url;
 }, 30_000);
 

@@ -16,11 +16,17 @@ let a: string;
 let b: string;
 
 beforeAll(async () => {
+  // Both keep file stores under `dir` (the shared store is there); B forwards writes to A.
+  const stores = `{:file {:roots ["${dir}"]}}`;
   servers.push(
-    ...(await Promise.all([
-      startServerProcess({ DATAHIKE_DATA_DIR: join(dir, 'a') }),
-      startServerProcess({ DATAHIKE_DATA_DIR: join(dir, 'b') }),
-    ])),
+    await startServerProcess({ DATAHIKE_DATA_DIR: join(dir, 'a'), DATAHIKE_STORES: stores }),
+  );
+  servers.push(
+    await startServerProcess({
+      DATAHIKE_DATA_DIR: join(dir, 'b'),
+      DATAHIKE_STORES: stores,
+      DATAHIKE_UPSTREAMS: servers[0]!.url,
+    }),
   );
   [a, b] = servers.map((s) => s.url) as [string, string];
 }, 30_000);

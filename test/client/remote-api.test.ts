@@ -17,7 +17,12 @@ let server: ServerProcess;
 beforeAll(async () => {
   mkdirSync(serverCwd);
   server = await startServerProcess(
-    { DATAHIKE_DATA_DIR: join(dir, 'data'), DATAHIKE_TOKEN: 'tok' },
+    {
+      DATAHIKE_DATA_DIR: join(dir, 'data'),
+      DATAHIKE_TOKEN: 'tok',
+      // The shared stores below live beside the data folder.
+      DATAHIKE_STORES: `{:file {:roots ["${dir}"]} :sqlite {:roots ["${dir}"]}}`,
+    },
     serverCwd,
   );
 }, 30_000);

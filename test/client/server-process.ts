@@ -10,10 +10,16 @@ const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export type ServerProcess = BenchServer;
 
-/** Starts `serve` with these environment variables, in `cwd` (default: the checkout). */
+/**
+ * Starts `serve` with these environment variables, in `cwd` (default: the checkout), with
+ * a config file if one is given.
+ */
 export function startServerProcess(
   env: Record<string, string>,
   cwd = ROOT,
+  configFile?: string,
 ): Promise<ServerProcess> {
-  return spawnServer(['--import', TSX, join(ROOT, 'src', 'cli', 'main.ts'), 'serve'], env, cwd);
+  const serve = [join(ROOT, 'src', 'cli', 'main.ts'), 'serve'];
+  if (configFile !== undefined) serve.push(configFile);
+  return spawnServer(['--import', TSX, ...serve], env, cwd);
 }

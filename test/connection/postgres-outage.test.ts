@@ -23,7 +23,11 @@ let server: ServerProcess;
 beforeAll(async () => {
   if (!available) return;
   proxy = await tcpProxy(PG.port, PG.host);
-  server = await startServerProcess({ DATAHIKE_DEV_MODE: 'true' });
+  // The server may use the PostgreSQL database behind the proxy (its config names it).
+  server = await startServerProcess({
+    DATAHIKE_DEV_MODE: 'true',
+    DATAHIKE_STORES: `{:jdbc {:profiles {:test {:host "${PG.host}" :port ${proxy.port} :dbname "${PG.dbname}" :user "${PG.user}"}}}}`,
+  });
   server.child.stderr!.on('data', (b) => process.stderr.write(`[server] ${b}`));
 }, 30_000);
 

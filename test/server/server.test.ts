@@ -144,7 +144,9 @@ describe('the server in dev mode', () => {
     );
     const first = await fetch(`${url}/q?args=${args}`, { headers: JSON_H });
     expect(await json(first)).toBe(7);
-    expect(first.headers.get('cache-control')).toBe('public, max-age=60');
+    // Private unless the config says the data is public; it varies with the credential.
+    expect(first.headers.get('cache-control')).toBe('private, max-age=60');
+    expect(first.headers.get('vary')).toContain('authorization');
     const etag = first.headers.get('etag')!;
     const again = await fetch(`${url}/q?args=${args}`, {
       headers: { ...JSON_H, 'if-none-match': etag },

@@ -176,7 +176,11 @@ describe('a file store on a full disk, with real processes', () => {
       }
       const filler = join(mnt, 'filler');
       const dataDir = mkdtempSync(join(tmpdir(), 'dh-full-disk-server-'));
-      const env = { DATAHIKE_DATA_DIR: dataDir, DATAHIKE_TOKEN: 'tok' };
+      const env = {
+        DATAHIKE_DATA_DIR: dataDir,
+        DATAHIKE_TOKEN: 'tok',
+        DATAHIKE_STORES: `{:file {:roots ["${mnt}"]}}`,
+      };
       const peer = (server: ServerProcess) => ({
         store: { backend: ':file', path: b },
         'flush-threshold': 300,
