@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadServerConfig } from '../src/server/config.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -294,9 +295,15 @@ describe('the README', () => {
     expect(blocks.filter((b) => b.lang === 'sh').length).toBeGreaterThanOrEqual(4);
     expect(blocks.filter(fileName).map(fileName)).toEqual([
       'server.edn',
+      'secure.edn',
       'config.edn',
       'other.edn',
     ]);
+  });
+
+  it('shows server configs that the server accepts', () => {
+    for (const name of ['server.edn', 'secure.edn'])
+      expect(loadServerConfig(join(dir, name)).devMode, name).toBe(false);
   });
 
   it('runs its project commands: npm start serves, the others are what CI runs', () => {
