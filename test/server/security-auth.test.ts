@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseEdn } from '../../src/edn/index.js';
+import * as d from '../../src/index.js';
 import { Authenticator, credentialsConfig } from '../../src/server/auth.js';
 import { type ServerProcess, startServerProcess } from '../client/server-process.js';
 import { call, Reference } from './security.js';
@@ -153,6 +154,20 @@ describe('credentials', () => {
       expect(
         (await call(url, '/connect', [people], { authorization: `Bearer ${bad}` })).status,
       ).toBe(401);
+  });
+});
+
+describe('a remote peer', () => {
+  it('passes a JWT as its :token, and gets the refusals as errors with their codes', async () => {
+    const token = await jwt({ datahike: { read: ['people'] } });
+    const remote = {
+      store: { backend: ':file', id: 'people' },
+      'remote-peer': { backend: ':datahike-server', url, token, format: ':json' },
+    };
+    const conn = await d.connect(remote);
+    expect(await d.q('[:find (count ?e) . :where [?e :x]]', await d.db(conn))).toBeGreaterThan(0);
+    await expect(d.transact(conn, [{ x: 3 }])).rejects.toMatchObject({ code: 'server/forbidden' });
+    await d.release(conn);
   });
 });
 
