@@ -28,7 +28,6 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { LRUCache } from 'lru-cache';
 import {
   Connection,
   configToData,
@@ -57,7 +56,7 @@ import {
 import { parseEdn } from '../edn/index.js';
 import { boundDatom, Datom, type IndexName, TX0 } from '../index/datom.js';
 import { Entity, entity as entityOf, pullMany as pullAll, pull as pullOne } from '../pull/index.js';
-import { explainQuery, parseFind, type QueryOptions, runQuery } from '../query/index.js';
+import { explainQuery, type QueryOptions, runQuery } from '../query/index.js';
 import { K } from '../schema/index.js';
 import { type TransactOptions, type TxReport, transactData } from '../tx/index.js';
 import {
@@ -762,63 +761,14 @@ function queryForm(q: unknown): unknown {
   return typeof q === 'string' ? q : toInternal(q);
 }
 
-/** `(pull ?e pattern)` in :find, on the source it names. */
-function pullInQuery(src: unknown, pattern: unknown, eid: unknown): unknown {
-  return pullOne(asDb('q', src), pattern, eid);
-}
-
-const SECTION_NAMES = new Set(['find', 'with', 'in', 'where', 'keys', 'strs', 'syms']);
-
-/** `:find` elements of a (valid) query form, and whether it has :with or :keys/:strs/:syms. */
-function findSection(q: unknown): { find: unknown[]; extra: boolean } {
-  const sectionOf = (x: unknown) => (isKeyword(x) && SECTION_NAMES.has(x.fqn) ? x.fqn : undefined);
-  const find: unknown[] = [];
-  let extra = false;
-  if (q instanceof Map) {
-    for (const [k, v] of q) {
-      const s = sectionOf(k);
-      if (s === 'find') find.push(...(v as unknown[]));
-      else if (s === 'with' || s === 'keys' || s === 'strs' || s === 'syms') extra = true;
-    }
-  } else if (Array.isArray(q)) {
-    let current: string | undefined;
-    for (const x of q) {
-      const s = sectionOf(typeof x === 'string' ? stringIn(x) : x);
-      if (s !== undefined) {
-        current = s;
-        if (s === 'with' || s === 'keys' || s === 'strs' || s === 'syms') extra = true;
-      } else if (current === 'find') find.push(x);
-    }
-  }
-  return { find, extra };
-}
-
-/** Whether a query is a plain relation find (only variables, no :with, no :keys). */
-function isSetRelation(q: unknown): boolean {
-  const { find, extra } = findSection(q);
-  if (extra || find.length === 0) return false;
-  const spec = parseFind(find);
-  return spec.kind === 'rel' && spec.elems.every((e) => e.kind === 'var');
-}
-
-const setRelations = new LRUCache<string, boolean>({ max: 500 });
-
-function returnsSet(q: unknown): boolean {
-  if (typeof q !== 'string') return isSetRelation(q);
-  let hit = setRelations.get(q);
-  if (hit === undefined) setRelations.set(q, (hit = isSetRelation(parseEdn(q))));
-  return hit;
-}
-
 /** A query result as Datahike gives it: a set for a plain relation find (see the header). */
-function resultOf(query: unknown, result: unknown): unknown {
-  return Array.isArray(result) && returnsSet(query) ? new Set(result) : result;
+function resultOf({ result, plainRelation }: { result: unknown; plainRelation: boolean }): unknown {
+  return plainRelation ? new Set(result as unknown[]) : result;
 }
 
 async function q(query: QueryInput | QueryArgs | QueryMap, ...inputs: unknown[]): Promise<unknown> {
   const { query: form, inputs: ins, opts } = queryCall('q', [query, ...inputs]);
-  const { result } = await whenLoaded(ins, () => runQuery(form, ins, opts, pullInQuery));
-  return resultOf(form, result);
+  return resultOf(await runQuery(form, ins, opts));
 }
 
 /**
@@ -827,7 +777,7 @@ async function q(query: QueryInput | QueryArgs | QueryMap, ...inputs: unknown[])
  */
 export async function queryRows(query: unknown, ...inputs: unknown[]): Promise<unknown> {
   const { query: form, inputs: ins, opts } = queryCall('q', [query, ...inputs]);
-  return (await whenLoaded(ins, () => runQuery(form, ins, opts, pullInQuery))).result;
+  return (await runQuery(form, ins, opts)).result;
 }
 
 /** `{:result …, :plan [{:clause "…" :estimate n :rows n :ms n} …]}`. */
@@ -836,10 +786,8 @@ async function queryStats(
   ...inputs: unknown[]
 ): Promise<Map<Keyword, unknown>> {
   const { query: form, inputs: ins, opts } = queryCall('queryStats', [query, ...inputs]);
-  const { result, plan } = await whenLoaded(ins, () =>
-    runQuery(form, ins, { ...opts, stats: true }, pullInQuery),
-  );
-  const steps = (plan ?? []).map(
+  const answer = await runQuery(form, ins, { ...opts, stats: true });
+  const steps = (answer.plan ?? []).map(
     (s) =>
       new Map<Keyword, unknown>([
         [A.clause, s.clause],
@@ -849,14 +797,14 @@ async function queryStats(
       ]),
   );
   return new Map<Keyword, unknown>([
-    [A.result, resultOf(form, result)],
+    [A.result, resultOf(answer)],
     [A.plan, steps],
   ]);
 }
 
 async function explain(query: QueryInput | QueryMap, ...inputs: unknown[]): Promise<string> {
   const { query: form, inputs: ins } = queryCall('explain', [query, ...inputs]);
-  return whenLoaded(ins, () => explainQuery(form, ins, pullInQuery));
+  return explainQuery(form, ins);
 }
 
 // ---- pull -------------------------------------------------------------------------

@@ -625,16 +625,16 @@ function sourcesOf(clauses: readonly Clause[], dflt: string, out: Set<string>): 
 
 /**
  * What must be known before :where can be parsed (its rule calls need the rules): where :in
- * names `%` (-1 if nowhere), how many inputs :in takes (-1 without :in), and :in as text.
+ * names `%` (-1 if nowhere), how many inputs :in takes (-1 without :in), and :in as text
+ * (for the error when the inputs do not match).
  */
-export function inputsOf(q: unknown): { rules: number; count: number; text: string } {
-  const data = typeof q === 'string' ? parseEdn(q) : q;
+export function inputsOf(data: unknown): { rules: number; count: number; text: () => string } {
   const ins = sectionItems(data, 'in');
-  if (ins === undefined) return { rules: -1, count: -1, text: '' };
+  if (ins === undefined) return { rules: -1, count: -1, text: () => '' };
   return {
     rules: ins.findIndex((x) => isNamed(x, '%')),
     count: ins.length,
-    text: ins.map((x) => printEdn(x)).join(' '),
+    text: () => ins.map((x) => printEdn(x)).join(' '),
   };
 }
 
