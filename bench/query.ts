@@ -212,6 +212,37 @@ export async function datahikeShapes(): Promise<Sample[]> {
   ];
 }
 
+/**
+ * Recursive rules from a bound argument: the ancestors of the first node of a chain
+ * (`(follows ?h ?a)` with `?h` given), the shape of Datahike's deep-chain rule test.
+ */
+export async function ruleBenchmarks(): Promise<Sample[]> {
+  const samples: Sample[] = [];
+  for (const length of [1200, 5000]) {
+    const edges = tree(length, 1, 1);
+    const mk = (idKey: string, attr: string) =>
+      edges.map(([a, b]) => ({ [idKey]: a + 100000, [attr]: [b + 100000] }));
+    const ourChain = await d.dbWith(
+      await d.dbWith(await d.initDb([], { 'keep-history?': false }), SCHEMA),
+      mk('db/id', 'follows'),
+    );
+    const theirChain = ds.db_with(ds.empty_db(DS_SCHEMA), mk(':db/id', 'follows'));
+    const rq = '[:find ?a :in $ % ?h :where (follows ?h ?a)]';
+    samples.push(
+      await pair(
+        `rules, ancestors along a chain of ${length} from a bound argument`,
+        () => d.q(rq, ourChain, ours(RULES), 100001),
+        () => ds.q(rq, theirChain, theirs(RULES), 100001),
+      ),
+    );
+  }
+  return samples;
+}
+
+export async function runRuleBenchmarks(): Promise<void> {
+  report('Recursive rules', 'DataScript', await ruleBenchmarks(), QUERY_OPTIONS.samples);
+}
+
 export async function runQueryBenchmarks(): Promise<void> {
   const runs = QUERY_OPTIONS.samples;
   report(

@@ -1,13 +1,14 @@
 /**
  * `npm run bench`: every benchmark, ours against DataScript in the same process and run.
  * Select with arguments: `npm run bench -- transact memory`. `soak` (ten minutes) runs
- * only when named; `handles` alone is the end of `storage`.
+ * only when named; `handles` alone is the end of `storage`; `rules` (recursive rules from a
+ * bound argument) is also its own suite.
  */
 import { runColdReadBenchmarks } from './coldreads.js';
 import { runHandleBenchmarks } from './handles.js';
 import { runHttpBenchmarks } from './http.js';
 import { runMemoryBenchmark } from './memory.js';
-import { runQueryBenchmarks } from './query.js';
+import { runQueryBenchmarks, runRuleBenchmarks } from './query.js';
 import { runSoakBenchmark } from './soak.js';
 import { runStorageBenchmarks } from './storage.js';
 import { runTransactBenchmarks } from './transact.js';
@@ -16,6 +17,7 @@ const suites: Record<string, () => Promise<void>> = {
   transact: runTransactBenchmarks,
   memory: runMemoryBenchmark,
   query: runQueryBenchmarks,
+  rules: runRuleBenchmarks,
   storage: runStorageBenchmarks,
   http: runHttpBenchmarks,
   handles: runHandleBenchmarks,

@@ -5,6 +5,7 @@
  */
 
 import type { Clause, RuleBranch } from './parse.js';
+import type { LinearPlan } from './rules-linear.js';
 
 /** A top-down table: one per source, rule and which arguments are bound. */
 export interface RuleTable {
@@ -45,6 +46,8 @@ export interface RuleState {
   readonly rounds: RuleRounds;
   /** Whole relations (calls with no bound argument) found bottom-up, by source and rule. */
   readonly whole: Map<string, readonly unknown[][]>;
+  /** How each rule runs right-linearly, by rule and binding mask (null: it does not). */
+  readonly linearPlans: Map<string, LinearPlan | null>;
 }
 
 /** The fresh state for a query given its rules. */
@@ -55,6 +58,7 @@ export function ruleState(branches: ReadonlyMap<string, RuleBranch[]>): RuleStat
     tables: new Map(),
     rounds: { round: 0, grew: false, cycle: false, depth: 0, deferred: [] },
     whole: new Map(),
+    linearPlans: new Map(),
   };
 }
 

@@ -101,7 +101,7 @@ export function callRule(
  * The bound head variables with the inputs' values. A variable the head repeats takes one
  * value: inputs giving it two different ones have no answer.
  */
-function headSeed(
+export function headSeed(
   headVars: readonly string[],
   boundCols: readonly number[],
   inputs: unknown[][],

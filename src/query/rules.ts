@@ -9,6 +9,7 @@ import { fail, type QueryContext, withDefaultSrc } from './context.js';
 import type { Clause } from './parse.js';
 import { join, project, type Relation, valueEquals } from './relation.js';
 import { bottomUp } from './rules-bottom-up.js';
+import { callLinear } from './rules-linear.js';
 import { callRule } from './rules-top-down.js';
 import { boundVars, gather, type Solve, type State } from './state.js';
 
@@ -58,6 +59,7 @@ export function applyRule(
   const answers =
     ctx.ruleRows?.get(c) ??
     (mask.every((m) => !m) ? bottomUp(src, c.name, solve) : null) ??
+    callLinear(src, c.name, mask, inputs, solve) ??
     callRule(src, c.name, mask, inputs, solve);
   // Answers are full head tuples; match them against the call's arguments.
   const outVars: string[] = [];
