@@ -20,15 +20,21 @@ function itemsOf(value: unknown): readonly unknown[] | undefined {
   return undefined;
 }
 
-/** Rows over bindingVars(b) that a value binds to (none when it is nil). */
+/**
+ * Rows over bindingVars(b) that a value binds to. Nil binds a scalar (as in DataScript and
+ * Datahike, an input or element may be nil) and is an empty collection; a function result
+ * of nil binds nothing, which its caller sees to.
+ */
 export function bindValue(b: Binding, value: unknown): unknown[][] {
-  if (value === null || value === undefined) return [];
+  if (value === undefined) value = null;
   switch (b.kind) {
     case 'scalar':
       return [[value]];
     case 'blank':
       return [[]];
     case 'tuple': {
+      if (value === null)
+        misfit(`Not enough elements in nil to bind the tuple ${bindingText(b)}.`, b, value);
       if (!Array.isArray(value))
         misfit(`Cannot bind ${printValue(value)} to the tuple ${bindingText(b)}.`, b, value);
       if (value.length < b.items.length)
@@ -46,12 +52,12 @@ export function bindValue(b: Binding, value: unknown): unknown[][] {
     }
     case 'coll':
     case 'rel': {
+      if (value === null) return [];
       const xs = itemsOf(value);
       if (xs === undefined)
         misfit(`Cannot bind ${printValue(value)} to the collection ${bindingText(b)}.`, b, value);
       const item: Binding = b.kind === 'coll' ? b.item : { kind: 'tuple', items: b.items };
-      if (item.kind === 'scalar')
-        return xs.filter((x) => x !== null && x !== undefined).map((x) => [x]);
+      if (item.kind === 'scalar') return xs.map((x) => [x ?? null]);
       return xs.flatMap((x) => bindValue(item, x));
     }
   }

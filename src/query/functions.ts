@@ -154,6 +154,8 @@ export function applyFn(
       callArgs(ctx, c.args, row, rel, c.text),
       c.text,
     );
+    // A function that answers nil binds nothing (DataScript, Datahike).
+    if (value === null || value === undefined) continue;
     next: for (const values of bindValue(c.binding, value)) {
       const out = row.slice();
       for (let i = 0; i < values.length; i++) {

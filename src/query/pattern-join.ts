@@ -93,22 +93,17 @@ function applyShape(ctx: QueryContext, state: State, src: unknown, whole: Patter
     const simple = shape.consts[4] === undefined && !repeated;
     const rows: unknown[][] = [];
     const fixed = new Array<unknown>(5);
+    const at = (i: number) => (fixed[i] !== undefined ? fixed[i] : shape.consts[i]);
     let n = 0;
     for (const row of r.rows) {
       if (++n % 1024 === 0) checkDeadline(ctx);
       for (let i = 0; i < 5; i++) fixed[i] = fromRow[i]! >= 0 ? row[fromRow[i]!] : undefined;
       if (simple) {
-        const e = fixed[0] ?? shape.consts[0];
-        const a = fixed[1] ?? shape.consts[1];
+        const e = at(0);
+        const a = at(1);
         if ((e !== undefined && typeof e !== 'number') || (a !== undefined && !isKeyword(a)))
           continue;
-        for (const dt of scan(
-          src,
-          e,
-          a,
-          fixed[2] ?? shape.consts[2],
-          fixed[3] ?? shape.consts[3],
-        )) {
+        for (const dt of scan(src, e, a, at(2), at(3))) {
           const out = row.slice();
           for (const p of newPos) out.push(datomField(dt, p));
           rows.push(out);

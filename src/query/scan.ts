@@ -9,8 +9,9 @@ import { boundDatom, type Datom } from '../index/datom.js';
 import type { Keyword } from '../values/index.js';
 import { valueEquals } from './relation.js';
 
-/** Datoms matching resolved components (undefined = any). */
+/** Datoms matching resolved components (undefined = any; nil, which no datom holds, = none). */
 export function scan(db: DbView, e: unknown, a: unknown, v: unknown, tx: unknown): Datom[] {
+  if (e === null || a === null || v === null || tx === null) return [];
   let out: Datom[];
   if (e !== undefined) {
     out =
@@ -51,6 +52,7 @@ export function datomField(d: Datom, i: number): unknown {
  * is guessed as an eighth of the attribute's datoms.
  */
 export function countDatoms(db: DbView, e: unknown, a: unknown, v: unknown): number {
+  if (e === null || a === null || v === null) return 0;
   if (e !== undefined)
     return db.count('eavt', boundDatom(e as number, a as Keyword, a === undefined ? undefined : v));
   if (a !== undefined) {
@@ -67,6 +69,7 @@ export function countDatoms(db: DbView, e: unknown, a: unknown, v: unknown): num
  * which then holds just the matching ones (also sorted by entity).
  */
 export function attributeDatoms(db: DbView, a: Keyword, v: unknown): Datom[] {
+  if (v === null) return [];
   return v !== undefined && db.schema.attr(a)?.inAvet
     ? db.search('avet', boundDatom(undefined, a, v))
     : db.search('aevt', boundDatom(undefined, a));

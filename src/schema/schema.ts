@@ -4,7 +4,7 @@
  * A `Schema` is immutable; a schema change makes a new one.
  */
 
-import { DatahikeError, isKeyword, type Keyword, printValue } from '../values/index.js';
+import { DatahikeError, isKeyword, type Keyword, keyword, printValue } from '../values/index.js';
 import {
   type Attribute,
   implicitAttribute,
@@ -177,6 +177,8 @@ export function attributeFromProps(
   });
 }
 
+const CONSTRAINED = keyword('db.attr/constrained');
+
 export class Schema {
   private constructor(
     readonly flexibility: SchemaFlexibility,
@@ -306,7 +308,8 @@ export class Schema {
       if (s === undefined) out.set(k, (s = new Set()));
       s.add(a);
     };
-    // As Datahike's: every attribute under :db/ident, and under :db/index every one in AVET.
+    // As Datahike's: every attribute under :db/ident, under :db/index every one in AVET, and
+    // under :db.attr/constrained those its value-size limits apply to (strings and bytes).
     for (const a of this.attributes.values()) {
       add(K.ident, a.ident);
       if (a.many) add(K.cardinalityMany, a.ident);
@@ -318,7 +321,7 @@ export class Schema {
       if (a.inAvet) add(K.index, a.ident);
       if (a.isComponent) add(K.isComponent, a.ident);
       if (a.noHistory) add(K.noHistory, a.ident);
-      if (a.tupleAttrs) add(K.tupleAttrs, a.ident);
+      if (a.valueType === 'string' || a.valueType === 'bytes') add(CONSTRAINED, a.ident);
     }
     return out;
   }

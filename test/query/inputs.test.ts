@@ -119,3 +119,42 @@ describe('lookup refs and idents as inputs', () => {
     ).toEqual(new Set([[edn('[:name "alice"]')]]));
   });
 });
+
+describe('nil as an input', () => {
+  it('binds a scalar and the elements of collections, tuples and relations', async () => {
+    expect(await api.q('[:find ?x :in ?x]', null)).toEqual(new Set([[null]]));
+    expect(await api.q('[:find ?x :in [?x ...]]', edn('[nil 1]'))).toEqual(new Set([[null], [1]]));
+    expect(await api.q('[:find ?a ?b :in [?a ?b]]', edn('[1 nil]'))).toEqual(new Set([[1, null]]));
+    expect(await api.q('[:find ?a ?b :in [[?a ?b]]]', edn('[[nil 2]]'))).toEqual(
+      new Set([[null, 2]]),
+    );
+    // nil as the collection itself is an empty one
+    expect(await api.q('[:find ?x :in [?x ...]]', null)).toEqual(new Set());
+  });
+
+  it('takes part in aggregates, ordered first (Clojure compare)', async () => {
+    expect(
+      await api.q('[:find (min ?x) (max ?x) (count ?x) :in [?x ...]]', edn('[nil 1 2]')),
+    ).toEqual([[null, 2, 3]]);
+    expect(await api.q('[:find (min ?x) (count ?x) :where [(ground [nil 1 2]) [?x ...]]]')).toEqual(
+      [[null, 3]],
+    );
+  });
+
+  it('matches no datom, in a pattern, per row and inside not', async () => {
+    expect(await api.q('[:find ?e :in $ ?x :where [?e :name ?x]]', db, null)).toEqual(new Set());
+    expect(
+      await api.q('[:find ?e ?x :in $ [?x ...] :where [?e :name ?x]]', db, edn('[nil "alice"]')),
+    ).toEqual(new Set([[100, 'alice']]));
+    expect(await api.q('[:find ?v :in $ ?e :where [?e :name ?v]]', db, null)).toEqual(new Set());
+    expect(
+      await api.q('[:find ?e :in $ ?x :where [?e :uid] (not [?e :name ?x])]', db, null),
+    ).toEqual(new Set([[100], [101]]));
+  });
+
+  it('from a function binds nothing', async () => {
+    expect(
+      await api.q('[:find ?e ?y :in $ :where [?e :uid] [(get-some $ ?e :missing) ?y]]', db),
+    ).toEqual(new Set());
+  });
+});

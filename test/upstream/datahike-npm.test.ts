@@ -275,6 +275,8 @@ describe('reverseSchema as Datahike gives it (api_test test-database-schema)', (
       'db/index': [':name'],
       'db.unique/identity': [':name'],
       'db/unique': [':name'],
+      // :name is a string, which Datahike's value-size limits apply to
+      'db.attr/constrained': [':name'],
     };
     expect(await sets()).toEqual(byName);
     await d.transact(conn, [
