@@ -148,9 +148,15 @@ export function createApi(parts: ApiParts = {}) {
     return last === null ? null : reportOut(last);
   }
 
+  /** The callbacks given to `listen`, by the wrappers registered for them. */
+  const listenerOf = new WeakMap<object, unknown>();
+
   /** A callback on public reports as one on internal reports (anything else as it is). */
   function reportCallback(cb: unknown): unknown {
-    return typeof cb === 'function' ? (r: TxReport) => cb(reportOut(r)) : cb;
+    if (typeof cb !== 'function') return cb;
+    const wrapper = (r: TxReport) => cb(reportOut(r));
+    listenerOf.set(wrapper, cb);
+    return wrapper;
   }
 
   /**
@@ -176,9 +182,25 @@ export function createApi(parts: ApiParts = {}) {
       : core.listen(conn, keyOrCallback, reportCallback(callback) as (r: TxReport) => void);
   }
 
-  /** Removes a listener. */
-  async function unlisten(conn: Connection, key: unknown): Promise<boolean> {
-    return core.unlisten(conn, key);
+  /**
+   * Removes a listener. Resolves to the listeners left, as Datahike's npm package does: an
+   * object from key (a keyword key without its colon) to callback.
+   */
+  async function unlisten(
+    conn: Connection,
+    key: unknown,
+  ): Promise<Record<string, (report: TransactionReport) => void>> {
+    const left = (await core.unlisten(conn, key)) as ReadonlyMap<unknown, unknown>;
+    const out: Record<string, (report: TransactionReport) => void> = {};
+    for (const [k, cb] of left) {
+      const name = isKeyword(k)
+        ? k.fqn
+        : typeof k === 'string' && k.startsWith(':')
+          ? k.slice(1)
+          : String(k);
+      out[name] = (listenerOf.get(cb as object) ?? cb) as (report: TransactionReport) => void;
+    }
+    return out;
   }
 
   // ---- database values --------------------------------------------------------------

@@ -335,7 +335,8 @@ async function listen(
   return c.listen(cb as (report: TxReport) => void, key);
 }
 
-async function unlisten(conn: Connection, key: unknown): Promise<boolean> {
+/** Removes a listener; the listeners left, by key (Datahike's `unlisten!` answers so). */
+async function unlisten(conn: Connection, key: unknown): Promise<ReadonlyMap<unknown, unknown>> {
   return asConn('unlisten', conn).unlisten(key);
 }
 

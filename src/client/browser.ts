@@ -54,6 +54,9 @@ function remotely(jsName: string): (args: unknown[]) => Promise<unknown> {
   };
 }
 
+/** The callbacks given to `listen`, by the wrappers registered for them. */
+const listenerOf = new WeakMap<object, unknown>();
+
 /**
  * The remote functions by their JavaScript names (`q`, `pull`, `transact`, `listen`, …), and
  * the synchronous extras `randomUuid`, `uuid` and `isPromise`.
@@ -72,10 +75,20 @@ export const api: Readonly<Record<string, RemoteFn>> & {
     async (conn: unknown, keyOrCb: unknown, cb?: unknown) => {
       const f = (cb ?? keyOrCb) as (r: unknown) => void;
       const wrapped = (r: unknown) => f(toPublic(r));
+      listenerOf.set(wrapped, f);
       return remotely('listen')(cb === undefined ? [conn, wrapped] : [conn, keyOrCb, wrapped]);
     },
   ],
-  ['unlisten', (conn: unknown, key: unknown) => remotely('unlisten')([conn, key])],
+  [
+    'unlisten',
+    // The listeners left, by key (a keyword key without its colon), as Datahike's package.
+    async (conn: unknown, key: unknown) => {
+      const left = (await remotely('unlisten')([conn, key])) as Map<unknown, object>;
+      return Object.fromEntries(
+        [...left].map(([k, f]) => [String(k).replace(/^:/, ''), listenerOf.get(f) ?? f]),
+      );
+    },
+  ],
   ['randomUuid', randomUuid],
   ['uuid', uuid],
   ['isPromise', isPromise],

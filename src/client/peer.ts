@@ -89,8 +89,11 @@ export class RemotePeer implements HandleMapper {
   /** The arguments of the `connect` that opened each connection, by store and branch. */
   private readonly opened = new Map<string, readonly unknown[]>();
   private readonly reconnecting = new Map<string, Promise<boolean>>();
-  /** Stop functions of the listeners `run('listen', …)` started, by key. */
-  private readonly listeners = new Map<unknown, () => void>();
+  /** The listeners `run('listen', …)` started, by key: connection, callback, how to stop. */
+  private readonly listeners = new Map<
+    unknown,
+    { conn: RemoteConnection; callback: unknown; stop: () => void }
+  >();
   private listenerKeys = 0;
 
   constructor(readonly options: PeerOptions) {
@@ -167,18 +170,20 @@ export class RemotePeer implements HandleMapper {
     if (!(conn instanceof RemoteConnection))
       throw new DatahikeError('client/not-remote', `${jsName} needs a remote connection.`, {});
     if (jsName === 'unlisten') {
-      const stop = this.listeners.get(args[1]);
+      this.listeners.get(args[1])?.stop();
       this.listeners.delete(args[1]);
-      stop?.();
-      return stop !== undefined;
+      // The connection's listeners left, as a local unlisten answers.
+      const left = new Map<unknown, unknown>();
+      for (const [k, l] of this.listeners) if (l.conn === conn) left.set(k, l.callback);
+      return left;
     }
     const [key, cb] =
       args.length > 2 ? [args[1], args[2]] : [`remote-listener-${++this.listenerKeys}`, args[1]];
     if (typeof cb !== 'function')
       throw new DatahikeError('api/invalid-argument', 'listen: expected a callback function.', {});
     const stop = await this.listen(conn, cb as (r: unknown) => void);
-    this.listeners.get(key)?.();
-    this.listeners.set(key, stop);
+    this.listeners.get(key)?.stop();
+    this.listeners.set(key, { conn, callback: cb, stop });
     return key;
   }
 

@@ -194,13 +194,14 @@ export class Connection implements WriterContext {
     return k;
   }
 
-  unlisten(key: unknown): boolean {
-    const removed = this.listeners.delete(key);
+  /** Removes the listener under `key`; returns the listeners left, by key (as Datahike's). */
+  unlisten(key: unknown): ReadonlyMap<unknown, Listener> {
+    this.listeners.delete(key);
     if (this.listeners.size === 0) {
       this.branch.wantReports = false;
       this.stopWatch();
     }
-    return removed;
+    return new Map(this.listeners);
   }
 
   private stopWatch(): void {

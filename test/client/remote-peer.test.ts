@@ -110,7 +110,7 @@ describe('remote listening', () => {
     for (let i = 0; i < 3; i++) await d.transact(conn, [{ n: i }]);
     await expect.poll(() => heard.length, { timeout: 5000 }).toBe(3);
     expect(heard).toEqual([0, 1, 2]);
-    expect(await d.unlisten(conn, key)).toBe(true);
+    expect(await d.unlisten(conn, key)).toEqual({});
     // A listener still subscribed hears the next commit; the one removed does not.
     const later: unknown[] = [];
     await d.listen(conn, (r) => later.push(r['tx-data'].find((x) => x.a === ':n')?.v));
