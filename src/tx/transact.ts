@@ -121,7 +121,10 @@ class TxState {
     if (typeof ref === 'number') return ref;
     if (ref instanceof TempId) return this.tempids.get(ref)!;
     if (isKeyword(ref)) {
-      const eid = this.schema.idents.get(ref);
+      // An ident asserted earlier in this transaction is not in the schema yet.
+      const eid =
+        this.schema.idents.get(ref) ??
+        scan(this.current, 'avet', boundDatom(undefined, K.ident, ref))[0]?.e;
       if (eid === undefined && strict)
         throw new DatahikeError(
           'transact/unknown-ident',

@@ -31,6 +31,19 @@ describe('idents', async () => {
     expect((await d.entity(db2, ':ent2'))!.get(':name')).toBe('two');
   });
 
+  it('name entities given their ident earlier in the same transaction', async () => {
+    // Upstream resolves idents against the database the transaction has built so far.
+    const db2 = await dbWith(db, [
+      { 'db/id': -1, 'db/ident': ':ent3' },
+      { 'db/id': ':ent3', name: 'three' },
+      [':db/add', -2, ':ref', ':ent3'],
+    ]);
+    expect(await d.q('[:find ?n . :where [:ent3 :name ?n]]', db2)).toBe('three');
+    expect(await d.q('[:find ?f . :where [?f :ref :ent3] [:ent3 :name]]', db2)).toBeTypeOf(
+      'number',
+    );
+  });
+
   it('name entities for entity and pull', async () => {
     const e = (await d.entity(db, ':ent1'))!;
     expect(e.keys()).toEqual([':db/ident']);
