@@ -134,6 +134,7 @@ const A = {
   index: keyword('index'),
   components: keyword('components'),
   query: keyword('query'),
+  find: keyword('find'),
   args: keyword('args'),
   limit: keyword('limit'),
   offset: keyword('offset'),
@@ -732,12 +733,34 @@ function queryArgMap(x: unknown): QueryArgs | undefined {
   return undefined;
 }
 
+/**
+ * A query given as a map (data, not text) with :limit, :offset or :timeout among its keys,
+ * as `{ query, … }` (the query already internal).
+ */
+function queryMapOptions(q: unknown): QueryArgs | undefined {
+  if (typeof q === 'string' || !(isObject(q) || q instanceof Map)) return undefined;
+  const m = toInternal(q);
+  if (!(m instanceof Map) || !m.has(A.find)) return undefined;
+  const query = new Map(m);
+  const o: Record<string, unknown> = {};
+  for (const k of ['limit', 'offset', 'timeout'] as const) {
+    if (!query.has(A[k])) continue;
+    o[k] = query.get(A[k]);
+    query.delete(A[k]);
+  }
+  if (query.size === m.size) return undefined;
+  o.query = query;
+  return o as unknown as QueryArgs;
+}
+
 function queryCall(
   fn: string,
   args: unknown[],
 ): { query: unknown; inputs: unknown[]; opts: QueryOptions } {
   const first = args[0];
-  const o = queryArgMap(first);
+  // A query map may carry :limit, :offset and :timeout itself (Datahike's normalize-q-input).
+  const inline = queryArgMap(first) === undefined ? queryMapOptions(first) : undefined;
+  const o = queryArgMap(first) ?? inline;
   if (o !== undefined) {
     // As in Datahike, a negative or nil limit or offset means none.
     const num = (k: 'limit' | 'offset' | 'timeout') => {
@@ -748,8 +771,9 @@ function queryCall(
       return v;
     };
     return {
-      query: queryForm(o.query),
-      inputs: (o.args ?? []).map(toInternal),
+      query: inline !== undefined ? inline.query : queryForm(o.query),
+      // Without :args the inputs follow the map, as in Datahike.
+      inputs: (o.args ?? args.slice(1)).map(toInternal),
       opts: { limit: num('limit'), offset: num('offset'), timeout: num('timeout') },
     };
   }

@@ -227,6 +227,19 @@ describe('limit and offset', () => {
     const second = await api.q({ query, args: [db], offset: 1, limit: 2 } as never);
     expect(first).not.toEqual(second);
   });
+
+  it('takes the query map forms of normalize-q-input', async () => {
+    const db = await three();
+    // {:query q} without :args takes the inputs after it; with :args, those.
+    expect(((await api.q({ query } as never, db)) as Set<unknown>).size).toBe(3);
+    expect(((await api.q({ query, args: [db] } as never, 'ignored')) as Set<unknown>).size).toBe(3);
+    // A query map may carry :limit and :offset among its sections.
+    const inline = await api.q(
+      { find: ['?e'], where: [['?e', ':name', '_']], offset: 1, limit: 1 } as never,
+      db,
+    );
+    expect((inline as Set<unknown>).size).toBe(1);
+  });
 });
 
 describe('return maps', () => {
