@@ -38,6 +38,8 @@ export const VALUE_TYPES = [
   'long',
   'double',
   'float',
+  // Any number: a long, a double, a bigint or a decimal, kept as it is.
+  'number',
   'boolean',
   'keyword',
   'symbol',

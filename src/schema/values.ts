@@ -44,6 +44,9 @@ export function checkType(attr: Keyword, type: ValueType, v: unknown): unknown {
     case 'float':
       if (typeof v === 'number') return v;
       return fail(attr, v, `a number (:db.type/${type})`);
+    case 'number':
+      if (typeof v === 'number' || typeof v === 'bigint' || v instanceof BigDec) return v;
+      return fail(attr, v, 'a number (:db.type/number)');
     case 'boolean':
       if (typeof v === 'boolean') return v;
       return fail(attr, v, 'a boolean (:db.type/boolean)');

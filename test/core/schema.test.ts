@@ -69,6 +69,7 @@ describe('schema', () => {
       ],
       [':db.type/bigint', 12345678901234567890n, 'x'],
       [':db.type/bytes', new Uint8Array([1, 2]), [1, 2]],
+      [':db.type/number', 12345678901234567890n, 'x'],
     ];
     const conn = await freshConn(types.map(([t], i) => attr(`:a${i}`, t)));
     for (const [i, [, good, bad]] of types.entries()) {

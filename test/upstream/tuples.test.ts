@@ -2,8 +2,7 @@
  * Ported from DataScript's test/datascript/test/tuples.cljc and Datahike's
  * test/datahike/test/tuples_test.cljc: composite tuples (`:db/tupleAttrs`, kept up to
  * date from their attributes), heterogeneous (`:db/tupleTypes`) and homogeneous
- * (`:db/tupleType`) tuples. Datahike's `:db.type/number` tuple type is `:db.type/long`
- * here (no such value type).
+ * (`:db/tupleType`) tuples.
  */
 
 import { describe, expect, it } from 'vitest';
@@ -134,11 +133,13 @@ describe('tuple values (Datahike)', () => {
       {
         'db/ident': ':prices',
         'db/valueType': ':db.type/tuple',
-        'db/tupleType': ':db.type/long',
+        'db/tupleType': ':db.type/number',
         'db/cardinality': ':db.cardinality/one',
       },
     ]);
     await d.transact(c, [{ prices: [1, 2, 3, 4, 5, 6, 7, 8] }]);
+    // :db.type/number takes fractions too
+    await d.transact(c, [{ prices: [1.5, 2.5, 3] }]);
     await rejects(
       d.transact(c, [{ prices: [1, 2, 3, 4, 5, 6, 'fdsfdsf'] }]),
       'transact/wrong-type',
