@@ -71,7 +71,11 @@ const wrapped = new WeakMap<object, unknown>();
 function wrapFunction(f: (...args: unknown[]) => unknown): unknown {
   const cached = wrapped.get(f);
   if (cached !== undefined) return cached;
-  const w = (...args: unknown[]) => toInternal(f(...args.map(toExternal)));
+  const w = (...args: unknown[]) => {
+    const out = f(...args.map(toExternal));
+    // A transaction function may answer a Promise of its tx-data.
+    return out instanceof Promise ? out.then(toInternal) : toInternal(out);
+  };
   Object.defineProperty(w, 'name', { value: f.name });
   wrapped.set(f, w);
   return w;

@@ -58,7 +58,12 @@ import { boundDatom, Datom, type IndexName, TX0 } from '../index/datom.js';
 import { Entity, entity as entityOf, pullMany as pullAll, pull as pullOne } from '../pull/index.js';
 import { explainQuery, type QueryOptions, runQuery } from '../query/index.js';
 import { K } from '../schema/index.js';
-import { type TransactOptions, type TxReport, transactData } from '../tx/index.js';
+import {
+  settleTxFunctions,
+  type TransactOptions,
+  type TxReport,
+  transactData,
+} from '../tx/index.js';
 import {
   DatahikeError,
   isKeyword,
@@ -431,7 +436,8 @@ async function withDb(
   const d = baseDb('withDb', database);
   const { data, opts } = transactArgs('withDb', arg);
   const o = txMeta === undefined ? opts : { txMeta: toInternal(txMeta) };
-  return whenLoaded([d], () => transactData(d, data, o));
+  const settled = (await settleTxFunctions(d, data)) as typeof data;
+  return whenLoaded([d], () => transactData(d, settled, o));
 }
 
 /** `cfg` as an object (`{ 'keep-history?': false }`), a map with keyword keys or EDN text. */
@@ -453,7 +459,8 @@ async function initDb(
 async function dbWith(database: DbView, arg: TransactArg | Map<Keyword, unknown>): Promise<Db> {
   const d = baseDb('dbWith', database);
   const { data, opts } = transactArgs('dbWith', arg);
-  return (await whenLoaded([d], () => transactData(d, data, opts))).dbAfter;
+  const settled = (await settleTxFunctions(d, data)) as typeof data;
+  return (await whenLoaded([d], () => transactData(d, settled, opts))).dbAfter;
 }
 
 // ---- index access -----------------------------------------------------------------

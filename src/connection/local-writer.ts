@@ -10,7 +10,12 @@
 
 import type { Db } from '../db/index.js';
 import { K } from '../schema/index.js';
-import { type TransactOptions, type TxReport, transactData } from '../tx/index.js';
+import {
+  settleTxFunctions,
+  type TransactOptions,
+  type TxReport,
+  transactData,
+} from '../tx/index.js';
 import {
   DatahikeError,
   isDatahikeError,
@@ -104,7 +109,9 @@ export class LocalWriter implements Writer {
           }
           try {
             const before = db;
-            const report = await branch.withNodes(() => transactData(before, p.txData, p.opts));
+            // Transaction functions that answer a Promise are awaited before the transaction.
+            const txData = (await settleTxFunctions(before, p.txData)) as typeof p.txData;
+            const report = await branch.withNodes(() => transactData(before, txData, p.opts));
             const final = withCommit(before, report);
             done.push({ p, report: final });
             db = final.dbAfter;

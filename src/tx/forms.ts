@@ -63,6 +63,69 @@ function malformed(message: string, data: Record<string, unknown>): never {
   throw new DatahikeError('transact/syntax', message, data);
 }
 
+const MAX_FN_DEPTH = 64;
+
+/** The error for a transaction function that threw (its own DatahikeError as it is). */
+function fnFailed(fn: TxFunction, err: unknown, form: unknown): DatahikeError {
+  if (err instanceof DatahikeError) return err;
+  return new DatahikeError(
+    'transact/fn-failed',
+    `Transaction function ${fn.name || '(anonymous)'} threw: ${(err as Error)?.message ?? String(err)}`,
+    { form },
+    err,
+  );
+}
+
+/** A transaction function's answer, which must be tx-data. */
+function fnResult(fn: TxFunction, result: unknown, form: unknown): readonly unknown[] {
+  if (Array.isArray(result)) return result;
+  return malformed(
+    `Transaction function ${fn.name || '(anonymous)'} must return tx-data (an array), got ${printValue(result)}.`,
+    { form },
+  );
+}
+
+/** The function and arguments of a call form (`[:db.fn/call f ...]` or `[f ...]`). */
+function callOf(f: unknown): [TxFunction, unknown[]] | undefined {
+  if (!Array.isArray(f)) return undefined;
+  if (typeof f[0] === 'function') return [f[0] as TxFunction, f.slice(1)];
+  if (f[0] === K.call && typeof f[1] === 'function') return [f[1] as TxFunction, f.slice(2)];
+  return undefined;
+}
+
+/**
+ * Runs the transaction functions of tx-data ahead of the transaction, against the database
+ * it starts from, awaiting those that answer a Promise (a function that queries: `q` is
+ * asynchronous). Each call is replaced by one answering its settled tx-data at once, so the
+ * transaction itself stays synchronous and sees the same forms in the same order. Tx-data
+ * without calls comes back as it is.
+ */
+export async function settleTxFunctions(db: DbView, txData: unknown): Promise<unknown> {
+  if (!Array.isArray(txData) || !txData.some((f) => callOf(f) !== undefined)) return txData;
+  const out: unknown[] = [];
+  for (const f of txData) out.push(await settleCall(db, f, 1));
+  return out;
+}
+
+async function settleCall(db: DbView, form: unknown, depth: number): Promise<unknown> {
+  const call = callOf(form);
+  if (call === undefined) return form;
+  const [fn, args] = call;
+  if (depth > MAX_FN_DEPTH)
+    malformed(`Transaction functions nest more than ${MAX_FN_DEPTH} levels deep.`, { form });
+  let result: unknown;
+  try {
+    result = await fn(db, ...args);
+  } catch (err) {
+    throw fnFailed(fn, err, form);
+  }
+  const settled: unknown[] = [];
+  for (const g of fnResult(fn, result, form)) settled.push(await settleCall(db, g, depth + 1));
+  const answer: TxFunction = () => settled;
+  Object.defineProperty(answer, 'name', { value: fn.name });
+  return [K.call, answer];
+}
+
 /** A lookup ref is `[attribute, value]` with a keyword attribute. */
 export function isLookupRef(x: unknown): x is readonly [Keyword, unknown] {
   return Array.isArray(x) && x.length === 2 && isKeyword(x[0]);
@@ -346,28 +409,15 @@ export class FormExpander {
   }
 
   private call(fn: TxFunction, args: unknown[], form: unknown): void {
-    if (++this.depth > 64)
-      malformed('Transaction functions nest more than 64 levels deep.', { form });
+    if (++this.depth > MAX_FN_DEPTH)
+      malformed(`Transaction functions nest more than ${MAX_FN_DEPTH} levels deep.`, { form });
     let result: unknown;
     try {
       result = fn(this.dbBefore, ...args);
     } catch (err) {
-      if (err instanceof DatahikeError) throw err;
-      throw new DatahikeError(
-        'transact/fn-failed',
-        `Transaction function ${fn.name || '(anonymous)'} threw: ${(err as Error)?.message ?? String(err)}`,
-        { form },
-        err,
-      );
+      throw fnFailed(fn, err, form);
     }
-    if (!Array.isArray(result))
-      malformed(
-        `Transaction function ${fn.name || '(anonymous)'} must return tx-data (an array), got ${printValue(result)}.`,
-        {
-          form,
-        },
-      );
-    for (const g of result) this.form(g);
+    for (const g of fnResult(fn, result, form)) this.form(g);
     this.depth--;
   }
 

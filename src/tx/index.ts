@@ -1,4 +1,11 @@
-export { type EntityRef, isCurrentTx, isLookupRef, reverseAttr, type TxFunction } from './forms.js';
+export {
+  type EntityRef,
+  isCurrentTx,
+  isLookupRef,
+  reverseAttr,
+  settleTxFunctions,
+  type TxFunction,
+} from './forms.js';
 export {
   dbWith,
   replayTx,

@@ -4,8 +4,7 @@
  * transaction also asserts its `:db/txInstant` (left out of the datom sets compared
  * here), transaction ids start at 536870912 (tx0). Not ported: transaction functions
  * stored under `:db/fn` and called by ident (DataScript only; Datahike's test is
- * disabled), and transaction functions that query their database (a JavaScript
- * transaction function gets the database value, but `q` is asynchronous).
+ * disabled).
  */
 
 import { describe, expect, it } from 'vitest';
@@ -395,6 +394,41 @@ describe('transaction functions', () => {
     expect((await d.entity(r['db-after'], 2))!.get(':name')).toBe('Oleg');
     const r2 = await d.transact(conn, [[':db.fn/call', () => [{ 'db/id': -1, name: 'Vera' }]]]);
     expect((await d.entity(r2['db-after'], r2.tempids['-1']!))!.get(':name')).toBe('Vera');
+    await d.release(conn);
+  });
+});
+
+describe('transaction functions that query', () => {
+  it('answer a Promise of their tx-data, awaited before the transaction (DataScript test-db-fn)', async () => {
+    const conn = await setupConn();
+    await d.transact(conn, [{ 'db/id': 1, name: 'Petr', age: 31 }]);
+    const incAge = async (db: d.Db, name: string) => {
+      const found = await d.q(
+        '[:find ?e ?age :in $ ?name :where [?e :name ?name] [?e :age ?age]]',
+        db,
+        name,
+      );
+      const hit = [...(found as unknown[][])][0] as [number, number] | undefined;
+      if (hit === undefined) throw new Error(`No entity with name: ${name}`);
+      return [{ 'db/id': hit[0], age: hit[1] + 1 }, [':db/add', hit[0], ':had-birthday', true]];
+    };
+    await rejects(
+      d.transact(conn, [[':db.fn/call', incAge, 'Bob']]),
+      'transact/fn-failed',
+      /No entity with name: Bob/,
+    );
+    const { 'db-after': after } = await d.transact(conn, [[':db.fn/call', incAge, 'Petr']]);
+    const e = (await d.entity(after, 1))!;
+    expect(e.get(':age')).toBe(32);
+    expect(e.get(':had-birthday')).toBe(true);
+    // A function answering a call of another, on a database value.
+    const twice = async () => [
+      [':db.fn/call', incAge, 'Petr'],
+      [':db/add', 1, ':nick', 'P'],
+    ];
+    const db2 = await d.dbWith(after, [[':db.fn/call', twice]]);
+    expect((await d.entity(db2, 1))!.get(':age')).toBe(33);
+    expect((await d.entity(db2, 1))!.get(':nick')).toBe('P');
     await d.release(conn);
   });
 });
