@@ -351,6 +351,12 @@ export class StorePolicy {
       );
     const placed = new Map(store);
     placed.set(K.path, real);
+    // Without an :id the store's id would be its real path, which handles would show: it is
+    // its name below the root instead (the id an :id-alone store in the data folder has).
+    // An :id equal to the path is that default id as a client computed it (a :writer sends it).
+    const id = text(placed.get(K.id));
+    if (id === undefined || (typeof path === 'string' && (id === resolve(path) || id === real)))
+      placed.set(K.id, name);
     return { store: placed, identity: `${kind}:${real}`, name };
   }
 

@@ -177,8 +177,10 @@ describe('one client cannot change what another client reaches', () => {
       expect(a.body.error.code).toBe('config/mismatch');
     }
     // The same store under another id would make a second writer on it.
-    const again = await call(url, '/connect', [file(join(data, 'reference'))]);
-    expect(again.status).toBe(400);
+    const again = `{:store {:backend :file :id "ref2" :path ${JSON.stringify(join(data, 'reference'))}}}`;
+    expect((await call(url, '/connect', [again])).status).toBe(400);
+    // By its path it is the same store under the same id: allowed.
+    expect((await call(url, '/connect', [file(join(data, 'reference'))])).status).toBe(200);
   });
 });
 
@@ -190,6 +192,12 @@ describe('answers', () => {
     const twice = await call(url, '/create-database', [fileId('plain')]);
     expect(twice.status).toBe(409);
     expect(twice.text).not.toContain(dir);
+    // A store given by path is named by its path below the root, not the server's path.
+    const byPath = file(join(data, 'by-path'));
+    expect((await call(url, '/create-database', [byPath])).status).toBe(200);
+    const conn = await call(url, '/connect', [byPath]);
+    expect(conn.text).not.toContain(dir);
+    expect(conn.body[1][0]).toBe('by-path');
     const missing = await call(url, '/connect', [file(join(data, 'none'))]);
     expect(missing.status).toBe(404);
     expect(missing.text).not.toContain(dir);
