@@ -526,9 +526,13 @@ export class DurableBranch implements Branch {
       await this.adoptFlush();
       // A writer leaves its store flushed, so that the next reader opens from index roots
       // instead of replaying the log since the last flush.
-      if (this.wrote && this.unresolved === null && this.state.novelty.length > 0) {
-        await this.flushNow(this.state);
-        await this.adoptFlush();
+      // The checkpoint also when a background flush took in everything: no record names
+      // that flush's roots yet.
+      if (this.wrote && this.unresolved === null) {
+        if (this.state.novelty.length > 0) {
+          await this.flushNow(this.state);
+          await this.adoptFlush();
+        }
         await this.checkpoint().catch(() => undefined);
       }
     });
