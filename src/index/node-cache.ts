@@ -6,9 +6,8 @@
  * `NodeNotLoadedError`. `withLoadedNodes(cache, fn)` runs `fn` with the cache collecting
  * misses: a tree read that misses nodes records them and goes on with what is in memory,
  * so one run finds every node it can see missing (all per-row lookups of a query clause,
- * say). At the end of a step (`LoadingRun.step`) a run that missed stops; the nodes are
- * fetched in one batched read and the run goes again from the last step that missed
- * nothing. Nodes loaded for one call are pinned for that call, so a cache smaller than the
+ * say). When the run ends, those nodes are fetched in one batched read and it runs again,
+ * resuming after the last step (`LoadingRun.step`) that missed nothing. Nodes loaded for one call are pinned for that call, so a cache smaller than the
  * working set cannot make it loop forever. With a synchronous loader (a file read, say)
  * `get` loads on a miss and never misses.
  *
@@ -193,14 +192,13 @@ function pin<K>(pins: Map<string, Node<K>>, address: string, node: Node<K>): Nod
 }
 
 /**
- * One `withLoadedNodes` call as the function it runs sees it: the steps it finished, for
- * a repeated run to resume from. A step's state is kept only when nothing was missed since
- * the run (re)started, so a kept state is always exact.
+ * One `withLoadedNodes` call as the function it runs sees it: the states of the steps it
+ * finished, for a repeated run to resume from. A state is kept only while nothing was
+ * missed since the run (re)started, so a kept state is exact; past a step that missed, a
+ * run goes on (finding what later steps miss too) and keeps nothing more.
  */
 export class LoadingRun {
   private readonly kept = new Map<string, unknown>();
-  /** @internal The signal `step` throws to stop a run that missed nodes. */
-  readonly stop = new Error('A step missed index nodes: they are loaded, and the run resumes');
 
   /** @internal */
   constructor(private readonly caches: readonly NodeCache<unknown>[]) {}
@@ -213,17 +211,15 @@ export class LoadingRun {
   }
 
   /**
-   * Ends a step: when a read missed nodes since the run (re)started, stops the run (the
-   * nodes are loaded and the function runs again); otherwise keeps `state` under `key` for
-   * `resume`, and returns it.
+   * Ends a step: keeps `state` under `key` for `resume` when nothing was missed so far
+   * (the caller must not change it afterwards), and returns it.
    */
   step<S>(key: string, state: S): S {
-    if (this.missed) throw this.stop;
-    this.kept.set(key, state);
+    if (!this.missed) this.kept.set(key, state);
     return state;
   }
 
-  /** The state the last step under `key` kept (undefined before the first). */
+  /** The state the last exact step under `key` kept (undefined before the first). */
   resume<S>(key: string): S | undefined {
     return this.kept.get(key) as S | undefined;
   }
@@ -234,8 +230,8 @@ export type LoadingFn<T> = (run: LoadingRun) => T;
 
 /**
  * Runs `fn` (synchronously) with the caches collecting misses, and whenever it missed
- * nodes (it returned, threw, or stopped at a step), loads them, one batched read per cache
- * and round, and runs it again; `fn` resumes from the last step it kept (`run.step`). The
+ * nodes (whether it returned or threw), loads them, one batched read per cache and round,
+ * and runs it again; `fn` resumes from the last step it kept (`run.step`). The
  * nodes loaded during the call stay pinned until it returns, so it finishes even when the
  * LRU is smaller than what `fn` needs. `fn` must be safe to run more than once, and a run
  * that missed nodes must end (reads give fewer keys then; a transient's changes are
@@ -281,9 +277,7 @@ export async function withLoadedNodes<K, T>(
     for (const m of missed) m.clear();
     // Nothing new to load (the reads missed nodes that are pinned already): don't loop.
     if (batches.every((b, i) => b.every((a) => pins[i]!.has(a))))
-      throw failed && failure !== run.stop && failure !== RECORDED_MISS
-        ? failure
-        : new NodeNotLoadedError(batches.flat());
+      throw failed && failure !== RECORDED_MISS ? failure : new NodeNotLoadedError(batches.flat());
     await Promise.all(batches.map((b, i) => (b.length > 0 ? all[i]!.load(b, pins[i]) : undefined)));
   }
 }

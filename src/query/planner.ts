@@ -6,7 +6,16 @@
  * already bound, so that no cartesian product is built where a join exists.
  */
 
-import { checkDeadline, fail, isDb, type QueryContext, source, withDefaultSrc } from './context.js';
+import type { LoadingRun } from '../index/btree-api.js';
+import {
+  checkDeadline,
+  fail,
+  isDb,
+  type PlanStep,
+  type QueryContext,
+  source,
+  withDefaultSrc,
+} from './context.js';
 import { applyFn, applyPred, inputVars } from './functions.js';
 import { type Clause, clauseVars } from './parse.js';
 import { estimateShape, shapeOf, withSingles } from './pattern.js';
@@ -65,11 +74,36 @@ function outerVars(
   return out;
 }
 
-export function solve(ctx: QueryContext, seed: State, clauses: readonly Clause[]): State {
-  let state = seed;
-  const pending = [...clauses];
+/** Where the planner stood after a clause: what a rerun after loading nodes starts from. */
+interface Checkpoint {
+  readonly clauses: readonly Clause[];
+  readonly state: State;
+  readonly pending: readonly Clause[];
+  readonly estimates: ReadonlyMap<Clause, number>;
+  readonly plan: readonly PlanStep[] | null;
+}
+
+const CHECKPOINT = 'query/where';
+
+/**
+ * Runs `clauses` into `seed`. With `loading` (the top level of a query over stored
+ * indices), each clause ends a step: a run that missed nodes is run again from the state
+ * after the last clause that missed none, its clauses not repeated.
+ */
+export function solve(
+  ctx: QueryContext,
+  seed: State,
+  clauses: readonly Clause[],
+  loading?: LoadingRun,
+): State {
+  const resumed = loading?.resume<Checkpoint>(CHECKPOINT);
+  // The clause objects the checkpoint names (a rerun may have parsed the query anew).
+  if (resumed !== undefined) clauses = resumed.clauses;
+  let state = resumed?.state ?? seed;
+  const pending = [...(resumed?.pending ?? clauses)];
   const seedVars = boundVars(seed);
-  const estimates = new Map<Clause, number>();
+  const estimates = new Map<Clause, number>(resumed?.estimates);
+  if (resumed?.plan != null) ctx.plan?.push(...resumed.plan);
   while (pending.length > 0) {
     checkDeadline(ctx);
     const bound = boundVars(state);
@@ -124,6 +158,13 @@ export function solve(ctx: QueryContext, seed: State, clauses: readonly Clause[]
         rows: state.reduce((n, r) => n + r.rows.length, 0),
         ms: performance.now() - t0,
       });
+    loading?.step<Checkpoint>(CHECKPOINT, {
+      clauses,
+      state,
+      pending: [...pending],
+      estimates: new Map(estimates),
+      plan: ctx.plan === null ? null : [...ctx.plan],
+    });
   }
   return state;
 }

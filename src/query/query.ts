@@ -7,6 +7,7 @@
 import { LRUCache } from 'lru-cache';
 import { whenLoaded } from '../db/index.js';
 import { parseEdn } from '../edn/index.js';
+import type { LoadingRun } from '../index/btree-api.js';
 import { DatahikeError } from '../values/index.js';
 import { bindValue } from './bind.js';
 import type { PlanStep, QueryContext } from './context.js';
@@ -161,9 +162,19 @@ function prepare(form: unknown, inputs: readonly unknown[], parses: Parses): Pre
   return { query: q, rules: rules ?? new Map(), sources, scalars, seed, parses };
 }
 
-function execute(p: Prepared, opts: QueryOptions): QueryResult {
-  const deadline =
-    opts.timeout === undefined ? Number.POSITIVE_INFINITY : Date.now() + opts.timeout;
+function deadlineOf(opts: QueryOptions): number {
+  return opts.timeout === undefined ? Number.POSITIVE_INFINITY : Date.now() + opts.timeout;
+}
+
+/**
+ * One run of a prepared query. In a loading run (`loading`), a rerun after the nodes it
+ * missed are loaded keeps the first run's deadline and resumes :where after the last clause
+ * it ran exactly (see planner.ts `solve`).
+ */
+function execute(p: Prepared, opts: QueryOptions, loading?: LoadingRun): QueryResult {
+  // Kept before anything is read, so every rerun has it: loading counts against the timeout.
+  const deadline = loading?.resume<number>('query/deadline') ?? deadlineOf(opts);
+  loading?.step('query/deadline', deadline);
   const ctx: QueryContext = {
     sources: p.sources,
     defaultSrc: '$',
@@ -178,7 +189,7 @@ function execute(p: Prepared, opts: QueryOptions): QueryResult {
       return plainRelation ? new Set(result as unknown[]) : result;
     },
   };
-  const state = solve(ctx, p.seed, p.query.where);
+  const state = solve(ctx, p.seed, p.query.where, loading);
   const result = findResult(ctx, p.query, state, opts);
   return { result, plan: ctx.plan, plainRelation: isPlainRelation(p.query) };
 }
@@ -190,7 +201,7 @@ export async function runQuery(
   opts: QueryOptions = {},
 ): Promise<QueryResult> {
   const p = prepare(query, inputs, new Parses());
-  return whenLoaded(inputs, () => execute(p, opts));
+  return whenLoaded(inputs, (loading) => execute(p, opts, loading));
 }
 
 /** A readable plan: the clauses in the order the planner runs them, with estimates and rows. */

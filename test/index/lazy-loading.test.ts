@@ -172,7 +172,6 @@ describe('withLoadedNodes: steps', () => {
     const { open, batches, levels } = stored(KEYS);
     const { cache, cold } = open();
     let firstRuns = 0;
-    let secondRuns = 0;
     const result = await withLoadedNodes(cache, (run: LoadingRun) => {
       let a = run.resume<number[]>('first');
       if (a === undefined) {
@@ -182,14 +181,12 @@ describe('withLoadedNodes: steps', () => {
           [10, 20, 30].map((k) => cold.find(k) ?? -1),
         );
       }
-      secondRuns++;
       // The second step's lookups depend on the first's answers.
       return a.map((k) => cold.count(k, k + 5000));
     });
     expect(result).toEqual([2501, 2501, 2501]);
-    // Each step repeats once per level it loads; the first is not run again after it kept.
+    // The first step runs until it misses nothing; the later runs start after it.
     expect(firstRuns).toBe(levels + 1);
-    expect(secondRuns).toBeLessThanOrEqual(levels + 1);
     expect(batches.length).toBeLessThanOrEqual(2 * levels);
   });
 

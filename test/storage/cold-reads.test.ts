@@ -85,6 +85,30 @@ describe('a cold reader of a flushed database', () => {
     await d.release(conn);
   });
 
+  it('runs again from the clause that missed, not from the start', async () => {
+    const { store, conn, db } = await reader();
+    let calls = 0;
+    const seen = (_e: unknown) => {
+      calls++;
+      return true;
+    };
+    const names = await d.q(
+      '[:find ?n :in $ ?seen :where [?e :age 42] [(?seen ?e)] [?e :name ?n]]',
+      db,
+      seen,
+    );
+    expect((names as unknown[]).length).toBe(ENTITIES / 100);
+    const trips = store.counts.roundTrips;
+    // The last clause's lookups took rounds of their own...
+    expect(trips).toBeGreaterThan(3);
+    expect(trips).toBeLessThanOrEqual(2 * (await depthOf(db)));
+    // ...but the predicate before it ran once on the complete rows (and only on partial
+    // ones in runs that missed nodes before it), not again in each of those rounds.
+    expect(calls).toBeGreaterThanOrEqual(ENTITIES / 100);
+    expect(calls).toBeLessThan(2 * (ENTITIES / 100));
+    await d.release(conn);
+  });
+
   it('pulls many entities in one round trip per tree level', async () => {
     const warm = await reader();
     const ids = (await d.q('[:find [?e ...] :where [?e :age 7]]', warm.db)) as number[];
