@@ -6,19 +6,39 @@
  * remote peer's route for configs with `:remote-peer`, and the writer on a server for
  * configs with `:writer {:backend :datahike-server …}`, sharing one set of peers.
  */
-import { type ApiParts, composeApi, createApi, type InternalApi } from './api/index.js';
+import { type ApiParts, createApi } from './api/index.js';
 import { Peers, remotePeerRoute, serverWriters } from './client/index.js';
 
 const peers = new Peers();
 const parts: ApiParts = { writers: [serverWriters(peers)], configRoutes: [remotePeerRoute(peers)] };
 const api = createApi(parts);
 
-export * from './api/index.js';
+// Only the public API: the functions below, their types, and the values they hand out.
+export type {
+  Api,
+  Config,
+  Connection,
+  Database,
+  DatabaseConfig,
+  Datom,
+  DatomObject,
+  Db,
+  DbView,
+  IndexKeyword,
+  Metrics,
+  PullPattern,
+  QueryArgs,
+  QueryInput,
+  Schema,
+  TimePoint,
+  TransactArg,
+  Transaction,
+  TransactionReport,
+  TxData,
+} from './api/index.js';
+export { EntityView } from './api/index.js';
 export { RemoteConnection, RemoteDb, RemoteEntity } from './client/index.js';
 export { DatahikeError, isDatahikeError, Keyword, keyword, Uuid } from './values/index.js';
-
-/** The API on internal values (see api/internal.ts), composed as the public functions are. */
-export const internalApi: InternalApi = composeApi(parts);
 
 export const {
   createDatabase,

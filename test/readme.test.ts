@@ -211,7 +211,8 @@ beforeAll(async () => {
   });
   await server.until((_out, err) => /server on http:\/\/\S+/.test(err));
   address = /server on http:\/\/(\S+)/.exec(server.err)![1]!;
-}, 60_000);
+  // `npm start` first builds dist/ when it is missing or older than src/.
+}, 300_000);
 
 afterAll(async () => {
   await server?.stop();

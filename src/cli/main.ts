@@ -13,8 +13,6 @@ import { composeApi } from '../api/index.js';
 import { Peers, serverWriters } from '../client/index.js';
 import type { Connection } from '../connection/index.js';
 import type { DbView } from '../db/index.js';
-import { createServer } from '../server/app.js';
-import { loadServerConfig } from '../server/config.js';
 import { DatahikeError } from '../values/index.js';
 import {
   type ArgContext,
@@ -41,6 +39,11 @@ Arguments: conn:FILE db:FILE history:FILE asof:MS:FILE since:MS:FILE edn:FILE js
 - for standard input, anything else as EDN. \`datahike-ts <command> --help\` describes one.`;
 
 async function serve(configPath: string | undefined): Promise<void> {
+  // Loaded here: the other commands never load the HTTP server (Fastify and its plugins).
+  const [{ createServer }, { loadServerConfig }] = await Promise.all([
+    import('../server/app.js'),
+    import('../server/config.js'),
+  ]);
   const config = loadServerConfig(configPath);
   const server = await createServer(config, api);
   const address = await server.app.listen({ port: config.port, host: config.host });

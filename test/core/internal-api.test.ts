@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { API, internalApi as api, toExternal } from '../../src/api/index.js';
 import { Connection } from '../../src/connection/index.js';
 import { Db, DbView } from '../../src/db/index.js';
 import { Datom } from '../../src/index/datom.js';
@@ -6,8 +7,6 @@ import * as d from '../../src/index.js';
 import { Entity } from '../../src/pull/index.js';
 import { isKeyword, Keyword, keyword, Uuid } from '../../src/values/index.js';
 import { freshConn, PERSON_SCHEMA } from './helpers.js';
-
-const { internalApi: api, toExternal } = d;
 
 const SCHEMA = [
   ...PERSON_SCHEMA,
@@ -47,8 +46,8 @@ async function people() {
 
 describe('internalApi', () => {
   it('has an async function for every entry of the specification table, and nothing else', () => {
-    for (const entry of d.API) expect(typeof api[entry.jsName], entry.jsName).toBe('function');
-    expect(Object.keys(api).sort()).toEqual(d.API.map((e) => e.jsName).sort());
+    for (const entry of API) expect(typeof api[entry.jsName], entry.jsName).toBe('function');
+    expect(Object.keys(api).sort()).toEqual(API.map((e) => e.jsName).sort());
   });
 
   it('returns a relation find as a Set of arrays, keywords kept as Keyword objects', async () => {

@@ -4,12 +4,12 @@
  */
 
 import { describe, expect, it } from 'vitest';
+import { internalApi } from '../../src/api/index.js';
 import { parseEdn } from '../../src/edn/index.js';
-import * as d from '../../src/index.js';
 import { BUILTINS } from '../../src/query/index.js';
 import { Char } from '../../src/values/index.js';
 
-const api = d.internalApi;
+const api = internalApi;
 const edn = (s: string) => parseEdn(s);
 /** The value of `(f args...)`, args as EDN. */
 const call = (f: string, args = '') => api.q(`[:find ?r . :where [(${f} ${args}) ?r]]`);

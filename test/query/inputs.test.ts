@@ -5,10 +5,11 @@
  */
 
 import { beforeAll, describe, expect, it } from 'vitest';
+import { internalApi } from '../../src/api/index.js';
 import { parseEdn } from '../../src/edn/index.js';
-import * as d from '../../src/index.js';
+import type * as d from '../../src/index.js';
 
-const api = d.internalApi;
+const api = internalApi;
 const edn = (s: string) => parseEdn(s);
 let db: d.DbView;
 

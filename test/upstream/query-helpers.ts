@@ -10,11 +10,12 @@
  */
 
 import { expect } from 'vitest';
+import { internalApi } from '../../src/api/index.js';
 import { parseEdn } from '../../src/edn/index.js';
-import * as d from '../../src/index.js';
+import type * as d from '../../src/index.js';
 import { DatahikeError } from '../../src/values/index.js';
 
-const api = d.internalApi;
+const api = internalApi;
 let n = 0;
 
 /** EDN text as internal values. */

@@ -8,8 +8,8 @@
  */
 
 import { describe, expect, it } from 'vitest';
+import { internalApi } from '../../src/api/index.js';
 import { parseEdn } from '../../src/edn/index.js';
-import * as d from '../../src/index.js';
 import { BigDec, Char, compareValues, keyword, sym, Uuid } from '../../src/values/index.js';
 
 const u = (s: string) => new Uuid(s);
@@ -90,7 +90,7 @@ describe('the value order is Clojure’s compare within each type', () => {
     // total and agree with equality, so 1 < 1n < 1M there, side by side.
     expect(compareValues(1, 1n)).toBeLessThan(0);
     expect(compareValues(1n, BigDec.parse('1'))).toBeLessThan(0);
-    const api = d.internalApi;
+    const api = internalApi;
     expect(
       await api.q('[:find ?c . :in ?a ?b :where [(compare ?a ?b) ?c]]', 1, BigDec.parse('1.0')),
     ).toBe(0);
@@ -122,7 +122,7 @@ describe('the value order is Clojure’s compare within each type', () => {
 });
 
 describe('queries compare with the same order', () => {
-  const api = d.internalApi;
+  const api = internalApi;
   for (const [rule, values] of ORDERS)
     it(`${rule}: compare, <, min and max`, async () => {
       const input = [...values].reverse();
