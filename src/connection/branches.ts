@@ -19,9 +19,7 @@ import {
   BranchLog,
   type BranchState,
   commitRecord,
-  flushBlobs,
   type Positioned,
-  rebase,
   type Seen,
 } from './durable.js';
 import { type Base, decodeCommit, encodeCommit } from './records.js';
@@ -377,11 +375,10 @@ export class DurableBranch implements Branch {
 
   private async flushNow(snapshot: BranchState): Promise<void> {
     try {
-      const { blobs, rootsKey, db } = await flushBlobs(
+      const { blobs, rootsKey, db } = await this.log.flushBlobs(
         snapshot.db,
         snapshot.seq,
         snapshot.config,
-        this.cache,
       );
       await this.store.put(blobs);
       this.flushed = { db, base: { roots: rootsKey, seq: snapshot.seq } };
@@ -404,7 +401,7 @@ export class DurableBranch implements Branch {
     // this flush ran: the novelty no longer reaches back to the flush, and rebasing on it
     // would drop the records in between. Such a flush is of no use any more.
     if (f.base.seq < this.state.base.seq) return;
-    this.state = await rebase(f.db, f.base, this.state, this.cache);
+    this.state = await this.log.rebase(f.db, f.base, this.state);
     // The head again, on the flushed trees: the in-memory copy it replaces can go.
     this.remember(this.state);
   }

@@ -489,6 +489,85 @@ export class BranchLog {
     );
     return { db, roots };
   }
+
+  /**
+   * Writes the nodes of `db` that are not in the store yet, and its roots blob. Returns
+   * the blobs to put (the roots last) and the roots key; nothing is written here.
+   */
+  async flushBlobs(
+    db: Db,
+    seq: number,
+    config: unknown,
+  ): Promise<{ blobs: [string, Uint8Array][]; rootsKey: string; db: Db }> {
+    const blobs: [string, Uint8Array][] = [];
+    const write = (data: NodeData<Datom>) => {
+      const address = randomUUID();
+      blobs.push([address, encodeNode(data)]);
+      return address;
+    };
+    const flushTrees = (ix: Db['indices']) => ({
+      eavt: ix.eavt.flush(write),
+      aevt: ix.aevt.flush(write),
+      avet: ix.avet.flush(write),
+    });
+    const current = flushTrees(db.indices);
+    const temporal = db.temporal === null ? null : flushTrees(db.temporal);
+    const schemaDatoms = await withLoadedNodes(this.cache, () => {
+      const out: Datom[] = [];
+      for (const e of new Set(db.schema.idents.values())) {
+        const bound = boundDatom(e);
+        // From the tree as it was: the flushed copy's nodes may not be in the store yet.
+        for (const d of db.indices.eavt.sliceToArray(bound, bound, PREFIX_ORDER.eavt)) out.push(d);
+      }
+      return out;
+    });
+    const addr = (t: {
+      eavt: SortedSet<Datom>;
+      aevt: SortedSet<Datom>;
+      avet: SortedSet<Datom>;
+    }) => ({
+      eavt: t.eavt.rootAddress!,
+      aevt: t.aevt.rootAddress!,
+      avet: t.avet.rootAddress!,
+    });
+    const roots: RootsRecord = {
+      current: addr(current),
+      temporal: temporal === null ? null : addr(temporal),
+      schema: packDatoms(schemaDatoms),
+      maxEid: db.maxEid,
+      maxTx: db.maxTx,
+      seq,
+      config,
+      keepHistory: db.config.keepHistory,
+      schemaFlexibility: db.config.schemaFlexibility,
+    };
+    const rootsKey = `roots-${randomUUID()}`;
+    blobs.push([rootsKey, encodeRoots(roots)]);
+    const flushed = new Db(current, temporal, db.schema, db.maxEid, db.maxTx, db.config, db.meta);
+    return { blobs, rootsKey, db: flushed };
+  }
+
+  /** The database after a flush: the flushed one plus the novelty committed meanwhile. */
+  async rebase(flushed: Db, base: Base, state: BranchState): Promise<BranchState> {
+    const later = state.novelty.filter((n) => n.seq > base.seq);
+    let db = flushed;
+    if (later.length > 0)
+      db = await withLoadedNodes(this.cache, () => {
+        let out = flushed;
+        for (const n of later) out = replayTx(out, n.tx, n.datoms as Datom[]);
+        return out;
+      });
+    db = new Db(
+      db.indices,
+      db.temporal,
+      db.schema,
+      state.db.maxEid,
+      state.db.maxTx,
+      db.config,
+      state.db.meta,
+    );
+    return { db, seq: state.seq, base, novelty: later, config: state.config };
+  }
 }
 
 /** The creation record of a new branch: no datoms, the config, no roots. */
@@ -519,85 +598,4 @@ export function commitRecord(db: Db, txData: readonly Datom[], base: Base): Comm
     datoms: packDatoms(txData),
     base,
   };
-}
-
-/**
- * Writes the nodes of `db` that are not in the store yet, and its roots blob. Returns
- * the blobs to put (the roots last) and the roots key; nothing is written here.
- */
-export async function flushBlobs(
-  db: Db,
-  seq: number,
-  config: unknown,
-  cache: NodeCache<Datom>,
-): Promise<{ blobs: [string, Uint8Array][]; rootsKey: string; db: Db }> {
-  const blobs: [string, Uint8Array][] = [];
-  const write = (data: NodeData<Datom>) => {
-    const address = randomUUID();
-    blobs.push([address, encodeNode(data)]);
-    return address;
-  };
-  const flushTrees = (ix: Db['indices']) => ({
-    eavt: ix.eavt.flush(write),
-    aevt: ix.aevt.flush(write),
-    avet: ix.avet.flush(write),
-  });
-  const current = flushTrees(db.indices);
-  const temporal = db.temporal === null ? null : flushTrees(db.temporal);
-  const schemaDatoms = await withLoadedNodes(cache, () => {
-    const out: Datom[] = [];
-    for (const e of new Set(db.schema.idents.values())) {
-      const bound = boundDatom(e);
-      // From the tree as it was: the flushed copy's nodes may not be in the store yet.
-      for (const d of db.indices.eavt.sliceToArray(bound, bound, PREFIX_ORDER.eavt)) out.push(d);
-    }
-    return out;
-  });
-  const addr = (t: { eavt: SortedSet<Datom>; aevt: SortedSet<Datom>; avet: SortedSet<Datom> }) => ({
-    eavt: t.eavt.rootAddress!,
-    aevt: t.aevt.rootAddress!,
-    avet: t.avet.rootAddress!,
-  });
-  const roots: RootsRecord = {
-    current: addr(current),
-    temporal: temporal === null ? null : addr(temporal),
-    schema: packDatoms(schemaDatoms),
-    maxEid: db.maxEid,
-    maxTx: db.maxTx,
-    seq,
-    config,
-    keepHistory: db.config.keepHistory,
-    schemaFlexibility: db.config.schemaFlexibility,
-  };
-  const rootsKey = `roots-${randomUUID()}`;
-  blobs.push([rootsKey, encodeRoots(roots)]);
-  const flushed = new Db(current, temporal, db.schema, db.maxEid, db.maxTx, db.config, db.meta);
-  return { blobs, rootsKey, db: flushed };
-}
-
-/** The database after a flush: the flushed one plus the novelty committed meanwhile. */
-export async function rebase(
-  flushed: Db,
-  base: Base,
-  state: BranchState,
-  cache: NodeCache<Datom>,
-): Promise<BranchState> {
-  const later = state.novelty.filter((n) => n.seq > base.seq);
-  let db = flushed;
-  if (later.length > 0)
-    db = await withLoadedNodes(cache, () => {
-      let out = flushed;
-      for (const n of later) out = replayTx(out, n.tx, n.datoms as Datom[]);
-      return out;
-    });
-  db = new Db(
-    db.indices,
-    db.temporal,
-    db.schema,
-    state.db.maxEid,
-    state.db.maxTx,
-    db.config,
-    state.db.meta,
-  );
-  return { db, seq: state.seq, base, novelty: later, config: state.config };
 }
