@@ -11,7 +11,6 @@ import {
   type IndexName,
   PREFIX_ORDER,
   type RetractedDatom,
-  TX0,
 } from '../index/datom.js';
 import type { Schema } from '../schema/index.js';
 import { DatahikeError, type Uuid } from '../values/index.js';
@@ -336,8 +335,4 @@ export class FilteredDb extends DbView {
       .searchWhere(index, bound, keep)
       .filter((d) => this.pred(this.unfiltered, d));
   }
-}
-
-export function isTxId(n: number): boolean {
-  return n >= TX0;
 }

@@ -9,7 +9,6 @@ export {
   EMPTY_META,
   FilteredDb,
   HistoricalDb,
-  isTxId,
   SinceDb,
   TimeView,
   type TimeViewable,
@@ -20,7 +19,6 @@ export {
   type DatomTree,
   emptyIndices,
   type Indices,
-  scanPrefix,
 } from './indices.js';
 export { whenLoaded } from './loading.js';
 export { checkEntityId, EMAX, type EntityId, entid, entidStrict } from './lookup.js';

@@ -46,11 +46,6 @@ export function componentsBound(index: IndexName, components: readonly unknown[]
   }
 }
 
-/** Datoms of `tree` that match the prefix `bound`, ascending. */
-export function scanPrefix(tree: DatomTree, index: IndexName, bound: Datom): Datom[] {
-  return tree.sliceToArray(bound, bound, PREFIX_ORDER[index]);
-}
-
 export function countPrefix(tree: DatomTree, index: IndexName, bound: Datom): number {
   return tree.count(bound, bound, PREFIX_ORDER[index]);
 }

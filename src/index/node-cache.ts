@@ -56,11 +56,6 @@ export class NodeCache<K> implements NodeSource<K> {
     this.loadMany = opts.loadMany;
   }
 
-  /** A cache over a synchronous loader only. */
-  static sync<K>(loadSync: SyncNodeLoader<K>, opts: { max?: number } = {}): NodeCache<K> {
-    return new NodeCache<K>(async (a) => loadSync(a), { ...opts, loadSync });
-  }
-
   get max(): number {
     return this.lru.max;
   }

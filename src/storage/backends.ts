@@ -60,10 +60,6 @@ export function backendKind(name: string, options: Readonly<Record<string, unkno
   return name;
 }
 
-export function isDurableBackend(kind: string): boolean {
-  return kind in BACKENDS;
-}
-
 export async function loadBackend(kind: string): Promise<Backend> {
   const backend = BACKENDS[kind];
   if (backend === undefined)
