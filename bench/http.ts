@@ -147,4 +147,107 @@ export async function runHttpBenchmarks(): Promise<void> {
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+  await runReadPoolBenchmarks();
+}
+
+/** A read that makes a million rows, checking its deadline seldom: it runs to the hard deadline. */
+const RUNAWAY = '[:find (count ?x) . :where [(range 1000000) [?x ...]] [(str ?x ?x ?x) ?y]]';
+
+/**
+ * Reads in the worker pool against reads on the event loop, one server each, in this run:
+ * simple `q` requests per second, and /health latency while one client sends runaway
+ * queries one after the other (the server's :timeout is 2 s for both).
+ */
+export async function runReadPoolBenchmarks(): Promise<void> {
+  const modes: { name: string; env: Record<string, string> }[] = [
+    { name: 'reads on the event loop', env: { DATAHIKE_READ_WORKERS: '0' } },
+    { name: 'reads in the worker pool', env: {} },
+  ];
+  const results: { name: string; q: Row; health: Row; runaways: number }[] = [];
+  for (const mode of modes) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'dh-bench-pool-'));
+    const server = await startServer(dataDir, { DATAHIKE_TIMEOUT: '2000', ...mode.env });
+    const { url } = server;
+    try {
+      const cfg = ['{:store {:backend :file :id "pool"}}'];
+      await call(url, '/create-database', cfg);
+      const conn = await call(url, '/connect', cfg);
+      await call(url, '/transact', [
+        conn,
+        [
+          {
+            'db/ident': 'name',
+            'db/valueType': 'db.type/string',
+            'db/cardinality': 'db.cardinality/one',
+            'db/unique': 'db.unique/identity',
+          },
+          {
+            'db/ident': 'age',
+            'db/valueType': 'db.type/long',
+            'db/cardinality': 'db.cardinality/one',
+          },
+        ],
+      ]);
+      await call(url, '/transact', [
+        conn,
+        Array.from({ length: 1000 }, (_, i) => ({ name: `p${i}`, age: i % 90 })),
+      ]);
+      const db = await call(url, '/db', [conn]);
+      const query = JSON.stringify([
+        '[:find ?a . :in $ ?n :where [?e :name ?n] [?e :age ?a]]',
+        db,
+        'p42',
+      ]);
+      // Warm up (the server's code compiles, workers open the database on their first read).
+      await autocannon({
+        url: `${url}/q`,
+        method: 'POST',
+        headers: JSON_H,
+        body: query,
+        duration: 3,
+        connections: 32,
+      });
+      const q = await load(`q, ${mode.name}`, '', {
+        url: `${url}/q`,
+        method: 'POST',
+        headers: JSON_H,
+        body: query,
+      });
+      let running = true;
+      let runaways = 0;
+      const attacker = (async () => {
+        while (running) {
+          await fetch(`${url}/q`, {
+            method: 'POST',
+            headers: JSON_H,
+            body: JSON.stringify([RUNAWAY, db]),
+          }).then((r) => r.text());
+          runaways++;
+        }
+      })();
+      // Let the first runaway start before measuring.
+      await new Promise((r) => setTimeout(r, 200));
+      const health = await load(`/health during runaway queries, ${mode.name}`, '', {
+        url: `${url}/health`,
+        connections: 4,
+      });
+      running = false;
+      await attacker;
+      results.push({ name: mode.name, q, health, runaways });
+    } finally {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  const [loop, pool] = results as [(typeof results)[0], (typeof results)[0]];
+  console.log(
+    `\nReads in worker threads against reads on the event loop (file store, server :timeout 2 s, ${DURATION} s each)`,
+  );
+  for (const r of results)
+    console.log(
+      `${r.name.padEnd(26)}  q ${Math.round(r.q.rps).toLocaleString('en').padStart(7)} req/s (p99 ${r.q.p99.toFixed(1)} ms, ${r.q.errors} errors)   /health ${r.health.rps === 0 ? 'no answer' : `p99 ${r.health.p99.toFixed(1)} ms`}, ${Math.round(r.health.rps).toLocaleString('en')} req/s (${r.health.errors} errors), beside ${r.runaways} runaway queries`,
+    );
+  console.log(
+    `worker pool / event loop: q ${(pool.q.rps / loop.q.rps).toFixed(2)}x (aim >= 1.6x on 2 cores); /health p99 ${pool.health.p99.toFixed(1)} ms with the pool (aim <= 50 ms), ${loop.health.rps === 0 ? 'no answer' : `${loop.health.p99.toFixed(1)} ms`} on the event loop`,
+  );
 }

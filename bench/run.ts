@@ -1,12 +1,12 @@
 /**
  * `npm run bench`: every benchmark, ours against DataScript in the same process and run.
  * Select with arguments: `npm run bench -- transact memory`. `soak` (ten minutes) runs
- * only when named; `handles` alone is the end of `storage`; `rules` (recursive rules from a
- * bound argument) is also its own suite.
+ * only when named; `handles` alone is the end of `storage`, `read-pool` alone the end of `http`;
+ * `rules` (recursive rules from a bound argument) is also its own suite.
  */
 import { runColdReadBenchmarks } from './coldreads.js';
 import { runHandleBenchmarks } from './handles.js';
-import { runHttpBenchmarks } from './http.js';
+import { runHttpBenchmarks, runReadPoolBenchmarks } from './http.js';
 import { runMemoryBenchmark } from './memory.js';
 import { runQueryBenchmarks, runRuleBenchmarks } from './query.js';
 import { runSoakBenchmark } from './soak.js';
@@ -20,12 +20,13 @@ const suites: Record<string, () => Promise<void>> = {
   rules: runRuleBenchmarks,
   storage: runStorageBenchmarks,
   http: runHttpBenchmarks,
+  'read-pool': runReadPoolBenchmarks,
   handles: runHandleBenchmarks,
   soak: runSoakBenchmark,
   coldreads: runColdReadBenchmarks,
 };
-// `soak` runs ten minutes; `handles` is part of `storage`.
-const OPT_IN = new Set(['soak', 'handles']);
+// `soak` runs ten minutes; `handles` is part of `storage`, `read-pool` of `http`.
+const OPT_IN = new Set(['soak', 'handles', 'read-pool']);
 
 const chosen = process.argv.slice(2).filter((a) => a in suites);
 console.log(`datahike-ts benchmarks · node ${process.version} · ${new Date().toISOString()}`);

@@ -7,6 +7,7 @@
 import {
   BigDec,
   Char,
+  checkIntegerDigits,
   DatahikeError,
   equals,
   hashValue,
@@ -211,13 +212,19 @@ class Reader {
     if (items.length % 2 !== 0)
       this.fail('a map needs an even number of forms (a value for every key)', start);
     const m = new Map<unknown, unknown>();
+    // Composite keys are compared by hash first: a map of many vector keys stays linear.
+    const hashes = new Map<number, unknown[]>();
     for (let i = 0; i < items.length; i += 2) {
       const k = items[i];
-      if (
-        m.has(k) ||
-        (typeof k === 'object' && k !== null && [...m.keys()].some((x) => equals(x, k)))
-      )
-        this.fail(`duplicate map key ${JSON.stringify(String(k))}`, start);
+      if (m.has(k)) this.fail(`duplicate map key ${JSON.stringify(String(k))}`, start);
+      if (typeof k === 'object' && k !== null) {
+        const h = hashValue(k);
+        const same = hashes.get(h);
+        if (same?.some((x) => equals(x, k)))
+          this.fail(`duplicate map key ${JSON.stringify(String(k))}`, start);
+        if (same === undefined) hashes.set(h, [k]);
+        else same.push(k);
+      }
       m.set(k, items[i + 1]);
     }
     return m;
@@ -389,6 +396,7 @@ class Reader {
   }
 
   readNumber(token: string, start: number): unknown {
+    checkIntegerDigits(token);
     let m = /^([+-]?)(\d+)(N)?$/.exec(token);
     if (m) {
       const n = BigInt(`${m[1]}${m[2]}`);

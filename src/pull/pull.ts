@@ -15,10 +15,19 @@ import {
   isSym,
   type Keyword,
   keyword,
+  limitExceeded,
   printValue,
 } from '../values/index.js';
 
 const DEFAULT_LIMIT = 1000;
+
+/**
+ * What one pull may reach from its root: recursion (`...`) over a graph whose paths share
+ * entities makes a result exponential in the data, so entities entered and nesting depth
+ * are bounded (`limit/exceeded`).
+ */
+export const MAX_PULL_ENTITIES = 100_000;
+export const MAX_PULL_DEPTH = 10_000;
 
 interface AttrSpec {
   readonly attr: Keyword;
@@ -275,6 +284,13 @@ class Puller {
 
   pull(e: number, spec: PullSpec): Map<unknown, unknown> | null {
     const stack: Frame[] = [this.frame(e, spec, freshPath())];
+    let entered = 1;
+    const enter = () => {
+      if (++entered > MAX_PULL_ENTITIES)
+        limitExceeded('max-pull-entities', MAX_PULL_ENTITIES, 'A pull reaches too many entities');
+      if (stack.length > 2 * MAX_PULL_DEPTH)
+        limitExceeded('max-pull-depth', MAX_PULL_DEPTH, 'A pull nests too deep');
+    };
     for (;;) {
       const top = stack[stack.length - 1]!;
       if (top.entity) {
@@ -295,6 +311,7 @@ class Puller {
       }
       if (top.next < top.targets.length) {
         const x = top.targets[top.next++]!;
+        enter();
         if (top.mode === Mode.Nested) {
           stack.push(this.frame(x, top.s.sub as PullSpec, top.path));
           continue;

@@ -6,6 +6,7 @@
  * inputs.
  */
 
+import type { RE2JS } from 're2js';
 import { printEdn } from '../edn/index.js';
 import {
   BigDec,
@@ -27,6 +28,7 @@ import {
   Uuid,
 } from '../values/index.js';
 import { isDb } from './context.js';
+import { checkBigint, checkCount, joinLimited, linearRegex } from './limits.js';
 import { entityOf } from './resolve.js';
 import { scan } from './scan.js';
 
@@ -96,7 +98,7 @@ function bigOp(name: string, a: bigint, b: bigint): bigint {
     case '-':
       return a - b;
     case '*':
-      return a * b;
+      return checkBigint('*', a * b);
     default:
       return a / b;
   }
@@ -127,9 +129,17 @@ function printText(x: unknown): string {
   return printEdn(x);
 }
 
+/** A pattern value: a RegExp carries the source and flags; matching runs on re2js. */
 function regex(x: unknown): RegExp {
   if (x instanceof RegExp) return x;
-  return new RegExp(str('re-pattern', x));
+  const source = str('re-pattern', x);
+  linearRegex(source, '');
+  return new RegExp(source);
+}
+
+function linear(x: unknown): RE2JS {
+  const r = regex(x);
+  return linearRegex(r.source, r.flags);
 }
 
 function typeName(x: unknown): string {
@@ -226,6 +236,7 @@ function range(...xs: unknown[]): number[] {
       ? [0, num('range', xs[0]), 1]
       : [num('range', xs[0]), num('range', xs[1]), xs.length === 3 ? num('range', xs[2]) : 1];
   if (step === 0) throw new DatahikeError('query/type', 'range with a step of 0 never ends.', {});
+  checkCount('range', Math.max(0, Math.ceil((end - start) / step)));
   const out: number[] = [];
   for (let x = start; step > 0 ? x < end : x > end; x += step) out.push(x);
   return out;
@@ -250,7 +261,7 @@ function toKeyword(a: unknown, b?: unknown): Keyword | null {
   return keyword(str('keyword', a));
 }
 
-function reMatch(m: RegExpExecArray | RegExpMatchArray | null): unknown {
+function reMatch(m: readonly (string | undefined)[] | null): unknown {
   if (m === null) return null;
   return m.length > 1 ? [...m].map((g) => g ?? null) : m[0];
 }
@@ -420,32 +431,50 @@ export const BUILTINS: ReadonlyMap<string, Fn | PerQuery> = new Map<string, Fn |
   ['not-empty', (x) => (size(x) === 0 ? null : x)],
   ['empty?', (x) => size(x) === 0],
   ['contains?', (coll, k) => contains(coll, k)],
-  ['str', (...xs) => xs.map(toStr).join('')],
+  ['str', (...xs) => joinLimited('str', xs.map(toStr))],
   [
     'subs',
     (s, start, end) =>
       str('subs', s).slice(num('subs', start), end === undefined ? undefined : num('subs', end)),
   ],
   ['get', (coll, k, notFound) => get(coll, k, notFound ?? null)],
-  ['pr-str', (...xs) => xs.map((x) => printEdn(x ?? null)).join(' ')],
-  ['print-str', (...xs) => xs.map(printText).join(' ')],
-  ['println-str', (...xs) => `${xs.map(printText).join(' ')}\n`],
-  ['prn-str', (...xs) => `${xs.map((x) => printEdn(x ?? null)).join(' ')}\n`],
-  ['re-find', (re, s) => reMatch(regex(re).exec(str('re-find', s)))],
+  [
+    'pr-str',
+    (...xs) =>
+      joinLimited(
+        'pr-str',
+        xs.map((x) => printEdn(x ?? null)),
+        ' ',
+      ),
+  ],
+  ['print-str', (...xs) => joinLimited('print-str', xs.map(printText), ' ')],
+  ['println-str', (...xs) => `${joinLimited('println-str', xs.map(printText), ' ')}\n`],
+  [
+    'prn-str',
+    (...xs) =>
+      `${joinLimited(
+        'prn-str',
+        xs.map((x) => printEdn(x ?? null)),
+        ' ',
+      )}\n`,
+  ],
+  ['re-find', (re, s) => reMatch(linear(re).exec(str('re-find', s)))],
   [
     're-matches',
     (re, s) => {
       const r = regex(re);
-      return reMatch(new RegExp(`^(?:${r.source})$`, r.flags).exec(str('re-matches', s)));
+      return reMatch(linearRegex(`\\A(?:${r.source})\\z`, r.flags).exec(str('re-matches', s)));
     },
   ],
   [
     're-seq',
     (re, s) => {
-      const r = regex(re);
-      const flags = r.flags.includes('g') ? r.flags : `${r.flags}g`;
-      const all = [...str('re-seq', s).matchAll(new RegExp(r.source, flags))];
-      return all.length === 0 ? null : all.map(reMatch);
+      const all: unknown[] = [];
+      for (const m of linear(re).matchAll(str('re-seq', s))) {
+        all.push(reMatch(m));
+        checkCount('re-seq', all.length);
+      }
+      return all.length === 0 ? null : all;
     },
   ],
   ['re-pattern', (s) => regex(s)],
@@ -505,7 +534,7 @@ function count(fn: string, n: unknown): number {
   const k = num(fn, n);
   if (!Number.isInteger(k) || k < 0)
     throw new DatahikeError('query/type', `${fn} needs a count, got ${printValue(n)}.`, {});
-  return k;
+  return checkCount(fn, k);
 }
 
 function randomItem(vs: unknown[]): unknown {

@@ -8,7 +8,7 @@
 import { DatahikeError } from '../values/index.js';
 import { bindValue } from './bind.js';
 import { builtin } from './builtins.js';
-import { checkDeadline, fail, type QueryContext, source } from './context.js';
+import { checkDeadline, fail, type QueryContext, source, ticker } from './context.js';
 import { bindingVars, type Clause, type FnRef, type Term } from './parse.js';
 import { type Relation, valueEquals } from './relation.js';
 import { boundVars, gather, type State } from './state.js';
@@ -109,7 +109,7 @@ export function applyPred(
   state: State,
   c: Extract<Clause, { kind: 'pred' }>,
 ): State {
-  const [rel, rest] = gather(state, inputVars(ctx, c));
+  const [rel, rest] = gather(state, inputVars(ctx, c), ticker(ctx));
   if (rel === null) {
     const ok = truthy(
       invoke(resolveFn(ctx, c.fn, null, null, c), callArgs(ctx, c.args, [], null, c.text), c.text),
@@ -117,15 +117,17 @@ export function applyPred(
     return ok ? state : [...state, { vars: [], rows: [] }];
   }
   const fixedFn = c.fn.kind === 'name' ? resolveFn(ctx, c.fn, null, null, c) : null;
-  const rows = rel.rows.filter((row) =>
-    truthy(
+  let n = 0;
+  const rows = rel.rows.filter((row) => {
+    if (++n % 1024 === 0) checkDeadline(ctx);
+    return truthy(
       invoke(
         fixedFn ?? resolveFn(ctx, c.fn, row, rel, c),
         callArgs(ctx, c.args, row, rel, c.text),
         c.text,
       ),
-    ),
-  );
+    );
+  });
   return [...rest, { vars: rel.vars, rows }];
 }
 
@@ -140,6 +142,7 @@ export function applyFn(
   const [rel, rest] = gather(
     state,
     new Set([...inputVars(ctx, c), ...outVars.filter((v) => bound.has(v))]),
+    ticker(ctx),
   );
   const base: Relation = rel ?? { vars: [], rows: [[]] };
   const checks = outVars.map((v) => base.vars.indexOf(v));

@@ -176,13 +176,12 @@ export function join(a: Relation, b: Relation, tick?: Tick): Relation {
   const extraCols = colsOf(b, extra);
   const rows: unknown[][] = [];
   if (shared.length === 0) {
-    let n = 0;
     for (const x of a.rows) {
-      if (tick !== undefined && ++n % 64 === 0) tick();
       for (const y of b.rows) {
         const row = x.slice();
         for (const c of extraCols) row.push(y[c]);
-        rows.push(row);
+        // Every few thousand rows made: a product of large relations is where time goes.
+        if (rows.push(row) % TICK_EVERY === 0 && tick !== undefined) tick();
       }
     }
     return { vars, rows };

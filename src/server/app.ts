@@ -10,7 +10,11 @@
  */
 
 import { createHash } from 'node:crypto';
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -27,16 +31,26 @@ import {
   type WireTxReport,
 } from '../wire/index.js';
 import { Access } from './access.js';
-import { Authenticator, type Principal } from './auth.js';
+import { Authenticator, type Principal, presentedCredential } from './auth.js';
 import { setCacheHeaders } from './caching.js';
 import type { ServerConfig } from './config.js';
 import { checkDevRequest } from './dev-mode.js';
 import { fromFastify, statusOf } from './errors.js';
 import { ServerHandles } from './handles.js';
 import { retypeTxData } from './json-tx.js';
+import {
+  checkAnswerSize,
+  checkTxDepth,
+  Quota,
+  RateLimiter,
+  utf8Text,
+  withQueryTimeout,
+} from './limits.js';
 import { Metrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { PathRedactor } from './redact.js';
+import { ReadPool, WORKER_READS } from './workers/pool.js';
+import { ConnectionConfigs, workerTargets } from './workers/route.js';
 
 /** The route path of an API entry: Datahike's name without a trailing `?` or `!`. */
 export function routePath(entry: ApiEntry): string {
@@ -56,6 +70,14 @@ export interface Server {
   readonly handles: ServerHandles;
   /** Stops accepting, finishes what is in flight, releases every connection. */
   close(): Promise<void>;
+}
+
+/** Whom the rate limit counts a request against (before its credential is checked): its token, hashed. */
+function credentialOf(req: FastifyRequest): string {
+  const token = presentedCredential(req);
+  return token === undefined
+    ? 'anonymous'
+    : createHash('sha256').update(token).digest('base64url').slice(0, 22);
 }
 
 /**
@@ -140,7 +162,7 @@ async function readBody(req: FastifyRequest, limit: number): Promise<string> {
       );
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return utf8Text(Buffer.concat(chunks));
 }
 
 /** `api` runs the calls: the CLI passes the one it composed (writers elsewhere included). */
@@ -156,7 +178,40 @@ export async function createServer(
     },
     // Datahike's clients send GET requests with a body.
     routerOptions: { ignoreTrailingSlash: true },
+    // A client that sends its request slowly (or never finishes it) loses the socket:
+    // headers and the whole request are due within their timeouts, checked every second.
+    serverFactory: (handler) =>
+      createHttpServer(
+        {
+          headersTimeout: config.headersTimeoutMs,
+          requestTimeout: config.requestTimeoutMs,
+          connectionsCheckingInterval: 1000,
+        },
+        handler,
+      ),
   });
+  const rateLimiter =
+    config.rateLimit === undefined
+      ? undefined
+      : new RateLimiter(config.rateLimit.perSecond, config.rateLimit.burst);
+  const listenQuota = new Quota(
+    'max-listen-streams',
+    config.maxListenStreams,
+    'open /listen streams',
+  );
+  const databaseQuota = new Quota('max-databases', config.maxDatabases, 'databases created');
+  const connectionConfigs = new ConnectionConfigs();
+  const pool =
+    config.readWorkers === 0
+      ? undefined
+      : new ReadPool({
+          size: config.readWorkers,
+          memoryMb: config.workerMemoryMb,
+          timeoutMs: config.timeoutMs,
+          graceMs: 1000,
+          maxAnswerBytes: config.maxAnswerBytes,
+          warn: (m) => app.log.warn(m),
+        });
   const handles = new ServerHandles();
   const auth = new Authenticator(config.token, config.credentials, config.devMode);
   const access = new Access(config.stores, handles);
@@ -175,7 +230,13 @@ export async function createServer(
   const streams = new Set<ServerResponse>();
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => {
+    try {
+      done(null, utf8Text(body as Buffer));
+    } catch (err) {
+      done(err as Error);
+    }
+  });
 
   await app.register(cors, {
     origin: (origin, cb) => {
@@ -200,6 +261,17 @@ export async function createServer(
   const document = openApiDocument();
   await app.register(swagger, { mode: 'static', specification: { document } } as never);
   await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  if (rateLimiter !== undefined)
+    app.addHook('onRequest', async (req, reply) => {
+      if (req.url === '/health' || req.url === '/ready') return;
+      try {
+        rateLimiter.take(credentialOf(req));
+      } catch (err) {
+        reply.header('retry-after', String((err as DatahikeError).data.retryAfter));
+        throw err;
+      }
+    });
 
   app.addHook('onResponse', async (req, reply) => {
     metrics.observe(req.routeOptions.url ?? 'unknown', reply.statusCode, reply.elapsedTime / 1000);
@@ -239,6 +311,33 @@ export async function createServer(
         ]),
       ],
     ]);
+  }
+
+  /** An error in a format, for event streams: its data printed if need be. */
+  function encodeError(format: WireFormat, err: DatahikeError): string {
+    try {
+      return format.encode(errorBody(err), handles);
+    } catch {
+      return JSON.stringify({ error: { code: err.code, message: err.message } });
+    }
+  }
+
+  /**
+   * A result in the answer's format, within `:max-answer-bytes`. A write has committed by
+   * now, so its report is never refused: one the format cannot carry (or too large) goes
+   * out without its tx-data (the client reads the commit through the handle).
+   */
+  function encodeAnswer(entry: ApiEntry, format: WireFormat, result: unknown): string {
+    try {
+      const body = format.encode(result, handles);
+      checkAnswerSize(body, config.maxAnswerBytes);
+      return body;
+    } catch (err) {
+      if (!TX_ROUTES.has(entry.jsName) || entry.jsName === 'withDb' || entry.jsName === 'dbWith')
+        throw err;
+      const report = result as WireTxReport;
+      return format.encode({ ...report, txData: [], txMeta: null }, handles);
+    }
   }
 
   function replyFormat(req: FastifyRequest): WireFormat {
@@ -310,16 +409,18 @@ export async function createServer(
    * The decoded argument list of a request: from `?args=` (base64url), else the body
    * (Fastify leaves a GET's body unread; Datahike's clients put the arguments there).
    */
-  const readArgs = async (req: FastifyRequest, format: WireFormat): Promise<unknown> => {
+  const readText = async (req: FastifyRequest): Promise<string> => {
     const query = req.query as Record<string, string | undefined>;
-    if (typeof query.args === 'string')
-      return format.decode(Buffer.from(query.args, 'base64url').toString('utf8'), handles);
-    const text =
-      typeof req.body === 'string'
-        ? req.body
-        : req.method === 'GET'
-          ? await readBody(req, config.bodyLimit)
-          : '';
+    if (typeof query.args === 'string') return utf8Text(Buffer.from(query.args, 'base64url'));
+    if (typeof req.body === 'string') return req.body;
+    if (req.method !== 'GET') return '';
+    // Read once: a read sent to a worker needs the text again.
+    const text = await readBody(req, config.bodyLimit);
+    (req as { body: unknown }).body = text;
+    return text;
+  };
+  const readArgs = async (req: FastifyRequest, format: WireFormat): Promise<unknown> => {
+    const text = await readText(req);
     return text.trim().length > 0 ? format.decode(text, handles) : [];
   };
 
@@ -348,7 +449,14 @@ export async function createServer(
           { route: 'listen', path: [0] },
         );
       const feed = feedOf(conn, handles);
-      await conn.latest();
+      const credential = principalOf(req).id;
+      listenQuota.acquire(credential);
+      try {
+        await conn.latest();
+      } catch (err) {
+        listenQuota.release(credential);
+        throw err;
+      }
       const lastEventId = req.headers['last-event-id'];
       const resumed = typeof lastEventId === 'string' ? Number(lastEventId) : Number.NaN;
       // From here to the subscription nothing awaits, so no commit can come between.
@@ -366,17 +474,31 @@ export async function createServer(
       const send = (r: FeedEntry) => {
         if (r.tx <= sentUpTo) return;
         sentUpTo = r.tx;
-        res.write(`id: ${r.tx}\nevent: tx\ndata: ${outFormat.encode(r.report, handles)}\n\n`);
+        let data: string;
+        try {
+          data = outFormat.encode(r.report, handles);
+        } catch (err) {
+          // A commit this stream's format cannot carry: the subscriber hears of it, the
+          // stream and the server go on.
+          const e = isDatahikeError(err)
+            ? err
+            : new DatahikeError('wire/unencodable', String(err), {});
+          res.write(`id: ${r.tx}\nevent: error\ndata: ${encodeError(outFormat, e)}\n\n`);
+          return;
+        }
+        res.write(`id: ${r.tx}\nevent: tx\ndata: ${data}\n\n`);
       };
       res.write(`id: ${sentUpTo}\nevent: ready\ndata: ${outFormat.encode(sentUpTo, handles)}\n\n`);
       for (const r of feed.recent) send(r);
       feed.subscribers.add(send);
       streams.add(res);
       const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
-      req.raw.on('close', () => {
+      // The response's close (the request's has fired once its body was read).
+      res.on('close', () => {
         clearInterval(ping);
         feed.subscribers.delete(send);
         streams.delete(res);
+        listenQuota.release(credential);
       });
     },
   });
@@ -410,6 +532,23 @@ export async function createServer(
         );
       const principal = principalOf(req);
       const admitted = access.admit(entry, raw, principal, entry.right);
+      // A read of databases on durable stores goes to a worker, with the request's text.
+      const targets =
+        pool?.ready && WORKER_READS.has(entry.jsName)
+          ? workerTargets(admitted.args, handles, connectionConfigs)
+          : undefined;
+      if (targets !== undefined) {
+        const answer = await pool!.run({
+          fn: entry.jsName,
+          text: await readText(req),
+          inType: format.mediaType,
+          outType: outFormat.mediaType,
+          configs: targets,
+        });
+        if (answer.status !== 200)
+          return reply.code(answer.status).type(answer.type).send(answer.body);
+        return sendAnswer(req, reply, entry, outFormat, answer.body);
+      }
       let args = (await handles.resolve(admitted.args)) as unknown[];
       checkArgs(entry, args);
       if (format.mediaType === 'application/json' && TX_ROUTES.has(entry.jsName)) {
@@ -418,24 +557,24 @@ export async function createServer(
           target instanceof Connection ? target.db() : target instanceof Db ? target : null;
         if (db !== null) args = [target, retypeTxData(db, args[1]), ...args.slice(2)];
       }
-      if ((entry.jsName === 'q' || entry.jsName === 'queryStats') && !(args[0] instanceof Map))
-        args = [
-          new Map<unknown, unknown>([
-            [keyword('query'), args[0]],
-            [keyword('args'), args.slice(1)],
-            [keyword('timeout'), config.timeoutMs],
-          ]),
-        ];
-      const result = access.finish(
-        admitted,
-        await access.run(entry, fn, args, principal),
-        principal,
-      );
+      if (entry.jsName === 'q' || entry.jsName === 'queryStats')
+        args = withQueryTimeout(args, config.timeoutMs);
+      if (TX_ROUTES.has(entry.jsName)) checkTxDepth(args[1]);
+      if (entry.jsName === 'createDatabase') databaseQuota.acquire(principal.id);
+      let result: unknown;
+      try {
+        result = access.finish(admitted, await access.run(entry, fn, args, principal), principal);
+      } catch (err) {
+        if (entry.jsName === 'createDatabase') databaseQuota.release(principal.id);
+        throw err;
+      }
+      if (entry.jsName === 'deleteDatabase') databaseQuota.release(principal.id);
       // A database read while the store did not answer is the last state known: say so.
       const stale = args[0] instanceof Connection ? args[0].staleness : null;
       if (stale !== null) reply.header('datahike-stale-since', stale.since.toISOString());
       if (result instanceof Connection) {
         handles.remember(result);
+        connectionConfigs.note(result, args[0]);
         // Its commits are kept from now on, so that a listener that resumes after a restart
         // of this server gets the commits made before its stream came back.
         feedOf(result, handles);
@@ -444,19 +583,29 @@ export async function createServer(
         handles.forget(args[0]);
       if (entry.jsName === 'transact' || entry.jsName === 'loadEntities') metrics.commits++;
       handles.own(result, args);
-      const body = outFormat.encode(result, handles);
-      const cache = { maxAge: config.cacheMaxAge, public: config.cachePublic };
-      if (setCacheHeaders(req, reply, entry.referentiallyTransparent, cache)) {
-        const etag = `"${createHash('sha1').update(body).digest('base64url')}"`;
-        reply.header('etag', etag);
-        if (req.headers['if-none-match'] === etag) {
-          metrics.notModified++;
-          return reply.code(304).send();
-        }
-      }
-      return reply.type(outFormat.mediaType).send(body);
+      return sendAnswer(req, reply, entry, outFormat, encodeAnswer(entry, outFormat, result));
     };
   };
+
+  /** An answer's body, with caching headers for a GET that may be cached. */
+  function sendAnswer(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    entry: ApiEntry,
+    outFormat: WireFormat,
+    body: string,
+  ): FastifyReply {
+    const cache = { maxAge: config.cacheMaxAge, public: config.cachePublic };
+    if (setCacheHeaders(req, reply, entry.referentiallyTransparent, cache)) {
+      const etag = `"${createHash('sha1').update(body).digest('base64url')}"`;
+      reply.header('etag', etag);
+      if (req.headers['if-none-match'] === etag) {
+        metrics.notModified++;
+        return reply.code(304).send();
+      }
+    }
+    return reply.type(outFormat.mediaType).send(body);
+  }
 
   for (const entry of API) {
     if (!entry.remote) continue;
@@ -475,6 +624,7 @@ export async function createServer(
       shuttingDown = true;
       for (const res of streams) res.end();
       await app.close();
+      await pool?.close();
       for (const conn of handles.all()) await api.release(conn, true).catch(() => undefined);
     },
   };

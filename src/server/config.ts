@@ -7,6 +7,7 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseEdn } from '../edn/index.js';
 import { DatahikeError, isKeyword, type Keyword, printValue } from '../values/index.js';
@@ -38,6 +39,22 @@ export interface ServerConfig {
   readonly stores: StoresConfig;
   /** Scoped credentials besides `:token` (`:tokens`, `:jwt`). */
   readonly credentials: CredentialsConfig;
+  /** Largest answer, in bytes of its encoding (413 beyond). */
+  readonly maxAnswerBytes: number;
+  /** How long a client may take to send a request's headers, in ms. */
+  readonly headersTimeoutMs: number;
+  /** How long a client may take to send a whole request (headers and body), in ms. */
+  readonly requestTimeoutMs: number;
+  /** Open /listen streams per credential. */
+  readonly maxListenStreams: number;
+  /** Databases one credential may have created and not deleted (on this server's run). */
+  readonly maxDatabases: number;
+  /** Threads answering reads of durable stores; 0: every read on the event loop. */
+  readonly readWorkers: number;
+  /** Heap (old generation) of each read worker, in MB. */
+  readonly workerMemoryMb: number;
+  /** Requests per second and burst per credential; undefined: no rate limit. */
+  readonly rateLimit: { readonly perSecond: number; readonly burst: number } | undefined;
 }
 
 export const DEFAULTS: ServerConfig = {
@@ -54,6 +71,14 @@ export const DEFAULTS: ServerConfig = {
   dataDir: './data',
   stores: storesConfig(undefined, undefined, './data'),
   credentials: { tokens: [], jwt: undefined },
+  maxAnswerBytes: 64 * 1024 * 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
+  maxListenStreams: 100,
+  maxDatabases: 1000,
+  rateLimit: undefined,
+  readWorkers: Math.max(1, availableParallelism()),
+  workerMemoryMb: 512,
 };
 
 const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -159,6 +184,38 @@ const KEYS: Record<string, Setter> = {
   jwt: (c, v) => {
     c.raw.jwt = v;
   },
+  'max-answer-bytes': (c, v) => {
+    c.maxAnswerBytes = int('max-answer-bytes', v, 1024, 2 ** 31 - 1);
+  },
+  'headers-timeout': (c, v) => {
+    c.headersTimeoutMs = int('headers-timeout', v, 100, 3600 * 1000);
+  },
+  'request-timeout': (c, v) => {
+    c.requestTimeoutMs = int('request-timeout', v, 100, 24 * 3600 * 1000);
+  },
+  'max-listen-streams': (c, v) => {
+    c.maxListenStreams = int('max-listen-streams', v, 0, 1_000_000);
+  },
+  'max-databases': (c, v) => {
+    c.maxDatabases = int('max-databases', v, 0, 1_000_000_000);
+  },
+  'read-workers': (c, v) => {
+    c.readWorkers = int('read-workers', v, 0, 256);
+  },
+  'worker-memory-mb': (c, v) => {
+    c.workerMemoryMb = int('worker-memory-mb', v, 16, 1024 * 1024);
+  },
+  'rate-limit': (c, v) => {
+    const get = (k: string) => (v instanceof Map ? v.get(kw(v, k)) : undefined);
+    if (!(v instanceof Map) || get('per-second') === undefined)
+      bad(`:rate-limit must look like {:per-second 50 :burst 100}, got ${printValue(v)}.`);
+    const perSecond = int('rate-limit :per-second', get('per-second'), 1, 1_000_000);
+    const burst =
+      get('burst') === undefined
+        ? perSecond
+        : int('rate-limit :burst', get('burst'), 1, 10_000_000);
+    c.rateLimit = { perSecond, burst };
+  },
   // Jetty's option in Datahike's file; the server never blocks its caller.
   'join?': () => undefined,
 };
@@ -168,6 +225,19 @@ function kw(m: unknown, key: string): unknown {
   for (const k of (m as Map<unknown, unknown>).keys()) if (name(k) === key) return k;
   return undefined;
 }
+
+const NUMERIC_KEYS = new Set([
+  'port',
+  'body-limit',
+  'timeout',
+  'max-answer-bytes',
+  'headers-timeout',
+  'request-timeout',
+  'max-listen-streams',
+  'max-databases',
+  'read-workers',
+  'worker-memory-mb',
+]);
 
 const ENV: Record<string, string> = {
   DATAHIKE_PORT: 'port',
@@ -182,6 +252,14 @@ const ENV: Record<string, string> = {
   DATAHIKE_DATA_DIR: 'data-dir',
   DATAHIKE_STORES: 'stores',
   DATAHIKE_UPSTREAMS: 'upstreams',
+  DATAHIKE_MAX_ANSWER_BYTES: 'max-answer-bytes',
+  DATAHIKE_HEADERS_TIMEOUT: 'headers-timeout',
+  DATAHIKE_REQUEST_TIMEOUT: 'request-timeout',
+  DATAHIKE_MAX_LISTEN_STREAMS: 'max-listen-streams',
+  DATAHIKE_MAX_DATABASES: 'max-databases',
+  DATAHIKE_RATE_LIMIT: 'rate-limit-per-second',
+  DATAHIKE_READ_WORKERS: 'read-workers',
+  DATAHIKE_WORKER_MEMORY_MB: 'worker-memory-mb',
 };
 
 /** The configuration from an EDN map (keyword keys) and the environment. */
@@ -208,8 +286,11 @@ export function serverConfig(
     const raw = env[variable];
     if (raw === undefined || raw === '') continue;
     if (key === 'cache-max-age') c.cacheMaxAge = int(variable, Number(raw), 0, 31_536_000);
-    else {
-      const numeric = key === 'port' || key === 'body-limit' || key === 'timeout';
+    else if (key === 'rate-limit-per-second') {
+      const perSecond = int(variable, Number(raw), 1, 1_000_000);
+      c.rateLimit = { perSecond, burst: perSecond };
+    } else {
+      const numeric = NUMERIC_KEYS.has(key);
       KEYS[key]!(c, numeric ? Number(raw) : raw);
       if (key === 'dev-mode') devModeGiven = true;
     }
@@ -235,6 +316,8 @@ export function serverConfig(
       `Dev mode (no credential) listens on loopback only, not on ${c.host}: give the server a :token (or :tokens, :jwt) to listen there.`,
       { key: 'host' },
     );
+  // Node requires the headers to be due no later than the whole request.
+  if (c.headersTimeoutMs > c.requestTimeoutMs) c.headersTimeoutMs = c.requestTimeoutMs;
   const { raw: _raw, ...config } = c;
   return config;
 }

@@ -178,6 +178,9 @@ class TxState {
         { attribute: attr.ident, op: opData(op) },
       );
     if (attr.isRef) return this.refValue(attr, v, op);
+    // A nested map under schema on read became an entity of its own: the value is that
+    // entity's id (never the internal tempid object, which no store or codec can hold).
+    if (v instanceof TempId) return this.tempids.get(v)!;
     return checkValue(attr, v);
   }
 

@@ -12,6 +12,12 @@ export {
   sym,
 } from './keyword.js';
 export {
+  checkIntegerDigits,
+  limitExceeded,
+  MAX_DECIMAL_EXPONENT,
+  MAX_NUMBER_DIGITS,
+} from './limits.js';
+export {
   compareNumbersByValue,
   compareValues,
   equals,

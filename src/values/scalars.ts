@@ -1,5 +1,7 @@
 /** Value classes that JavaScript lacks: UUIDs, arbitrary-precision decimals, EDN chars, lists, tagged values. */
 
+import { checkIntegerDigits, limitExceeded, MAX_DECIMAL_EXPONENT } from './limits.js';
+
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class Uuid {
@@ -52,7 +54,16 @@ export class BigDec {
     const m = /^([+-]?)(\d+)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
     if (!m) throw new TypeError(`Not a decimal: ${JSON.stringify(text)}`);
     const frac = m[3] ?? '';
-    let scale = frac.length - (m[4] ? Number(m[4]) : 0);
+    checkIntegerDigits(`${m[2]}${frac}`);
+    const exponent = m[4] ? Number(m[4]) : 0;
+    let scale = frac.length - exponent;
+    // 1e100000000M would be a bigint of a hundred million digits.
+    if (Math.abs(exponent) > MAX_DECIMAL_EXPONENT || Math.abs(scale) > MAX_DECIMAL_EXPONENT)
+      limitExceeded(
+        'max-decimal-exponent',
+        MAX_DECIMAL_EXPONENT,
+        `The decimal ${text.length > 40 ? `${text.slice(0, 40)}…` : text} has an exponent or scale beyond the limit`,
+      );
     let unscaled = BigInt(`${m[1]}${m[2]}${frac}`);
     if (scale < 0) {
       unscaled *= 10n ** BigInt(-scale);

@@ -9,7 +9,7 @@ import type { HandleMapper } from './handles.js';
 import { decodeJson, encodeJson } from './json.js';
 import { decodeTransit, encodeTransit } from './transit.js';
 
-export { type FormatName, PayloadError } from './common.js';
+export { type FormatName, MAX_DEPTH, PayloadError } from './common.js';
 export { decodeEdn, encodeEdn } from './edn.js';
 export {
   type AnyDbHandle,

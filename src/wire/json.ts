@@ -45,6 +45,8 @@ import { parseInstant } from '../edn/index.js';
 import {
   BigDec,
   Char,
+  checkIntegerDigits,
+  DatahikeError,
   isKeyword,
   isList,
   Keyword,
@@ -146,6 +148,7 @@ const TAGS = new Map<string, TagDecoder>([
     (p) => {
       if (typeof p === 'number' && Number.isInteger(p)) return BigInt(p);
       const s = str('!bigint', p);
+      checkIntegerDigits(s);
       if (!INTEGER.test(s)) throw new PayloadError(`!bigint needs integer digits, got ${s}`);
       return BigInt(s);
     },
@@ -157,7 +160,8 @@ const TAGS = new Map<string, TagDecoder>([
       const s = str('!bigdec', p);
       try {
         return BigDec.parse(s);
-      } catch {
+      } catch (err) {
+        if (err instanceof DatahikeError) throw err;
         throw new PayloadError(`!bigdec needs a decimal, got ${JSON.stringify(s)}`);
       }
     },
@@ -311,6 +315,7 @@ class JsonReader {
     const m = NUMBER.exec(this.text);
     if (m === null) return this.fail(`invalid number, found ${this.found()}`);
     const tok = m[0];
+    checkIntegerDigits(tok);
     this.pos += tok.length;
     if (m[1] !== undefined || m[2] !== undefined) return Number(tok);
     if (tok.length < 16) return Number(tok);

@@ -26,6 +26,7 @@ import { Datom, RetractedDatom } from '../index/datom.js';
 import {
   BigDec,
   Char,
+  checkIntegerDigits,
   Keyword,
   keyword,
   List,
@@ -379,7 +380,10 @@ const READ_HANDLERS: Record<string, (rep: any) => unknown> = {
     need(!Number.isNaN(d.getTime()), `t needs an ISO 8601 instant, got ${s}`);
     return d;
   }),
-  n: checked('n', (s: string) => BigInt(s)),
+  n: checked('n', (s: string) => {
+    checkIntegerDigits(String(s));
+    return BigInt(s);
+  }),
   f: checked('f', (s: string) => BigDec.parse(s)),
   c: checked('c', (s: string) => new Char(s)),
   r: (s: string) => new TaggedValue('r', s),

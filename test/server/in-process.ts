@@ -16,6 +16,8 @@ export async function startServer(options: { token?: string } = {}): Promise<InP
   const settings = new Map<unknown, unknown>([
     [keyword('level'), keyword('silent')],
     [keyword('data-dir'), mkdtempSync(join(tmpdir(), 'dh-server-'))],
+    // Read workers load the server's modules on their own: not through the test's loader.
+    [keyword('read-workers'), 0],
   ]);
   if (options.token !== undefined) settings.set(keyword('token'), options.token);
   const server = await createServer(serverConfig(settings, {}));
