@@ -4,4 +4,13 @@ export { EntityView } from './entity.js';
 export * from './functions.js';
 export { type InternalApi, internalApi } from './internal.js';
 export { type ConfigRoute, isRemote, type Remote, RUN_REMOTELY } from './remote.js';
-export { API, type ApiEntry, type ArgKind, apiEntry, type Right } from './specification.js';
+export {
+  API,
+  type ApiEntry,
+  type ArgKind,
+  apiEntry,
+  commandName,
+  positionsOf,
+  type Right,
+  routePath,
+} from './specification.js';

@@ -51,6 +51,16 @@ export interface ApiEntry {
    * (commits) or `admin` (creating and deleting databases, garbage collection).
    */
   readonly right: Right;
+  /**
+   * The CLI command: by default the name without a trailing `?` or `!`; `false` for
+   * functions that make no sense from a shell (they return live objects or take callbacks).
+   */
+  readonly command?: string | false;
+  /**
+   * Served as a stream of server-sent events instead of a call: `subscribe` opens one (its
+   * route is the function's), `unsubscribe` ends one in the client.
+   */
+  readonly events?: 'subscribe' | 'unsubscribe';
   readonly category:
     | 'database'
     | 'connection'
@@ -74,6 +84,7 @@ export const API: readonly ApiEntry[] = [
     remote: true,
     referentiallyTransparent: true,
     right: 'read',
+    command: 'query',
     category: 'query',
   },
   {
@@ -170,6 +181,7 @@ export const API: readonly ApiEntry[] = [
     remote: true,
     referentiallyTransparent: false,
     right: 'read',
+    command: false,
     category: 'connection',
   },
   {
@@ -181,6 +193,7 @@ export const API: readonly ApiEntry[] = [
     remote: true,
     referentiallyTransparent: false,
     right: 'read',
+    command: false,
     category: 'connection',
   },
   {
@@ -192,6 +205,7 @@ export const API: readonly ApiEntry[] = [
     remote: true,
     referentiallyTransparent: false,
     right: 'read',
+    command: false,
     category: 'connection',
   },
   {
@@ -228,6 +242,8 @@ export const API: readonly ApiEntry[] = [
     remote: false,
     referentiallyTransparent: false,
     right: 'read',
+    command: false,
+    events: 'subscribe',
     category: 'connection',
   },
   {
@@ -239,6 +255,8 @@ export const API: readonly ApiEntry[] = [
     remote: false,
     referentiallyTransparent: false,
     right: 'read',
+    command: false,
+    events: 'unsubscribe',
     category: 'connection',
   },
   {
@@ -264,6 +282,7 @@ export const API: readonly ApiEntry[] = [
     remote: false,
     referentiallyTransparent: true,
     right: 'read',
+    command: false,
     category: 'transaction',
   },
   {
@@ -275,6 +294,7 @@ export const API: readonly ApiEntry[] = [
     remote: false,
     referentiallyTransparent: true,
     right: 'read',
+    command: false,
     category: 'transaction',
   },
   {
@@ -286,6 +306,7 @@ export const API: readonly ApiEntry[] = [
     remote: true,
     referentiallyTransparent: true,
     right: 'read',
+    command: false,
     category: 'time',
   },
   {
@@ -297,6 +318,7 @@ export const API: readonly ApiEntry[] = [
     remote: true,
     referentiallyTransparent: true,
     right: 'read',
+    command: false,
     category: 'time',
   },
   {
@@ -308,6 +330,7 @@ export const API: readonly ApiEntry[] = [
     remote: true,
     referentiallyTransparent: true,
     right: 'read',
+    command: false,
     category: 'time',
   },
   {
@@ -319,6 +342,7 @@ export const API: readonly ApiEntry[] = [
     remote: false,
     referentiallyTransparent: true,
     right: 'read',
+    command: false,
     category: 'time',
   },
   {
@@ -330,6 +354,7 @@ export const API: readonly ApiEntry[] = [
     remote: true,
     referentiallyTransparent: true,
     right: 'read',
+    command: false,
     category: 'time',
   },
   {
@@ -402,6 +427,7 @@ export const API: readonly ApiEntry[] = [
     remote: true,
     referentiallyTransparent: true,
     right: 'read',
+    command: false,
     category: 'entity',
   },
   {
@@ -501,6 +527,7 @@ export const API: readonly ApiEntry[] = [
     remote: false,
     referentiallyTransparent: false,
     right: 'read',
+    command: false,
     category: 'util',
   },
   {
@@ -541,4 +568,23 @@ export const API: readonly ApiEntry[] = [
 /** The entry for a Datahike-spelled or JavaScript name. */
 export function apiEntry(name: string): ApiEntry | undefined {
   return API.find((e) => e.name === name || e.jsName === name);
+}
+
+/** The HTTP route of an entry: `/` and Datahike's name without a trailing `?` or `!`. */
+export function routePath(entry: ApiEntry): string {
+  return `/${entry.name.replace(/[?!]$/, '')}`;
+}
+
+/** The CLI command of an entry, or undefined when it is none. */
+export function commandName(entry: ApiEntry): string | undefined {
+  if (entry.command === false) return undefined;
+  return entry.command ?? entry.name.replace(/[?!]$/, '');
+}
+
+/** The argument positions at which some arity of the entry takes an argument of this kind. */
+export function positionsOf(entry: ApiEntry, kind: ArgKind): number[] {
+  const at = new Set<number>();
+  for (const arity of entry.args)
+    for (let i = 0; i < arity.length; i++) if (arity[i] === kind) at.add(i);
+  return [...at].sort((a, b) => a - b);
 }

@@ -7,7 +7,14 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { API, type ApiEntry, type InternalApi, internalApi, toExternal } from '../api/index.js';
+import {
+  API,
+  type ApiEntry,
+  commandName,
+  type InternalApi,
+  internalApi,
+  toExternal,
+} from '../api/index.js';
 import { Connection } from '../connection/index.js';
 import { Db, DbView } from '../db/index.js';
 import { parseEdn, printEdn } from '../edn/index.js';
@@ -16,30 +23,12 @@ import { Entity } from '../pull/index.js';
 import { DatahikeError, isKeyword, keyword, printValue } from '../values/index.js';
 import { decodeJson, encodeEdn, type HandleMapper, isTxReport } from '../wire/index.js';
 
-/** Functions that make no sense from a shell (they return live objects or take callbacks). */
-const NOT_COMMANDS = new Set([
-  'listen',
-  'unlisten',
-  'release',
-  'db',
-  'tempid',
-  'entityDb',
-  'asOf',
-  'since',
-  'history',
-  'filter',
-  'connect',
-  'dbWith',
-  'isFiltered',
-  'initDb',
-]);
-
-export function commandName(e: ApiEntry): string {
-  return e.name === 'q' ? 'query' : e.name.replace(/[?!]$/, '');
-}
-
+/** The commands by name, in the table's order (the entries with a `command`). */
 export const COMMANDS: ReadonlyMap<string, ApiEntry> = new Map(
-  API.filter((e) => !NOT_COMMANDS.has(e.jsName)).map((e) => [commandName(e), e]),
+  API.flatMap((e) => {
+    const name = commandName(e);
+    return name === undefined ? [] : [[name, e] as const];
+  }),
 );
 
 /** The connections the arguments opened, to release when the command is done. */

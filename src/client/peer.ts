@@ -12,7 +12,7 @@
 
 import { toExternal, toInternal } from '../api/convert.js';
 import { isRemote } from '../api/remote.js';
-import { type ApiEntry, apiEntry } from '../api/specification.js';
+import { type ApiEntry, apiEntry, routePath } from '../api/specification.js';
 import { DatahikeError, isDatahikeError, isKeyword, Uuid } from '../values/index.js';
 import {
   AsOfDbHandle,
@@ -86,8 +86,11 @@ function refusedBeforeSending(err: unknown): boolean {
 export class RemotePeer implements HandleMapper {
   readonly url: string;
   private readonly media: MediaType;
-  /** The arguments of the `connect` that opened each connection, by store and branch. */
-  private readonly opened = new Map<string, readonly unknown[]>();
+  /** The call that opened each connection (a `connect`), by store and branch. */
+  private readonly opened = new Map<
+    string,
+    { readonly entry: ApiEntry; readonly args: readonly unknown[] }
+  >();
   private readonly reconnecting = new Map<string, Promise<boolean>>();
   /** The listeners `run('listen', …)` started, by key: connection, callback, how to stop. */
   private readonly listeners = new Map<
@@ -141,8 +144,8 @@ export class RemotePeer implements HandleMapper {
    * result in internal values.
    */
   async run(jsName: string, args: readonly unknown[]): Promise<unknown> {
-    if (jsName === 'listen' || jsName === 'unlisten') return this.listenCall(jsName, args);
     const entry = apiEntry(jsName);
+    if (entry?.events !== undefined) return this.listenCall(entry, args);
     if (entry === undefined || !entry.remote)
       throw new DatahikeError(
         'client/not-remote',
@@ -162,14 +165,19 @@ export class RemotePeer implements HandleMapper {
   }
 
   /**
-   * `listen`/`unlisten` on a remote connection: server-sent events from the server. `listen`
-   * resolves once the server has subscribed the stream (see `listen`).
+   * The functions served as events (`listen`/`unlisten`) on a remote connection: server-sent
+   * events from the server. Subscribing resolves once the server has subscribed the stream
+   * (see `listen`).
    */
-  private async listenCall(jsName: string, args: readonly unknown[]): Promise<unknown> {
+  private async listenCall(entry: ApiEntry, args: readonly unknown[]): Promise<unknown> {
     const conn = args[0];
     if (!(conn instanceof RemoteConnection))
-      throw new DatahikeError('client/not-remote', `${jsName} needs a remote connection.`, {});
-    if (jsName === 'unlisten') {
+      throw new DatahikeError(
+        'client/not-remote',
+        `${entry.jsName} needs a remote connection.`,
+        {},
+      );
+    if (entry.events === 'unsubscribe') {
       this.listeners.get(args[1])?.stop();
       this.listeners.delete(args[1]);
       // The connection's listeners left, as a local unlisten answers.
@@ -180,8 +188,12 @@ export class RemotePeer implements HandleMapper {
     const [key, cb] =
       args.length > 2 ? [args[1], args[2]] : [`remote-listener-${++this.listenerKeys}`, args[1]];
     if (typeof cb !== 'function')
-      throw new DatahikeError('api/invalid-argument', 'listen: expected a callback function.', {});
-    const stop = await this.listen(conn, cb as (r: unknown) => void);
+      throw new DatahikeError(
+        'api/invalid-argument',
+        `${entry.jsName}: expected a callback function.`,
+        {},
+      );
+    const stop = await this.listen(entry, conn, cb as (r: unknown) => void);
     this.listeners.get(key)?.stop();
     this.listeners.set(key, { conn, callback: cb, stop });
     return key;
@@ -205,12 +217,12 @@ export class RemotePeer implements HandleMapper {
   private reconnect(err: DatahikeError): Promise<boolean> {
     const data = err.data as { storeId?: unknown; branch?: unknown };
     const key = connectionKey(data.storeId, data.branch);
-    const args = this.opened.get(key);
-    if (args === undefined) return Promise.resolve(false);
+    const opening = this.opened.get(key);
+    if (opening === undefined) return Promise.resolve(false);
     // Calls failing together share one reconnect.
     let running = this.reconnecting.get(key);
     if (running === undefined) {
-      running = this.send(apiEntry('connect')!, args)
+      running = this.send(opening.entry, opening.args)
         .then(() => true)
         .finally(() => this.reconnecting.delete(key));
       this.reconnecting.set(key, running);
@@ -221,7 +233,7 @@ export class RemotePeer implements HandleMapper {
   private async send(entry: ApiEntry, args: readonly unknown[]): Promise<unknown> {
     const format = formats[this.media];
     const body = format.encode(args, this);
-    const path = `${this.url}/${entry.name.replace(/[?!]$/, '')}`;
+    const path = `${this.url}${routePath(entry)}`;
     const read = entry.referentiallyTransparent;
     const headers: Record<string, string> = { 'content-type': this.media, accept: this.media };
     if (this.options.token !== undefined) headers.authorization = `token ${this.options.token}`;
@@ -255,14 +267,17 @@ export class RemotePeer implements HandleMapper {
       }
       if (!res.ok) throw this.serverError(res.status, text, entry.name);
       const result = text.length === 0 ? null : format.decode(text, this);
-      if (entry.name === 'connect' && result instanceof RemoteConnection)
-        this.opened.set(connectionKey(result.handle.storeId, result.handle.branch), args);
+      if (result instanceof RemoteConnection)
+        this.opened.set(connectionKey(result.handle.storeId, result.handle.branch), {
+          entry,
+          args,
+        });
       return result;
     }
   }
 
   /**
-   * Follows a connection's commits (`/listen`, server-sent events). Resolves with the stop
+   * Follows a connection's commits (the route of an entry served as events, `/listen`). Resolves with the stop
    * function once the server has subscribed the stream: from then on every commit after the
    * connection's current one reaches `onReport`, once and in order. A dropped stream is
    * followed again with backoff, resuming after the last commit seen (`Last-Event-ID`). A
@@ -270,6 +285,7 @@ export class RemotePeer implements HandleMapper {
    * at the start it is the rejection; later `onError` hears it, once.
    */
   listen(
+    entry: ApiEntry,
     conn: RemoteConnection,
     onReport: (report: unknown) => void,
     onError: (err: DatahikeError) => void = (err) =>
@@ -290,12 +306,12 @@ export class RemotePeer implements HandleMapper {
       if (this.options.token !== undefined) headers.authorization = `token ${this.options.token}`;
       if (lastId !== undefined) headers['last-event-id'] = lastId;
       controller = new AbortController();
-      const res = await fetch(`${this.url}/listen?args=${args}`, {
+      const res = await fetch(`${this.url}${routePath(entry)}?args=${args}`, {
         headers,
         signal: controller.signal,
       });
       if (!res.ok || res.body === null)
-        throw this.serverError(res.status, await res.text(), 'listen');
+        throw this.serverError(res.status, await res.text(), entry.name);
       const reader = res.body.getReader();
       const decoder = new TextDecoder();
       let buffer = '';
@@ -350,7 +366,8 @@ export class RemotePeer implements HandleMapper {
             const refused = !reopened && err instanceof DatahikeError && isRefusal(err);
             if (refused || (!started && attempt >= attempts)) {
               stopped = true;
-              const failure = err instanceof DatahikeError ? err : this.unreachable(err, 'listen');
+              const failure =
+                err instanceof DatahikeError ? err : this.unreachable(err, entry.name);
               if (started) onError(failure);
               else reject(failure);
               return;

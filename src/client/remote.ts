@@ -8,6 +8,7 @@
 
 import { toInternal } from '../api/convert.js';
 import type { ConfigRoute } from '../api/remote.js';
+import { apiEntry } from '../api/specification.js';
 import { parseEdn } from '../edn/index.js';
 import { isKeyword, keyword } from '../values/index.js';
 import type { Peers } from './peers.js';
@@ -61,7 +62,8 @@ export function remotePeerRoute(peers: Peers): ConfigRoute {
       const stripped = new Map([...cfg].filter(([k]) => k !== REMOTE_PEER));
       const result = await peer.run(jsName, [stripped, ...args.slice(1)]);
       // As Datahike does: the config handed back names the server it lives on.
-      if (jsName === 'createDatabase' && result instanceof Map) result.set(REMOTE_PEER, attach);
+      if (apiEntry(jsName)?.returns === 'config' && result instanceof Map)
+        result.set(REMOTE_PEER, attach);
       return result;
     },
   };

@@ -19,7 +19,14 @@ import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { API, type ApiEntry, type InternalApi, internalApi } from '../api/index.js';
+import {
+  API,
+  type ApiEntry,
+  type InternalApi,
+  internalApi,
+  positionsOf,
+  routePath,
+} from '../api/index.js';
 import { Connection, DurableBranch } from '../connection/index.js';
 import { Db, DbView } from '../db/index.js';
 import { DatahikeError, isDatahikeError, keyword, printValue } from '../values/index.js';
@@ -51,11 +58,6 @@ import { openApiDocument } from './openapi.js';
 import { PathRedactor } from './redact.js';
 import { ReadPool, WORKER_READS } from './workers/pool.js';
 import { ConnectionConfigs, workerTargets } from './workers/route.js';
-
-/** The route path of an API entry: Datahike's name without a trailing `?` or `!`. */
-export function routePath(entry: ApiEntry): string {
-  return `/${entry.name.replace(/[?!]$/, '')}`;
-}
 
 const K = {
   error: keyword('error'),
@@ -144,9 +146,6 @@ function feedOf(conn: Connection, handles: ServerHandles): Feed {
   feeds.set(conn, f);
   return f;
 }
-
-/** Functions whose second argument is tx-data. */
-const TX_ROUTES = new Set(['transact', 'loadEntities', 'withDb', 'dbWith']);
 
 /** The body of a request Fastify did not parse (a GET), up to the limit. */
 async function readBody(req: FastifyRequest, limit: number): Promise<string> {
@@ -387,12 +386,13 @@ export async function createServer(
   app.get('/ready', async (_req, reply) =>
     shuttingDown ? reply.code(503).send({ status: 'shutting down' }) : { status: 'ready' },
   );
+  // GET /metrics is the Prometheus endpoint; with arguments, the API function of that route.
+  const metricsEntry = API.find((e) => e.remote && routePath(e) === '/metrics');
   app.get('/metrics', { onRequest: [authorising(false)] }, async (req, reply) => {
-    // With arguments it is the API's `metrics` of a database, as in Datahike.
     const hasArgs =
       (req.query as Record<string, unknown>).args !== undefined ||
       (typeof req.body === 'string' && req.body.trim().length > 0);
-    if (hasArgs) return apiHandler(API.find((e) => e.jsName === 'metrics')!)(req, reply);
+    if (hasArgs && metricsEntry !== undefined) return apiHandler(metricsEntry)(req, reply);
     let cached = 0;
     const flushes = { failures: 0, failing: 0 };
     for (const conn of handles.all())
@@ -431,80 +431,79 @@ export async function createServer(
    * a reconnecting client sends (it then first gets the commits it missed that this server
    * still remembers). Nothing falls between: every later commit follows, once, in order.
    */
-  app.route({
-    method: ['GET', 'POST'],
-    url: '/listen',
-    onRequest: [authorise],
-    handler: async (req, reply) => {
-      const format = pickFormat(req.headers['content-type']) ?? formats[DEFAULT_MEDIA_TYPE];
-      const outFormat = pickFormat(req.headers.accept) ?? format;
-      const raw = await readArgs(req, format);
-      access.admitListen(raw, principalOf(req), 'listen');
-      const args = await handles.resolve(raw);
-      const conn = Array.isArray(args) ? args[0] : undefined;
-      if (!(conn instanceof Connection))
-        throw new DatahikeError(
-          'server/bad-arguments',
-          '/listen takes [connection] (["!datahike/Connection", …] from /connect).',
-          { route: 'listen', path: [0] },
-        );
-      const feed = feedOf(conn, handles);
-      const credential = principalOf(req).id;
-      listenQuota.acquire(credential);
+  const listenHandler = (entry: ApiEntry) => async (req: FastifyRequest, reply: FastifyReply) => {
+    const format = pickFormat(req.headers['content-type']) ?? formats[DEFAULT_MEDIA_TYPE];
+    const outFormat = pickFormat(req.headers.accept) ?? format;
+    const raw = await readArgs(req, format);
+    access.admitListen(raw, principalOf(req), entry.name);
+    const args = await handles.resolve(raw);
+    const conn = Array.isArray(args) ? args[0] : undefined;
+    if (!(conn instanceof Connection))
+      throw new DatahikeError(
+        'server/bad-arguments',
+        `${routePath(entry)} takes [connection] (["!datahike/Connection", …] from /connect).`,
+        { route: entry.name, path: [0] },
+      );
+    const feed = feedOf(conn, handles);
+    const credential = principalOf(req).id;
+    listenQuota.acquire(credential);
+    try {
+      await conn.latest();
+    } catch (err) {
+      listenQuota.release(credential);
+      throw err;
+    }
+    const lastEventId = req.headers['last-event-id'];
+    const resumed = typeof lastEventId === 'string' ? Number(lastEventId) : Number.NaN;
+    // From here to the subscription nothing awaits, so no commit can come between.
+    let sentUpTo = Number.isInteger(resumed) ? resumed : conn.db().maxTx;
+    // The headers set so far (CORS) go out too: a hijacked reply writes only what it is given.
+    const set = reply.getHeaders() as OutgoingHttpHeaders;
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      ...set,
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
+    const send = (r: FeedEntry) => {
+      if (r.tx <= sentUpTo) return;
+      sentUpTo = r.tx;
+      let data: string;
       try {
-        await conn.latest();
+        data = outFormat.encode(r.report, handles);
       } catch (err) {
-        listenQuota.release(credential);
-        throw err;
+        // A commit this stream's format cannot carry: the subscriber hears of it, the
+        // stream and the server go on.
+        const e = isDatahikeError(err)
+          ? err
+          : new DatahikeError('wire/unencodable', String(err), {});
+        res.write(`id: ${r.tx}\nevent: error\ndata: ${encodeError(outFormat, e)}\n\n`);
+        return;
       }
-      const lastEventId = req.headers['last-event-id'];
-      const resumed = typeof lastEventId === 'string' ? Number(lastEventId) : Number.NaN;
-      // From here to the subscription nothing awaits, so no commit can come between.
-      let sentUpTo = Number.isInteger(resumed) ? resumed : conn.db().maxTx;
-      // The headers set so far (CORS) go out too: a hijacked reply writes only what it is given.
-      const set = reply.getHeaders() as OutgoingHttpHeaders;
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        ...set,
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-      });
-      const send = (r: FeedEntry) => {
-        if (r.tx <= sentUpTo) return;
-        sentUpTo = r.tx;
-        let data: string;
-        try {
-          data = outFormat.encode(r.report, handles);
-        } catch (err) {
-          // A commit this stream's format cannot carry: the subscriber hears of it, the
-          // stream and the server go on.
-          const e = isDatahikeError(err)
-            ? err
-            : new DatahikeError('wire/unencodable', String(err), {});
-          res.write(`id: ${r.tx}\nevent: error\ndata: ${encodeError(outFormat, e)}\n\n`);
-          return;
-        }
-        res.write(`id: ${r.tx}\nevent: tx\ndata: ${data}\n\n`);
-      };
-      res.write(`id: ${sentUpTo}\nevent: ready\ndata: ${outFormat.encode(sentUpTo, handles)}\n\n`);
-      for (const r of feed.recent) send(r);
-      feed.subscribers.add(send);
-      streams.add(res);
-      const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
-      // The response's close (the request's has fired once its body was read).
-      res.on('close', () => {
-        clearInterval(ping);
-        feed.subscribers.delete(send);
-        streams.delete(res);
-        listenQuota.release(credential);
-      });
-    },
-  });
+      res.write(`id: ${r.tx}\nevent: tx\ndata: ${data}\n\n`);
+    };
+    res.write(`id: ${sentUpTo}\nevent: ready\ndata: ${outFormat.encode(sentUpTo, handles)}\n\n`);
+    for (const r of feed.recent) send(r);
+    feed.subscribers.add(send);
+    streams.add(res);
+    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+    // The response's close (the request's has fired once its body was read).
+    res.on('close', () => {
+      clearInterval(ping);
+      feed.subscribers.delete(send);
+      streams.delete(res);
+      listenQuota.release(credential);
+    });
+  };
 
   const apiHandler = (entry: ApiEntry) => {
     const fn = api[entry.jsName] as (...args: unknown[]) => Promise<unknown>;
+    // What the argument kinds ask of the server: tx-data sent as JSON is retyped by the
+    // schema, a query runs under the server's timeout (configs are confined by `access`).
+    const txAt = positionsOf(entry, 'tx').filter((i) => i > 0);
+    const takesQuery = positionsOf(entry, 'query').includes(0);
     return async (req: FastifyRequest, reply: FastifyReply) => {
       if (shuttingDown)
         throw new DatahikeError('server/shutting-down', 'The server is shutting down.', {});
@@ -551,14 +550,14 @@ export async function createServer(
       }
       let args = (await handles.resolve(admitted.args)) as unknown[];
       checkArgs(entry, args);
-      if (format.mediaType === 'application/json' && TX_ROUTES.has(entry.jsName)) {
+      if (format.mediaType === 'application/json' && txAt.length > 0) {
+        // The schema is the one of the connection or database the call is on.
         const target = args[0];
         const db =
           target instanceof Connection ? target.db() : target instanceof Db ? target : null;
-        if (db !== null) args = [target, retypeTxData(db, args[1]), ...args.slice(2)];
+        if (db !== null) args = args.map((x, i) => (txAt.includes(i) ? retypeTxData(db, x) : x));
       }
-      if (entry.jsName === 'q' || entry.jsName === 'queryStats')
-        args = withQueryTimeout(args, config.timeoutMs);
+      if (takesQuery) args = withQueryTimeout(args, config.timeoutMs);
       if (TX_ROUTES.has(entry.jsName)) checkTxDepth(args[1]);
       if (entry.jsName === 'createDatabase') databaseQuota.acquire(principal.id);
       let result: unknown;
@@ -579,9 +578,8 @@ export async function createServer(
         // of this server gets the commits made before its stream came back.
         feedOf(result, handles);
       }
-      if (entry.jsName === 'release' && args[0] instanceof Connection && args[0].isReleased)
-        handles.forget(args[0]);
-      if (entry.jsName === 'transact' || entry.jsName === 'loadEntities') metrics.commits++;
+      if (args[0] instanceof Connection && args[0].isReleased) handles.forget(args[0]);
+      if (entry.right === 'write') metrics.commits++;
       handles.own(result, args);
       return sendAnswer(req, reply, entry, outFormat, encodeAnswer(entry, outFormat, result));
     };
@@ -608,6 +606,13 @@ export async function createServer(
   }
 
   for (const entry of API) {
+    if (entry.events === 'subscribe')
+      app.route({
+        method: ['GET', 'POST'],
+        url: routePath(entry),
+        onRequest: [authorise],
+        handler: listenHandler(entry),
+      });
     if (!entry.remote) continue;
     const path = routePath(entry);
     // GET /metrics without arguments is the Prometheus endpoint (above).

@@ -1,6 +1,6 @@
 /** The OpenAPI 3 document of the server, generated from the API specification table. */
 
-import { API, type ApiEntry } from '../api/index.js';
+import { API, type ApiEntry, routePath } from '../api/index.js';
 
 const ERROR = {
   type: 'object',
@@ -47,11 +47,14 @@ const BY_KIND: Record<string, unknown> = {
   any: DB,
 };
 
-/** The example argument list of a route: its first arity, one example per argument. */
+/**
+ * The example argument list of a route: its first arity, one example per argument, and a
+ * database for query inputs (any values after the query).
+ */
 function example(entry: ApiEntry): unknown[] {
   const arity = entry.args.find((a) => a.length > 0) ?? [];
-  const out = arity.map((k) => BY_KIND[k] ?? null);
-  if (entry.name === 'q' || entry.name === 'query-stats') out.push(DB);
+  const out: unknown[] = arity.map((k) => BY_KIND[k] ?? null);
+  if (entry.variadic === 'any') out.push(BY_KIND.any);
   return out;
 }
 
@@ -125,8 +128,7 @@ export function openApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const e of API) {
     if (!e.remote) continue;
-    const p = `/${e.name.replace(/[?!]$/, '')}`;
-    paths[p] = e.referentiallyTransparent
+    paths[routePath(e)] = e.referentiallyTransparent
       ? { get: operation(e, 'get'), post: operation(e, 'post') }
       : { post: operation(e, 'post') };
   }

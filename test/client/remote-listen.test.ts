@@ -135,6 +135,7 @@ describe('a listen the server refuses later', () => {
     let reported: () => void = () => undefined;
     const stopped = new Promise<void>((r) => (reported = r));
     await peer.listen(
+      d.apiEntry('listen')!,
       conn,
       () => undefined,
       (err) => {

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { API } from '../../src/api/index.js';
-import { createServer, routePath, type Server } from '../../src/server/app.js';
+import { API, routePath } from '../../src/api/index.js';
+import { createServer, type Server } from '../../src/server/app.js';
 import { serverConfig } from '../../src/server/config.js';
 import { keyword } from '../../src/values/index.js';
 

@@ -3,9 +3,9 @@
  * function returns, read back through the same format; reads answer GET with `?args=` too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API } from '../../src/api/index.js';
+import { API, routePath } from '../../src/api/index.js';
 import { Datom } from '../../src/index/datom.js';
-import { routePath, type Server } from '../../src/server/app.js';
+import type { Server } from '../../src/server/app.js';
 import { keyword, Uuid } from '../../src/values/index.js';
 import {
   AsOfDbHandle,
