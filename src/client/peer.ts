@@ -13,7 +13,13 @@
 import { toExternal, toInternal } from '../api/convert.js';
 import { isRemote } from '../api/remote.js';
 import { type ApiEntry, apiEntry, routePath } from '../api/specification.js';
-import { DatahikeError, isDatahikeError, isKeyword, Uuid } from '../values/index.js';
+import {
+  DatahikeError,
+  type ErrorCode,
+  isDatahikeError,
+  isKeyword,
+  Uuid,
+} from '../values/index.js';
 import {
   AsOfDbHandle,
   ConnectionHandle,
@@ -409,7 +415,9 @@ export class RemotePeer implements HandleMapper {
         return undefined;
       };
       const data = field('data');
-      return new DatahikeError(String(field('code')), String(field('message')), {
+      // The server's code as it sent it (a newer server may know codes this table lacks).
+      const code = String(field('code')) as ErrorCode;
+      return new DatahikeError(code, String(field('message')), {
         ...(data instanceof Map
           ? Object.fromEntries(
               [...data].map(([k, v]) => [(k as { fqn?: string }).fqn ?? String(k), v]),

@@ -3,10 +3,12 @@
  * them onto their own error type without parsing messages.
  */
 
+import type { ErrorCode } from '../values/index.js';
+
 /** Misuse of a tree: a sealed transient, a bad option, a stored child without a store. */
 export class BTreeError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
   ) {
     super(message);
@@ -21,7 +23,7 @@ export class BTreeError extends Error {
  * much as possible. `withLoadedNodes` catches it, loads them and runs the operation again.
  */
 export class NodeNotLoadedError extends Error {
-  readonly code = 'index/node-not-loaded';
+  readonly code: ErrorCode = 'index/node-not-loaded';
 
   constructor(
     readonly addresses: readonly string[],

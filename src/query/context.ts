@@ -4,7 +4,7 @@
  */
 
 import { DbView } from '../db/index.js';
-import { DatahikeError } from '../values/index.js';
+import { DatahikeError, type ErrorCode } from '../values/index.js';
 import type { Clause } from './parse.js';
 import type { RuleState } from './rule-state.js';
 
@@ -38,7 +38,7 @@ export interface QueryContext {
 }
 
 /** Throws a query error (`query/...` codes). */
-export function fail(code: string, message: string, data: Record<string, unknown> = {}): never {
+export function fail(code: ErrorCode, message: string, data: Record<string, unknown> = {}): never {
   throw new DatahikeError(code, message, data);
 }
 

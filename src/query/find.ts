@@ -6,14 +6,14 @@
 
 import type { DbView } from '../db/index.js';
 import { pull } from '../pull/index.js';
-import { DatahikeError, keyword, printValue, sym } from '../values/index.js';
+import { DatahikeError, type ErrorCode, keyword, printValue, sym } from '../values/index.js';
 import { AGGREGATES } from './builtins.js';
 import { isDb, type QueryContext } from './context.js';
 import type { FindElem, Query, Term } from './parse.js';
 import { colsOf, distinct, keyOfRow, type Relation } from './relation.js';
 import { collectVars, type State } from './state.js';
 
-function bad(code: string, message: string, data: Record<string, unknown> = {}): never {
+function bad(code: ErrorCode, message: string, data: Record<string, unknown> = {}): never {
   throw new DatahikeError(code, message, data);
 }
 

@@ -332,8 +332,8 @@ export async function createServer(
       checkAnswerSize(body, config.maxAnswerBytes);
       return body;
     } catch (err) {
-      if (!TX_ROUTES.has(entry.jsName) || entry.jsName === 'withDb' || entry.jsName === 'dbWith')
-        throw err;
+      // Only a commit's report (a write taking tx-data) goes out without its tx-data.
+      if (entry.right !== 'write' || positionsOf(entry, 'tx').length === 0) throw err;
       const report = result as WireTxReport;
       return format.encode({ ...report, txData: [], txMeta: null }, handles);
     }
@@ -558,7 +558,7 @@ export async function createServer(
         if (db !== null) args = args.map((x, i) => (txAt.includes(i) ? retypeTxData(db, x) : x));
       }
       if (takesQuery) args = withQueryTimeout(args, config.timeoutMs);
-      if (TX_ROUTES.has(entry.jsName)) checkTxDepth(args[1]);
+      for (const i of txAt) checkTxDepth(args[i]);
       if (entry.jsName === 'createDatabase') databaseQuota.acquire(principal.id);
       let result: unknown;
       try {

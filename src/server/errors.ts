@@ -1,50 +1,13 @@
 /**
  * HTTP status for an error, by its code: the client's mistake is a 4xx with the error
- * (code, message, data) as the body; a 500 is a bug of ours.
+ * (code, message, data) as the body; a 500 is a failure of ours.
  */
 
-import { DatahikeError, isDatahikeError } from '../values/index.js';
+import { DatahikeError, isDatahikeError, statusOfCode } from '../values/index.js';
 
-const EXACT: Record<string, number> = {
-  'database/not-found': 404,
-  'connection/not-found': 404,
-  'commit/not-found': 404,
-  'branch/not-found': 404,
-  'server/not-found': 404,
-  'writer/conflict': 409,
-  'store/exists': 409,
-  'store/not-empty': 409,
-  'server/forbidden': 403,
-  'server/unauthorized': 401,
-  'server/body-too-large': 413,
-  'server/answer-too-large': 413,
-  'server/rate-limited': 429,
-  'server/quota': 429,
-  'server/busy': 503,
-  'server/out-of-memory': 503,
-  'server/internal': 500,
-  'server/unsupported-media-type': 415,
-  'query/timeout': 503,
-  'server/timeout': 503,
-  'server/shutting-down': 503,
-  'store/unavailable': 503,
-  'store/full': 503,
-  'store/io': 503,
-  // The transaction may have committed: the client must check before it retries.
-  'store/commit-unknown': 503,
-  'connection/diverged': 409,
-};
-
-/** Prefixes whose errors come from a transaction that cannot be applied. */
-const UNPROCESSABLE = ['transact/', 'schema/', 'lookup-ref/', 'entity-id/'];
-
+/** The status of a `DatahikeError` is its code's (values/error-codes.ts); anything else is a 500. */
 export function statusOf(err: unknown): number {
-  if (!isDatahikeError(err)) return 500;
-  const exact = EXACT[err.code];
-  if (exact !== undefined) return exact;
-  if (UNPROCESSABLE.some((p) => err.code.startsWith(p))) return 422;
-  if (err.code.startsWith('store/')) return 500;
-  return 400;
+  return isDatahikeError(err) ? statusOfCode(err.code) : 500;
 }
 
 /** Fastify's own errors (body parsing, limits) as ours. */

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { DatahikeError } from '../values/index.js';
+import { DatahikeError, type ErrorCode } from '../values/index.js';
 import type { Backend, LogRecord, Store, StoreOptions } from './store.js';
 
 const BUSY_TIMEOUT_MS = 5000;
@@ -37,7 +37,7 @@ function isUnavailable(err: unknown): boolean {
 }
 
 /** What a failure of SQLite or the file system means for the store, by its code. */
-function failureOf(err: unknown): { code: string; advice: string } {
+function failureOf(err: unknown): { code: ErrorCode; advice: string } {
   const code = String((err as { code?: unknown }).code ?? '');
   if (/^SQLITE_(CORRUPT|NOTADB)/.test(code))
     return {

@@ -2,6 +2,12 @@ export { base64ToBytes, bytesToBase64 } from './base64.js';
 export { printValue } from './describe.js';
 export { DatahikeError, isDatahikeError } from './error.js';
 export {
+  ERROR_CODES,
+  type ErrorCode,
+  type ErrorCodeInfo,
+  statusOfCode,
+} from './error-codes.js';
+export {
   compareKeywords,
   isKeyword,
   isSym,

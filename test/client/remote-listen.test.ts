@@ -5,6 +5,7 @@
  */
 import { type Server as HttpServer, createServer as httpServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiEntry } from '../../src/api/index.js';
 import { RemoteConnection, RemotePeer } from '../../src/client/index.js';
 import * as d from '../../src/index.js';
 import type { Server } from '../../src/server/app.js';
@@ -135,7 +136,7 @@ describe('a listen the server refuses later', () => {
     let reported: () => void = () => undefined;
     const stopped = new Promise<void>((r) => (reported = r));
     await peer.listen(
-      d.apiEntry('listen')!,
+      apiEntry('listen')!,
       conn,
       () => undefined,
       (err) => {
