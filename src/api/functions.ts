@@ -17,24 +17,26 @@ import type { Db, DbView } from '../db/index.js';
 import { Entity } from '../pull/index.js';
 import type { TxReport } from '../tx/index.js';
 import { isKeyword, type Uuid } from '../values/index.js';
-import { type ApiParts, composeApi } from './compose.js';
-import { type DatomObject, datomToObject, toExternal } from './convert.js';
-import { EntityView } from './entity.js';
-import { isPromise, randomUuid, uuid } from './extras.js';
 import type {
   Config,
+  GcOptions,
   PullPattern,
   QueryArgs,
   QueryInput,
   TimePoint,
   TransactArg,
-} from './internal.js';
+} from './arguments.js';
+import { type ApiParts, composeApi } from './compose.js';
+import { type DatomObject, datomToObject, toExternal } from './convert.js';
+import { EntityView } from './entity.js';
+import { isPromise, randomUuid, uuid } from './extras.js';
 import { queryRows } from './internal.js';
 import { elsewhere } from './remote.js';
 
 export type {
   Config,
   DatabaseConfig,
+  GcOptions,
   IndexKeyword,
   PullPattern,
   QueryArgs,
@@ -43,7 +45,7 @@ export type {
   TransactArg,
   Transaction,
   TxData,
-} from './internal.js';
+} from './arguments.js';
 
 export interface TransactionReport {
   'db-before': DbView;
@@ -335,13 +337,14 @@ export function createApi(parts: ApiParts = {}) {
    * Removes from a durable store the index nodes no kept commit reaches; commits made
    * before `removeBefore` are dropped unless a later one needs them. Blobs are deleted only
    * once they have been unreachable for the grace period (`opts.graceMs`, five minutes by
-   * default), so readers still using an older commit keep working. Shows progress on a
-   * terminal. `gcStorage(conn, null, { graceMs })` sets the grace period and keeps every commit.
+   * default), so readers still using an older commit keep working; `opts.progress` hears
+   * what a long collection is doing. `gcStorage(conn, null, { graceMs })` sets the grace
+   * period and keeps every commit.
    */
   async function gcStorage(
     conn: Connection,
     removeBefore?: Date | null,
-    opts?: { graceMs?: number },
+    opts?: GcOptions,
   ): Promise<Record<string, unknown>> {
     // Only the arguments given: a server checks the count against the arities.
     const result =

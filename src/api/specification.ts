@@ -61,6 +61,12 @@ export interface ApiEntry {
    * route is the function's), `unsubscribe` ends one in the client.
    */
   readonly events?: 'subscribe' | 'unsubscribe';
+  /**
+   * The last argument of its longest arity is an options map that takes a `progress`
+   * callback (`{ progress: (message) => … }`, or `:progress` in a map): the CLI passes one
+   * that shows the messages on a terminal.
+   */
+  readonly progress?: true;
   readonly category:
     | 'database'
     | 'connection'
@@ -483,6 +489,7 @@ export const API: readonly ApiEntry[] = [
     remote: true,
     referentiallyTransparent: false,
     right: 'admin',
+    progress: true,
     category: 'database',
   },
   {

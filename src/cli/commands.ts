@@ -157,6 +157,40 @@ export function render(result: unknown, format: OutputFormat): string {
   }
 }
 
+/**
+ * Runs a command's function on its argument values. A function that reports progress hears a
+ * callback in its options (the last argument of its longest arity) that shows the messages on
+ * standard error when that is a terminal.
+ */
+export async function runCommand(
+  api: InternalApi,
+  entry: ApiEntry,
+  values: unknown[],
+): Promise<unknown> {
+  const fn = api[entry.jsName] as (...a: unknown[]) => Promise<unknown>;
+  if (entry.progress !== true || process.stderr.isTTY !== true) return fn(...values);
+  const at = Math.max(...entry.args.map((a) => a.length)) - 1;
+  const args = [...values];
+  while (args.length < at) args.push(null);
+  const given = args[at];
+  const options =
+    given instanceof Map
+      ? given
+      : new Map(given === undefined ? [] : [[keyword('graceMs'), given]]);
+  args[at] = new Map([
+    ...options,
+    [
+      keyword('progress'),
+      (m: string) => process.stderr.write(`\r\x1b[K${commandName(entry)}: ${m}`),
+    ],
+  ]);
+  try {
+    return await fn(...args);
+  } finally {
+    process.stderr.write('\r\x1b[K');
+  }
+}
+
 /** Help for one command, generated from its entry. */
 export function commandHelp(name: string, e: ApiEntry): string {
   const forms = e.args.map((a) => `  datahike-ts ${name} ${a.map((k) => `<${k}>`).join(' ')}`);

@@ -21,6 +21,7 @@ import {
   commandHelp,
   type OutputFormat,
   render,
+  runCommand,
 } from './commands.js';
 import { exportDb, importInto } from './transfer.js';
 
@@ -137,8 +138,7 @@ async function main(argv: string[]): Promise<void> {
     }
     const values: unknown[] = [];
     for (const a of args) values.push(await argument(a, ctx));
-    const fn = api[entry.jsName] as (...a: unknown[]) => Promise<unknown>;
-    process.stdout.write(`${render(await fn(...values), format)}\n`);
+    process.stdout.write(`${render(await runCommand(api, entry, values), format)}\n`);
   } finally {
     for (const c of ctx.connections) await api.release(c, true).catch(() => undefined);
   }

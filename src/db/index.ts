@@ -22,3 +22,5 @@ export {
 } from './indices.js';
 export { whenLoaded } from './loading.js';
 export { checkEntityId, EMAX, type EntityId, entid, entidStrict } from './lookup.js';
+export { type DatomCounts, datomCounts } from './metrics.js';
+export { txAtOrBefore } from './time.js';

@@ -6,6 +6,7 @@ export {
   settleTxFunctions,
   type TxFunction,
 } from './forms.js';
+export { type ExportedDatom, exportedTransactions, reloadForms } from './load.js';
 export {
   dbWith,
   replayTx,

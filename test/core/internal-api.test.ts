@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { API, internalApi as api, toExternal } from '../../src/api/index.js';
 import { Connection } from '../../src/connection/index.js';
@@ -571,5 +574,29 @@ describe('internalApi', () => {
     for (const [i, r] of results.entries()) walk(r, `result ${i}`);
     expect(results).toHaveLength(19);
     expect(leaks).toEqual([]);
+  });
+
+  it("tells gcStorage's progress to the callback its options carry", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dh-gc-progress-'));
+    const cfg = { store: { backend: ':file', path: join(dir, 'db') } };
+    try {
+      await api.createDatabase(cfg);
+      const conn = await api.connect(cfg);
+      await api.transact(conn, SCHEMA);
+      const heard: string[] = [];
+      const result = await api.gcStorage(conn, null, {
+        graceMs: 0,
+        progress: (m) => heard.push(m),
+      });
+      expect(result.get(keyword('removed'))).toBeTypeOf('number');
+      expect(heard.length).toBeGreaterThan(0);
+      // Anything but a function is refused.
+      await expect(
+        api.gcStorage(conn, null, new Map([[keyword('progress'), 1]])),
+      ).rejects.toMatchObject({ code: 'api/invalid-argument' });
+      await api.release(conn, true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
