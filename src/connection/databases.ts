@@ -25,6 +25,11 @@ import { encodeCommit } from './records.js';
 import { type WriterFactory, writerOf } from './writer.js';
 
 const connections = new Map<string, Connection>();
+/**
+ * Connections whose last release is still flushing and closing, by connection key: a release
+ * the caller did not await must finish before the store is opened again or deleted.
+ */
+const closing = new Map<string, Promise<void>>();
 
 const DEFAULT_CACHE_SIZE = 10_000;
 const DEFAULT_FLUSH_THRESHOLD = 20_000;
@@ -137,9 +142,10 @@ export async function deleteDatabase(
   for (const [key, conn] of connections) {
     if (key.startsWith(prefix)) {
       connections.delete(key);
-      await conn.close();
+      await closeConnection(key, conn);
     }
   }
+  for (const [key, done] of closing) if (key.startsWith(prefix)) await done;
   const writer = writerOf(config, writers);
   if (writer !== undefined) await writer.deleteDatabase(config);
   else if (config.store.kind === 'memory') memoryStores.delete(config.store.id);
@@ -181,6 +187,7 @@ export async function connect(
   writers: readonly WriterFactory[] = [],
 ): Promise<Connection> {
   const key = connectionKey(config);
+  await closing.get(key);
   const open = connections.get(key);
   if (open !== undefined) {
     checkMatches(config, open.config);
@@ -254,5 +261,13 @@ export async function release(conn: Connection, releaseAll = false): Promise<voi
   if (conn.refCount > 0) return;
   const key = connectionKey(conn.config);
   if (connections.get(key) === conn) connections.delete(key);
-  await conn.close();
+  await closeConnection(key, conn);
+}
+
+async function closeConnection(key: string, conn: Connection): Promise<void> {
+  const done = conn.close().finally(() => {
+    if (closing.get(key) === done) closing.delete(key);
+  });
+  closing.set(key, done);
+  await done;
 }
