@@ -52,6 +52,14 @@ export interface ApiEntry {
    */
   readonly right: Right;
   /**
+   * What the call does to a database's store or to a connection, which the server tracks
+   * per credential (isolation, quotas): `create` and `delete` a database, `open` a
+   * connection, `release` one.
+   */
+  readonly lifecycle?: 'create' | 'delete' | 'open' | 'release';
+  /** Reads database values only: a server may answer it in a read worker (durable stores). */
+  readonly worker?: true;
+  /**
    * The CLI command: by default the name without a trailing `?` or `!`; `false` for
    * functions that make no sense from a shell (they return live objects or take callbacks).
    */
@@ -90,6 +98,7 @@ export const API: readonly ApiEntry[] = [
     remote: true,
     referentiallyTransparent: true,
     right: 'read',
+    worker: true,
     command: 'query',
     category: 'query',
   },
@@ -103,6 +112,7 @@ export const API: readonly ApiEntry[] = [
     remote: true,
     referentiallyTransparent: true,
     right: 'read',
+    worker: true,
     category: 'query',
   },
   {
@@ -117,6 +127,7 @@ export const API: readonly ApiEntry[] = [
     remote: true,
     referentiallyTransparent: true,
     right: 'read',
+    worker: true,
     category: 'query',
   },
   {
@@ -131,6 +142,7 @@ export const API: readonly ApiEntry[] = [
     remote: true,
     referentiallyTransparent: true,
     right: 'read',
+    worker: true,
     category: 'query',
   },
   {
@@ -143,6 +155,7 @@ export const API: readonly ApiEntry[] = [
     remote: true,
     referentiallyTransparent: true,
     right: 'read',
+    worker: true,
     category: 'query',
   },
   {
@@ -165,6 +178,7 @@ export const API: readonly ApiEntry[] = [
     remote: true,
     referentiallyTransparent: false,
     right: 'admin',
+    lifecycle: 'create',
     category: 'database',
   },
   {
@@ -176,6 +190,7 @@ export const API: readonly ApiEntry[] = [
     remote: true,
     referentiallyTransparent: false,
     right: 'admin',
+    lifecycle: 'delete',
     category: 'database',
   },
   {
@@ -187,6 +202,7 @@ export const API: readonly ApiEntry[] = [
     remote: true,
     referentiallyTransparent: false,
     right: 'read',
+    lifecycle: 'open',
     command: false,
     category: 'connection',
   },
@@ -211,6 +227,7 @@ export const API: readonly ApiEntry[] = [
     remote: true,
     referentiallyTransparent: false,
     right: 'read',
+    lifecycle: 'release',
     command: false,
     category: 'connection',
   },
@@ -373,6 +390,7 @@ export const API: readonly ApiEntry[] = [
     remote: true,
     referentiallyTransparent: true,
     right: 'read',
+    worker: true,
     category: 'index',
   },
   {
@@ -385,6 +403,7 @@ export const API: readonly ApiEntry[] = [
     remote: true,
     referentiallyTransparent: true,
     right: 'read',
+    worker: true,
     category: 'index',
   },
   {
@@ -397,6 +416,7 @@ export const API: readonly ApiEntry[] = [
     remote: true,
     referentiallyTransparent: true,
     right: 'read',
+    worker: true,
     category: 'index',
   },
   {
@@ -411,6 +431,7 @@ export const API: readonly ApiEntry[] = [
     remote: true,
     referentiallyTransparent: true,
     right: 'read',
+    worker: true,
     category: 'index',
   },
   {
@@ -422,6 +443,7 @@ export const API: readonly ApiEntry[] = [
     remote: true,
     referentiallyTransparent: true,
     right: 'read',
+    worker: true,
     category: 'entity',
   },
   {

@@ -51,8 +51,8 @@ export class Access {
     const names = confined !== undefined ? [confined.name] : this.isolation.namesIn(raw);
     checkRight(principal, right, names, entry.name);
     if (confined === undefined) return { args, confined, deleting: [] };
-    if (entry.jsName === 'connect') this.isolation.checkConnect(confined);
-    const deleting = entry.jsName === 'deleteDatabase' ? this.isolation.openOn(confined) : [];
+    if (entry.lifecycle === 'open') this.isolation.checkConnect(confined);
+    const deleting = entry.lifecycle === 'delete' ? this.isolation.openOn(confined) : [];
     return { args, confined, deleting };
   }
 
@@ -71,7 +71,7 @@ export class Access {
     args: unknown[],
     principal: Principal,
   ): Promise<unknown> {
-    if (entry.jsName !== 'release' || !(args[0] instanceof Connection)) return fn(...args);
+    if (entry.lifecycle !== 'release' || !(args[0] instanceof Connection)) return fn(...args);
     const conn = args[0];
     const n = this.isolation.releases(conn, principal.id, args[1] === true);
     for (let i = 0; i < n && !conn.isReleased; i++) await internalApi.release(conn);

@@ -56,7 +56,7 @@ import {
 import { Metrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { PathRedactor } from './redact.js';
-import { ReadPool, WORKER_READS } from './workers/pool.js';
+import { ReadPool } from './workers/pool.js';
 import { ConnectionConfigs, workerTargets } from './workers/route.js';
 
 const K = {
@@ -533,7 +533,7 @@ export async function createServer(
       const admitted = access.admit(entry, raw, principal, entry.right);
       // A read of databases on durable stores goes to a worker, with the request's text.
       const targets =
-        pool?.ready && WORKER_READS.has(entry.jsName)
+        pool?.ready && entry.worker === true
           ? workerTargets(admitted.args, handles, connectionConfigs)
           : undefined;
       if (targets !== undefined) {
@@ -559,15 +559,15 @@ export async function createServer(
       }
       if (takesQuery) args = withQueryTimeout(args, config.timeoutMs);
       for (const i of txAt) checkTxDepth(args[i]);
-      if (entry.jsName === 'createDatabase') databaseQuota.acquire(principal.id);
+      if (entry.lifecycle === 'create') databaseQuota.acquire(principal.id);
       let result: unknown;
       try {
         result = access.finish(admitted, await access.run(entry, fn, args, principal), principal);
       } catch (err) {
-        if (entry.jsName === 'createDatabase') databaseQuota.release(principal.id);
+        if (entry.lifecycle === 'create') databaseQuota.release(principal.id);
         throw err;
       }
-      if (entry.jsName === 'deleteDatabase') databaseQuota.release(principal.id);
+      if (entry.lifecycle === 'delete') databaseQuota.release(principal.id);
       // A database read while the store did not answer is the last state known: say so.
       const stale = args[0] instanceof Connection ? args[0].staleness : null;
       if (stale !== null) reply.header('datahike-stale-since', stale.since.toISOString());

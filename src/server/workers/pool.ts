@@ -11,20 +11,6 @@ import { Worker } from 'node:worker_threads';
 import { DatahikeError } from '../../values/index.js';
 import type { ReadAnswer, ReadJob, ReadyMessage, WorkerOptions } from './protocol.js';
 
-/** The API functions the workers answer: reads of one database value. */
-export const WORKER_READS: ReadonlySet<string> = new Set([
-  'q',
-  'queryStats',
-  'explain',
-  'pull',
-  'pullMany',
-  'datoms',
-  'seekDatoms',
-  'rseekDatoms',
-  'indexRange',
-  'entity',
-]);
-
 export interface PoolOptions extends WorkerOptions {
   readonly size: number;
   /** Old-generation heap of each worker, in MB. */
