@@ -12,6 +12,7 @@ import {
   withLoadedNodes,
 } from '../index/btree-api.js';
 import type { Datom } from '../index/datom.js';
+import { currentBudget } from '../values/index.js';
 import { DbView } from './db.js';
 
 /** The node caches behind the databases among `values` (query inputs, say). */
@@ -28,9 +29,19 @@ function cachesOf(values: readonly unknown[]): NodeCache<Datom>[] {
 /** Runs `fn` until it completes with every node it reads of the databases among `values`. */
 export async function whenLoaded<T>(values: readonly unknown[], fn: LoadingFn<T>): Promise<T> {
   const caches = cachesOf(values);
+  // Each run spends the read's budget afresh: a rerun makes again what the last one made.
+  const budget = currentBudget();
+  const made = budget?.made ?? 0;
+  const run: LoadingFn<T> =
+    budget === undefined
+      ? fn
+      : (loading) => {
+          budget.made = made;
+          return fn(loading);
+        };
   for (;;) {
     try {
-      return await withLoadedNodes(caches, fn);
+      return await withLoadedNodes(caches, run);
     } catch (err) {
       // A database reached otherwise than through `values` (one a function made): its
       // cache joins the run.

@@ -9,6 +9,7 @@ import { parseEdn } from '../edn/index.js';
 import { boundDatom, type Datom } from '../index/datom.js';
 import { K } from '../schema/index.js';
 import {
+  currentBudget,
   DatahikeError,
   isKeyword,
   isList,
@@ -280,12 +281,17 @@ type Frame = EntityFrame | AttrFrame;
  * (`{:friend ...}` over a chain of thousands) goes as deep as the data does.
  */
 class Puller {
+  /** The read's budget: every entity entered counts, and the deadline is checked. */
+  private readonly budget = currentBudget();
+
   constructor(readonly db: DbView) {}
 
   pull(e: number, spec: PullSpec): Map<unknown, unknown> | null {
     const stack: Frame[] = [this.frame(e, spec, freshPath())];
     let entered = 1;
+    this.budget?.spend(1);
     const enter = () => {
+      this.budget?.spend(1);
       if (++entered > MAX_PULL_ENTITIES)
         limitExceeded('max-pull-entities', MAX_PULL_ENTITIES, 'A pull reaches too many entities');
       if (stack.length > 2 * MAX_PULL_DEPTH)

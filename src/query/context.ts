@@ -4,8 +4,9 @@
  */
 
 import { DbView } from '../db/index.js';
-import { DatahikeError, type ErrorCode } from '../values/index.js';
+import { DatahikeError, type ErrorCode, type ReadBudget } from '../values/index.js';
 import type { Clause } from './parse.js';
+import type { Tick } from './relation.js';
 import type { RuleState } from './rule-state.js';
 
 /** One clause as the planner ran it (queryStats, explain). */
@@ -31,6 +32,8 @@ export interface QueryContext {
   /** The rules and their evaluation state, shared by every rule call of the query. */
   readonly rules: RuleState;
   readonly deadline: number;
+  /** What the read this query belongs to may still spend (rows made, time), if it has a budget. */
+  readonly budget: ReadBudget | undefined;
   /** Filled when statistics or a plan are asked for. */
   readonly plan: PlanStep[] | null;
   /** During bottom-up rule evaluation: the answers each rule call clause reads. */
@@ -42,10 +45,11 @@ export function fail(code: ErrorCode, message: string, data: Record<string, unkn
   throw new DatahikeError(code, message, data);
 }
 
-/** Stops the query with `query/timeout` once its deadline has passed. */
+/** Stops the query with `query/timeout` once its deadline (or its read's) has passed. */
 export function checkDeadline(ctx: QueryContext): void {
   if (Date.now() >= ctx.deadline)
     fail('query/timeout', 'Query timed out: it ran longer than its timeout.', {});
+  ctx.budget?.check();
 }
 
 export function isDb(x: unknown): x is DbView {
@@ -67,7 +71,29 @@ export function withDefaultSrc(ctx: QueryContext, src: string | null): QueryCont
   return { ...ctx, defaultSrc: src };
 }
 
-/** A tick for long loops: checks the query's deadline now and then. */
-export function ticker(ctx: QueryContext): () => void {
-  return () => checkDeadline(ctx);
+/**
+ * A tick for long loops (see `Tick`): spends the rows made from the read's budget and
+ * checks the deadline.
+ */
+export function ticker(ctx: QueryContext): Tick {
+  return (made) => {
+    if (made > 0) ctx.budget?.spend(made);
+    checkDeadline(ctx);
+  };
+}
+
+/**
+ * For a loop that makes rows: call it on each turn with the number of rows made so far;
+ * now and then it spends the new ones from the read's budget and checks the deadline.
+ */
+export function rowMeter(ctx: QueryContext): (made: number) => void {
+  let turns = 0;
+  let spent = 0;
+  return (made) => {
+    if (++turns < 1024 && made - spent < 4096) return;
+    turns = 0;
+    if (made > spent) ctx.budget?.spend(made - spent);
+    spent = made;
+    checkDeadline(ctx);
+  };
 }

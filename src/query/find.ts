@@ -8,7 +8,7 @@ import type { DbView } from '../db/index.js';
 import { pull } from '../pull/index.js';
 import { DatahikeError, type ErrorCode, keyword, printValue, sym } from '../values/index.js';
 import { AGGREGATES } from './builtins.js';
-import { isDb, type QueryContext } from './context.js';
+import { checkDeadline, isDb, type QueryContext, rowMeter } from './context.js';
 import type { FindElem, Query, Term } from './parse.js';
 import { colsOf, distinct, keyOfRow, type Relation } from './relation.js';
 import { collectVars, type State } from './state.js';
@@ -130,7 +130,9 @@ export function findResult(
     const full = distinct({ vars: needed, rows: columns(needed) });
     const groupCols = colsOf(full, groupVars);
     const groups = new Map<unknown, unknown[][]>();
+    const meter = rowMeter(ctx);
     for (const r of full.rows) {
+      meter(0);
       const k = keyOfRow(r, groupCols);
       const g = groups.get(k);
       if (g === undefined) groups.set(k, [r]);
@@ -147,6 +149,7 @@ export function findResult(
   if (q.find.elems.some((e) => e.kind === 'pull'))
     tuples = tuples.map((t) =>
       t.map((v, i) => {
+        checkDeadline(ctx);
         const e = q.find.elems[i]!;
         if (e.kind !== 'pull') return v;
         const pattern = e.patternName === null ? e.pattern : ctx.scalars.get(e.patternName);

@@ -8,7 +8,7 @@
 import { DatahikeError } from '../values/index.js';
 import { bindValue } from './bind.js';
 import { builtin } from './builtins.js';
-import { checkDeadline, fail, type QueryContext, source, ticker } from './context.js';
+import { checkDeadline, fail, type QueryContext, rowMeter, source, ticker } from './context.js';
 import { bindingVars, type Clause, type FnRef, type Term } from './parse.js';
 import { type Relation, valueEquals } from './relation.js';
 import { boundVars, gather, type State } from './state.js';
@@ -100,6 +100,14 @@ function invoke(f: Fn, args: unknown[], clause: string): unknown {
   }
 }
 
+/** Rows a function's result counts for in the read's budget: its items, or 16 characters a row. */
+function sizeOf(x: unknown): number {
+  if (typeof x === 'string') return x.length >>> 4;
+  if (Array.isArray(x)) return x.length;
+  if (x instanceof Set || x instanceof Map) return x.size;
+  return 0;
+}
+
 function truthy(x: unknown): boolean {
   return x !== false && x !== null && x !== undefined;
 }
@@ -149,9 +157,9 @@ export function applyFn(
   const fresh = outVars.map((v, i) => checks[i]! < 0 && outVars.indexOf(v) === i);
   const fixedFn = c.fn.kind === 'name' ? resolveFn(ctx, c.fn, null, null, c) : null;
   const rows: unknown[][] = [];
-  let n = 0;
+  const meter = rowMeter(ctx);
   for (const row of base.rows) {
-    if (++n % 1024 === 0) checkDeadline(ctx);
+    meter(rows.length);
     const value = invoke(
       fixedFn ?? resolveFn(ctx, c.fn, row, rel, c),
       callArgs(ctx, c.args, row, rel, c.text),
@@ -159,6 +167,9 @@ export function applyFn(
     );
     // A function that answers nil binds nothing (DataScript, Datahike).
     if (value === null || value === undefined) continue;
+    // What it made counts too: rows that each hold a large collection take memory as rows do.
+    const size = sizeOf(value);
+    if (size > 0) ctx.budget?.spend(size);
     next: for (const values of bindValue(c.binding, value)) {
       const out = row.slice();
       for (let i = 0; i < values.length; i++) {
@@ -169,7 +180,7 @@ export function applyFn(
           if (!valueEquals(values[outVars.indexOf(outVars[i]!)], values[i])) continue next;
         } else out.push(values[i]);
       }
-      rows.push(out);
+      meter(rows.push(out));
     }
   }
   return [...rest, { vars: [...base.vars, ...outVars.filter((_, i) => fresh[i])], rows }];

@@ -9,7 +9,7 @@
 
 import type { DbView } from '../db/index.js';
 import { isKeyword, type Keyword, printValue } from '../values/index.js';
-import { checkDeadline, fail, isDb, type QueryContext, source, ticker } from './context.js';
+import { fail, isDb, type QueryContext, rowMeter, source, ticker } from './context.js';
 import type { Clause } from './parse.js';
 import {
   estimateShape,
@@ -94,9 +94,9 @@ function applyShape(ctx: QueryContext, state: State, src: unknown, whole: Patter
     const rows: unknown[][] = [];
     const fixed = new Array<unknown>(5);
     const at = (i: number) => (fixed[i] !== undefined ? fixed[i] : shape.consts[i]);
-    let n = 0;
+    const meter = rowMeter(ctx);
     for (const row of r.rows) {
-      if (++n % 1024 === 0) checkDeadline(ctx);
+      meter(rows.length);
       for (let i = 0; i < 5; i++) fixed[i] = fromRow[i]! >= 0 ? row[fromRow[i]!] : undefined;
       if (simple) {
         const e = at(0);
@@ -106,14 +106,14 @@ function applyShape(ctx: QueryContext, state: State, src: unknown, whole: Patter
         for (const dt of scan(src, e, a, at(2), at(3))) {
           const out = row.slice();
           for (const p of newPos) out.push(datomField(dt, p));
-          rows.push(out);
+          meter(rows.push(out));
         }
       } else {
         const newIdx = newVars.map((v) => shape.outVars.indexOf(v));
         for (const m of matchPattern(src, shape, fixed)) {
           const out = row.slice();
           for (const i of newIdx) out.push(m[i]);
-          rows.push(out);
+          meter(rows.push(out));
         }
       }
     }
@@ -155,9 +155,9 @@ function mergeByEntity(
   const rows: unknown[][] = [];
   const n = datoms.length;
   let p = 0;
-  let count = 0;
+  const meter = rowMeter(ctx);
   for (const row of r.rows) {
-    if (++count % 4096 === 0) checkDeadline(ctx);
+    meter(rows.length);
     const e = row[eCol];
     if (typeof e !== 'number') continue;
     if (p >= n || datoms[p]!.e > e) p = 0;
@@ -185,7 +185,7 @@ function mergeByEntity(
       const out = new Array(width);
       for (let i = 0; i < row.length; i++) out[i] = row[i];
       for (let i = 0; i < newPos.length; i++) out[row.length + i] = datomField(dt, newPos[i]!);
-      rows.push(out);
+      meter(rows.push(out));
     }
   }
   return { vars: [...r.vars, ...newVars], rows };

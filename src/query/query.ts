@@ -8,7 +8,7 @@ import { LRUCache } from 'lru-cache';
 import { whenLoaded } from '../db/index.js';
 import { parseEdn } from '../edn/index.js';
 import type { LoadingRun } from '../index/btree-api.js';
-import { DatahikeError } from '../values/index.js';
+import { currentBudget, DatahikeError } from '../values/index.js';
 import { bindValue } from './bind.js';
 import type { PlanStep, QueryContext } from './context.js';
 import { findResult, isPlainRelation } from './find.js';
@@ -181,6 +181,7 @@ function execute(p: Prepared, opts: QueryOptions, loading?: LoadingRun): QueryRe
     scalars: p.scalars,
     rules: ruleState(p.rules),
     deadline,
+    budget: currentBudget(),
     plan: opts.stats ? [] : null,
     nestedQuery: (nested, args) => {
       const left = Number.isFinite(deadline) ? { timeout: Math.max(0, deadline - Date.now()) } : {};

@@ -163,8 +163,11 @@ export function project(rel: Relation, vars: readonly string[]): Relation {
   return distinct({ vars, rows: rel.rows.map((r) => cols.map((c) => r[c])) });
 }
 
-/** Called every few thousand rows of a long loop; throws to stop it (a query's timeout). */
-export type Tick = () => void;
+/**
+ * Called every few thousand turns of a long loop with the rows it made since the last
+ * call; throws to stop it (a query's timeout, its read's budget).
+ */
+export type Tick = (made: number) => void;
 
 const TICK_EVERY = 4096;
 
@@ -181,7 +184,7 @@ export function join(a: Relation, b: Relation, tick?: Tick): Relation {
         const row = x.slice();
         for (const c of extraCols) row.push(y[c]);
         // Every few thousand rows made: a product of large relations is where time goes.
-        if (rows.push(row) % TICK_EVERY === 0 && tick !== undefined) tick();
+        if (rows.push(row) % TICK_EVERY === 0 && tick !== undefined) tick(TICK_EVERY);
       }
     }
     return { vars, rows };
@@ -198,8 +201,12 @@ export function join(a: Relation, b: Relation, tick?: Tick): Relation {
     else list.push(r);
   }
   let n = 0;
+  let ticked = 0;
   for (const r of big.rows) {
-    if (tick !== undefined && ++n % TICK_EVERY === 0) tick();
+    if (tick !== undefined && (++n % TICK_EVERY === 0 || rows.length - ticked >= TICK_EVERY)) {
+      tick(rows.length - ticked);
+      ticked = rows.length;
+    }
     const matches = table.get(keyOfRow(r, bigCols));
     if (matches === undefined) continue;
     for (const m of matches) {

@@ -6,7 +6,7 @@
  */
 
 import { DatahikeError } from '../values/index.js';
-import { checkDeadline, type QueryContext } from './context.js';
+import { checkDeadline, type QueryContext, ticker } from './context.js';
 import { bindingVars, type Clause, clauseVars, type RuleBranch } from './parse.js';
 import { colsOf, RowSet } from './relation.js';
 import { gather, type Solve } from './state.js';
@@ -53,7 +53,7 @@ export function bottomUp(
             const rows = new Map<Clause, readonly unknown[][]>();
             for (const c of cs) rows.set(c, c === v ? delta.get(c.name)! : full.get(c.name)!.rows);
             const result = solve({ ...ctx, ruleRows: rows }, [], b.body);
-            const [all] = gather(result, new Set(b.vars));
+            const [all] = gather(result, new Set(b.vars), ticker(ctx));
             if (all === null || all.rows.length === 0) continue;
             if (b.vars.some((x) => !all.vars.includes(x))) return null;
             const cols = colsOf(all, b.vars);

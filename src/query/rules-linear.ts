@@ -9,7 +9,7 @@
  * input would keep all of its answers: quadratic on a chain, where this is linear.
  */
 
-import { checkDeadline, fail, type QueryContext } from './context.js';
+import { checkDeadline, fail, type QueryContext, rowMeter, ticker } from './context.js';
 import type { Clause, RuleBranch, Term } from './parse.js';
 import { clauseVars } from './parse.js';
 import { colsOf, keyOfRow, RowSet } from './relation.js';
@@ -136,7 +136,11 @@ export function callLinear(
         const t = call.args[i]!;
         return t.kind === 'var' ? [t.name] : [];
       });
-      const [all] = gather(solve(ctx, [seed], rest), new Set([...headBound, ...callVars]));
+      const [all] = gather(
+        solve(ctx, [seed], rest),
+        new Set([...headBound, ...callVars]),
+        ticker(ctx),
+      );
       if (all === null || all.rows.length === 0) continue;
       if ([...headBound, ...callVars].some((v) => !all.vars.includes(v))) return null;
       const fromCols = colsOf(all, headBound);
@@ -173,6 +177,7 @@ export function callLinear(
     const [all] = gather(
       solve(ctx, [headSeed(head, boundCols, reached)], branch.body),
       new Set(head),
+      ticker(ctx),
     );
     if (all === null || all.rows.length === 0) continue;
     for (const v of head)
@@ -191,11 +196,13 @@ export function callLinear(
   }
   // Each input's answers: the exit answers of every input it reaches, under its own values.
   const out: unknown[][] = [];
+  const meter = rowMeter(ctx);
   for (const [k, input] of inputsByKey(inputs, keyCols)) {
     const seen = new Set<unknown>([k]);
     const todo = [k];
     const answers = new RowSet(freeCols.length);
     while (todo.length > 0) {
+      meter(out.length);
       const at = todo.pop()!;
       for (const f of exitRows.get(at) ?? [])
         if (answers.add(f)) {

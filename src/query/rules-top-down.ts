@@ -5,7 +5,7 @@
  * table grows (a fixpoint). The tables and rounds live in the query's rule state.
  */
 
-import { checkDeadline, fail, type QueryContext } from './context.js';
+import { checkDeadline, fail, type QueryContext, ticker } from './context.js';
 import { colsOf, keyOfRow, project, type Relation, valueEquals } from './relation.js';
 import type { RuleTable } from './rule-state.js';
 import { gather, type Solve } from './state.js';
@@ -131,7 +131,7 @@ function evaluateBranches(
     const headVars = branch.vars;
     const seed = headSeed(headVars, boundCols, todo);
     const result = solve(ctx, [seed], branch.body);
-    const [all] = gather(result, new Set(headVars));
+    const [all] = gather(result, new Set(headVars), ticker(ctx));
     if (all === null || all.rows.length === 0) continue;
     for (const v of headVars)
       if (!all.vars.includes(v))

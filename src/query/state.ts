@@ -5,7 +5,7 @@
 
 import { fail, type QueryContext, ticker } from './context.js';
 import type { Clause } from './parse.js';
-import { join, type Relation } from './relation.js';
+import { join, type Relation, type Tick } from './relation.js';
 
 /** Relations with pairwise disjoint variables; their product is the query's bindings so far. */
 export type State = Relation[];
@@ -27,7 +27,7 @@ export function boundVars(state: State): Set<string> {
 export function gather(
   state: State,
   vars: ReadonlySet<string>,
-  tick?: () => void,
+  tick?: Tick,
 ): [Relation | null, State] {
   let joined: Relation | null = null;
   const rest: State = [];

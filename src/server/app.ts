@@ -52,6 +52,7 @@ import {
   RateLimiter,
   utf8Text,
   withQueryTimeout,
+  withReadBudget,
 } from './limits.js';
 import { Metrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
@@ -209,6 +210,7 @@ export async function createServer(
           timeoutMs: config.timeoutMs,
           graceMs: 1000,
           maxAnswerBytes: config.maxAnswerBytes,
+          maxReadRows: config.maxReadRows,
           warn: (m) => app.log.warn(m),
         });
   const handles = new ServerHandles();
@@ -562,7 +564,10 @@ export async function createServer(
       if (entry.lifecycle === 'create') databaseQuota.acquire(principal.id);
       let result: unknown;
       try {
-        result = access.finish(admitted, await access.run(entry, fn, args, principal), principal);
+        const run = () => access.run(entry, fn, args, principal);
+        // Reads of values (memory stores, here on the event loop) spend a budget as they go.
+        const value = await (entry.worker ? withReadBudget(config, run) : run());
+        result = access.finish(admitted, value, principal);
       } catch (err) {
         if (entry.lifecycle === 'create') databaseQuota.release(principal.id);
         throw err;

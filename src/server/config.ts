@@ -41,6 +41,8 @@ export interface ServerConfig {
   readonly credentials: CredentialsConfig;
   /** Largest answer, in bytes of its encoding (413 beyond). */
   readonly maxAnswerBytes: number;
+  /** Rows (and values) one read may make in all (see `ReadBudget`). */
+  readonly maxReadRows: number;
   /** How long a client may take to send a request's headers, in ms. */
   readonly headersTimeoutMs: number;
   /** How long a client may take to send a whole request (headers and body), in ms. */
@@ -72,6 +74,7 @@ export const DEFAULTS: ServerConfig = {
   stores: storesConfig(undefined, undefined, './data'),
   credentials: { tokens: [], jwt: undefined },
   maxAnswerBytes: 64 * 1024 * 1024,
+  maxReadRows: 10_000_000,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 60_000,
   maxListenStreams: 100,
@@ -187,6 +190,9 @@ const KEYS: Record<string, Setter> = {
   'max-answer-bytes': (c, v) => {
     c.maxAnswerBytes = int('max-answer-bytes', v, 1024, 2 ** 31 - 1);
   },
+  'max-read-rows': (c, v) => {
+    c.maxReadRows = int('max-read-rows', v, 1000, Number.MAX_SAFE_INTEGER);
+  },
   'headers-timeout': (c, v) => {
     c.headersTimeoutMs = int('headers-timeout', v, 100, 3600 * 1000);
   },
@@ -231,6 +237,7 @@ const NUMERIC_KEYS = new Set([
   'body-limit',
   'timeout',
   'max-answer-bytes',
+  'max-read-rows',
   'headers-timeout',
   'request-timeout',
   'max-listen-streams',
@@ -253,6 +260,7 @@ const ENV: Record<string, string> = {
   DATAHIKE_STORES: 'stores',
   DATAHIKE_UPSTREAMS: 'upstreams',
   DATAHIKE_MAX_ANSWER_BYTES: 'max-answer-bytes',
+  DATAHIKE_MAX_READ_ROWS: 'max-read-rows',
   DATAHIKE_HEADERS_TIMEOUT: 'headers-timeout',
   DATAHIKE_REQUEST_TIMEOUT: 'request-timeout',
   DATAHIKE_MAX_LISTEN_STREAMS: 'max-listen-streams',

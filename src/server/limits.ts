@@ -5,9 +5,32 @@
  * `Quota`) clients that ask too often or hold too much.
  */
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { isUtf8 } from 'node:buffer';
-import { DatahikeError, keyword, limitExceeded } from '../values/index.js';
+import {
+  DatahikeError,
+  keyword,
+  limitExceeded,
+  provideBudgets,
+  ReadBudget,
+} from '../values/index.js';
 import { MAX_DEPTH } from '../wire/index.js';
+
+const budgets = new AsyncLocalStorage<ReadBudget>();
+// The engine finds the budget of the request it runs for here (in any thread of the server).
+provideBudgets(() => budgets.getStore());
+
+/**
+ * Runs a read of database values under a budget: the server's `:timeout` and
+ * `:max-read-rows`, which the engine checks as it goes (see `ReadBudget`).
+ */
+export function withReadBudget<T>(
+  limits: { readonly timeoutMs: number; readonly maxReadRows: number },
+  read: () => Promise<T>,
+): Promise<T> {
+  const { timeoutMs, maxReadRows } = limits;
+  return budgets.run(new ReadBudget(Date.now() + timeoutMs, maxReadRows, timeoutMs), read);
+}
 
 /** A request body or `?args=` as text: invalid UTF-8 is a 400, never replaced silently. */
 export function utf8Text(bytes: Buffer): string {

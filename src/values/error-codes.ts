@@ -158,7 +158,7 @@ export const ERROR_CODES = {
   },
   'server/timeout': {
     status: 503,
-    doc: "A read whose worker ran past the server's `:timeout` and was ended.",
+    doc: "A read past the server's `:timeout`: the engine stopped it, or its worker was ended.",
   },
   'limit/exceeded': {
     status: 400,

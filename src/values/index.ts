@@ -1,4 +1,5 @@
 export { base64ToBytes, bytesToBase64 } from './base64.js';
+export { currentBudget, provideBudgets, ReadBudget } from './budget.js';
 export { printValue } from './describe.js';
 export { DatahikeError, isDatahikeError } from './error.js';
 export {

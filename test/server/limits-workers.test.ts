@@ -35,6 +35,8 @@ describe('a memory bomb', () => {
   beforeAll(async () => {
     t = await attackTarget({
       DATAHIKE_WORKER_MEMORY_MB: '64',
+      // Past the budget of rows the engine would stop it first: this is about the memory cap.
+      DATAHIKE_MAX_READ_ROWS: '1000000000000',
       DATAHIKE_READ_WORKERS: '1',
       DATAHIKE_TIMEOUT: '10000',
     });

@@ -105,6 +105,7 @@ export class ReadPool {
       workerData: {
         timeoutMs: this.options.timeoutMs,
         maxAnswerBytes: this.options.maxAnswerBytes,
+        maxReadRows: this.options.maxReadRows,
       } satisfies WorkerOptions,
       resourceLimits: { maxOldGenerationSizeMb: this.options.memoryMb },
     });

@@ -29,4 +29,5 @@ export interface WorkerOptions {
   /** The server's `:timeout`, which caps a query's own. */
   readonly timeoutMs: number;
   readonly maxAnswerBytes: number;
+  readonly maxReadRows: number;
 }

@@ -13,7 +13,7 @@ import { DatahikeError, isDatahikeError, keyword, printValue } from '../../value
 import { formats, type MediaType } from '../../wire/index.js';
 import { statusOf } from '../errors.js';
 import { ServerHandles } from '../handles.js';
-import { checkAnswerSize, withQueryTimeout } from '../limits.js';
+import { checkAnswerSize, withQueryTimeout, withReadBudget } from '../limits.js';
 import type { ReadAnswer, ReadJob, WorkerOptions } from './protocol.js';
 
 const options = workerData as WorkerOptions;
@@ -71,7 +71,7 @@ async function run(job: ReadJob): Promise<ReadAnswer> {
   let args = (await handles.resolve(raw)) as unknown[];
   if (job.fn === 'q' || job.fn === 'queryStats') args = withQueryTimeout(args, options.timeoutMs);
   const fn = internalApi[job.fn as keyof typeof internalApi] as (...a: unknown[]) => unknown;
-  const result = await fn(...args);
+  const result = await withReadBudget(options, () => Promise.resolve(fn(...args)));
   handles.own(result, args);
   const body = outFormat.encode(result, handles);
   checkAnswerSize(body, options.maxAnswerBytes);
