@@ -148,6 +148,15 @@ function feedOf(conn: Connection, handles: ServerHandles): Feed {
   return f;
 }
 
+/** Fewer bytes than any datom takes in any format's answer. */
+const MIN_DATOM_BYTES = 8;
+
+/** A request body past which the server lets the event loop turn between its phases. */
+const LARGE_BODY = 1024 * 1024;
+
+/** Lets the event loop turn: other requests (and /health) go on between the phases of a large one. */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** The body of a request Fastify did not parse (a GET), up to the limit. */
 async function readBody(req: FastifyRequest, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
@@ -329,15 +338,20 @@ export async function createServer(
    * out without its tx-data (the client reads the commit through the handle).
    */
   function encodeAnswer(entry: ApiEntry, format: WireFormat, result: unknown): string {
+    // Only a commit's report (a write taking tx-data) goes out without its tx-data.
+    const report = entry.right === 'write' && positionsOf(entry, 'tx').length > 0;
+    const light = () =>
+      format.encode({ ...(result as WireTxReport), txData: [], txMeta: null }, handles);
+    // A report whose datoms alone are past the limit is not encoded whole first.
+    if (report && (result as WireTxReport).txData.length * MIN_DATOM_BYTES > config.maxAnswerBytes)
+      return light();
     try {
       const body = format.encode(result, handles);
       checkAnswerSize(body, config.maxAnswerBytes);
       return body;
     } catch (err) {
-      // Only a commit's report (a write taking tx-data) goes out without its tx-data.
-      if (entry.right !== 'write' || positionsOf(entry, 'tx').length === 0) throw err;
-      const report = result as WireTxReport;
-      return format.encode({ ...report, txData: [], txMeta: null }, handles);
+      if (!report) throw err;
+      return light();
     }
   }
 
@@ -525,6 +539,8 @@ export async function createServer(
       const format = inFormat ?? formats[DEFAULT_MEDIA_TYPE];
       const outFormat = pickFormat(req.headers.accept) ?? format;
       const raw = await readArgs(req, format);
+      const large = typeof req.body === 'string' && req.body.length > LARGE_BODY;
+      if (large) await turn();
       if (!Array.isArray(raw))
         throw new DatahikeError(
           'server/bad-request',
@@ -561,6 +577,7 @@ export async function createServer(
       }
       if (takesQuery) args = withQueryTimeout(args, config.timeoutMs);
       for (const i of txAt) checkTxDepth(args[i]);
+      if (large) await turn();
       if (entry.lifecycle === 'create') databaseQuota.acquire(principal.id);
       let result: unknown;
       try {
@@ -585,6 +602,7 @@ export async function createServer(
       }
       if (args[0] instanceof Connection && args[0].isReleased) handles.forget(args[0]);
       if (entry.right === 'write') metrics.commits++;
+      if (large) await turn();
       handles.own(result, args);
       return sendAnswer(req, reply, entry, outFormat, encodeAnswer(entry, outFormat, result));
     };
