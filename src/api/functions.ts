@@ -31,6 +31,7 @@ import { type DatomObject, datomToObject, toExternal } from './convert.js';
 import { EntityView } from './entity.js';
 import { isPromise, randomUuid, uuid } from './extras.js';
 import { queryRows } from './internal.js';
+import { reportStream } from './log.js';
 import { elsewhere } from './remote.js';
 
 export type {
@@ -57,6 +58,14 @@ export interface TransactionReport {
 }
 
 export type { Connection, DatomObject, Db, DbView, EntityView };
+
+/** A transaction of the log, as `txRange` gives it. */
+export interface LogEntry {
+  t: number;
+  data: DatomObject[];
+  'commit-id': string;
+  parents: string[];
+}
 
 // The type names of Datahike's TypeScript typings.
 /** A database value: the current one, or an as-of, since, history or filtered view. */
@@ -202,6 +211,47 @@ export function createApi(parts: ApiParts = {}) {
           : String(k);
       out[name] = (listenerOf.get(cb as object) ?? cb) as (report: TransactionReport) => void;
     }
+    return out;
+  }
+
+  /**
+   * The transactions of the log with `start <= t < end` (tx ids or Dates; null or left out
+   * for the log's start and the newest commit), in order: `{ t, data, 'commit-id', parents }`
+   * each, `data` the transaction's datoms. `txRange(conn, { start, end })` or `txRange(conn, start, end)`.
+   */
+  async function txRange(
+    conn: Connection,
+    ...range:
+      | []
+      | [{ start?: number | Date | null; end?: number | Date | null }]
+      | [number | Date | null, (number | Date | null)?]
+  ): Promise<LogEntry[]> {
+    return toExternal(await core.txRange(conn, ...range)) as LogEntry[];
+  }
+
+  /**
+   * The reports of the transactions from `{ from }` (a tx id) on: the past ones read from the
+   * log (without tempids and tx-meta), then each new one as it commits, every one once and in
+   * order, also across that seam. Without `from`, the transactions after the current commit.
+   * Listens from the moment the promise resolves until the loop ends:
+   * `for await (const r of await reports(conn, { from: tx })) …`.
+   */
+  async function reports(
+    conn: Connection,
+    opts?: { from?: number },
+  ): Promise<AsyncIterableIterator<TransactionReport>> {
+    const stream = await reportStream(core, conn, opts);
+    const out: AsyncIterableIterator<TransactionReport> = {
+      [Symbol.asyncIterator]: () => out,
+      async next() {
+        const n = await stream.next();
+        return n.done === true ? n : { done: false, value: reportOut(n.value) };
+      },
+      async return() {
+        await stream.return!();
+        return { done: true, value: undefined };
+      },
+    };
     return out;
   }
 
@@ -475,6 +525,8 @@ export function createApi(parts: ApiParts = {}) {
     pullMany,
     tempid,
     datahikeVersion,
+    txRange,
+    reports,
     // The three synchronous extras of Datahike's JavaScript API (browser-safe, in extras.ts).
     isPromise,
     randomUuid,

@@ -104,6 +104,7 @@ import {
 } from './arguments.js';
 import { toInternal } from './convert.js';
 import { EntityView } from './entity.js';
+import { reportStream, txRange } from './log.js';
 import type { ApiEntry } from './specification.js';
 
 /** Keywords of the API's result maps. */
@@ -503,6 +504,12 @@ async function datahikeVersion(): Promise<string> {
   return version;
 }
 
+/** `reports` on a local connection: the stream over the local functions. */
+async function reports(conn: Connection, opts?: unknown) {
+  const c = asConn('reports', conn);
+  return reportStream({ listen, unlisten, db, txRange, commitAsDb }, c, opts);
+}
+
 /**
  * Every function of the specification table, by `jsName`, on internal values (see the
  * header). `internalApi.q('[:find ?e ?n :where [?e :name ?n]]', db)` is a `Set` of
@@ -553,6 +560,8 @@ export const internalApi = {
   randomUuid,
   uuid,
   datahikeVersion,
+  txRange,
+  reports,
 } as const satisfies Record<ApiEntry['jsName'], (...args: never[]) => Promise<unknown>>;
 
 export type InternalApi = typeof internalApi;

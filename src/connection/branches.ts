@@ -22,6 +22,7 @@ import {
   type Positioned,
   type Seen,
 } from './durable.js';
+import { durableLog, type LogEntry, liveLog, liveLogRange } from './log.js';
 import { type Base, decodeCommit, encodeCommit } from './records.js';
 
 /** What the memory store holds under a branch name. */
@@ -68,6 +69,14 @@ export class LiveBranch implements Branch {
     const last = reports[reports.length - 1]!.dbAfter;
     this.store.casRef(this.name, head, { ...head, db: last });
     this.store.put(reports.map((r) => [r.dbAfter.meta.commitId!.str, r.dbAfter] as const));
+    const log = liveLog(this.store, this.name);
+    for (const r of reports)
+      log.push({
+        tx: r.dbAfter.maxTx,
+        commitId: r.dbAfter.meta.commitId!.str,
+        parents: r.dbAfter.meta.parentCommitIds.map((p) => p.str),
+        datoms: r.txData,
+      });
     this.current = last;
     this.onCommits?.(reports);
   }
@@ -87,6 +96,10 @@ export class LiveBranch implements Branch {
 
   async branchDb(name: string): Promise<Db | null> {
     return (this.store.readRef(name) as LiveHead | undefined)?.db ?? null;
+  }
+
+  txLog(from: number, to: number): AsyncIterable<LogEntry> {
+    return liveLogRange(this.store, this.name, from, to);
   }
 }
 
@@ -501,6 +514,10 @@ export class DurableBranch implements Branch {
 
   async branchDb(name: string): Promise<Db | null> {
     return (await new BranchLog(this.store, name, this.cache).open())?.db ?? null;
+  }
+
+  txLog(from: number, to: number): AsyncIterable<LogEntry> {
+    return durableLog(this.store, this.name, from, to);
   }
 
   /** Garbage collection removed the commits of `branch` before `seq`. */

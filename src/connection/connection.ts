@@ -10,6 +10,7 @@ import type { TransactOptions, TxReport } from '../tx/index.js';
 import { DatahikeError } from '../values/index.js';
 import type { DatabaseConfig } from './config.js';
 import { LocalWriter } from './local-writer.js';
+import type { LogEntry } from './log.js';
 import type { GcSummary, Writer, WriterContext } from './writer.js';
 
 export type Listener = (report: TxReport) => void;
@@ -51,6 +52,8 @@ export interface Branch {
   knownDb?(id: string): Db | undefined;
   /** The head of another branch of the same store; null when there is none. */
   branchDb(name: string): Promise<Db | null>;
+  /** The transactions of the branch with `from <= tx < to`, in tx order (log.ts). */
+  txLog(from: number, to: number): AsyncIterable<LogEntry>;
   /** Calls back when another process may have committed; returns the stop function. */
   watch?(onChange: () => void): () => void;
   close(): Promise<void>;

@@ -157,6 +157,8 @@ describe.each(Object.keys(formats) as MediaType[])('every route in %s', (type) =
     expect(((await read('/parent-commit-ids', [db])) as Uuid[]).length).toBe(1);
     expect(await read('/commit-as-db', [conn, commit])).toEqual(db);
     expect(await call('/branch-as-db', [conn, kw('db')])).toEqual(db);
+    const log = (await call('/tx-range', [conn, m(kw('start'), tx)])) as Map<unknown, unknown>[];
+    expect(log.map((e) => [e.get(kw('t')), e.get(kw('commit-id'))])).toEqual([[tx, commit]]);
     expect(await call('/gc-storage', [conn])).toBeInstanceOf(Map);
     expect(await call('/load-entities', [conn, [[ann, kw('age'), 31, tx + 5, true]]])).toBeTruthy();
     const second = await call('/connect', [cfg]);
