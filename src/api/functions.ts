@@ -347,6 +347,26 @@ export function createApi(parts: ApiParts = {}) {
     return toExternal(await core.indexRange(database, ...args)) as DatomObject[];
   }
 
+  /**
+   * Datomic's index-pull: walks `:avet` or `:aevt` from `start` (the attribute, then
+   * optionally a value or entity) to the attribute's end (`reverse`: back to its start),
+   * pulling each datom's entity with `selector`; skips `offset` datoms and pulls at most `limit`.
+   * @example await indexPull(db, { index: ':avet', selector: '[:name]', start: [':age', 30], limit: 10 })
+   */
+  async function indexPull(
+    database: DbView,
+    opts: {
+      index: ':avet' | ':aevt' | 'avet' | 'aevt';
+      selector: PullPattern;
+      start: readonly unknown[];
+      reverse?: boolean;
+      offset?: number;
+      limit?: number;
+    },
+  ): Promise<(Record<string, unknown> | null)[]> {
+    return toExternal(await core.indexPull(database, opts)) as (Record<string, unknown> | null)[];
+  }
+
   /** The entity with this id, ident or lookup ref, or null when that names nothing. */
   async function entity(database: DbView, eid: unknown): Promise<EntityView | null> {
     const e = await core.entity(database, eid);
@@ -381,6 +401,58 @@ export function createApi(parts: ApiParts = {}) {
   /** The newest database of another branch of the connection's store. */
   async function branchAsDb(conn: Connection, branch: unknown): Promise<Db> {
     return core.branchAsDb(conn, branch);
+  }
+
+  /** The branches of the connection's store, as keywords (`':db'`). */
+  async function branches(conn: Connection): Promise<string[]> {
+    return toExternal(await core.branches(conn)) as string[];
+  }
+
+  /**
+   * Starts branch `newBranch` at the head of branch `from` (`':db'`) or at a commit (its id);
+   * makes no commit. Connect to it with `branch` in the config.
+   */
+  async function branch(conn: Connection, from: string | Uuid, newBranch: string): Promise<null> {
+    return core.branch(conn, from, newBranch);
+  }
+
+  /** Deletes a branch other than `:db`; its connections in this process are released. */
+  async function deleteBranch(conn: Connection, name: string): Promise<null> {
+    return core.deleteBranch(conn, name);
+  }
+
+  /**
+   * Makes a database value the head of branch `name` (created if need be) as a new commit
+   * whose parents are `parents` (branch names or commit ids), whatever the branch held.
+   */
+  async function forceBranch(
+    database: DbView,
+    name: string,
+    parents: readonly (string | Uuid)[],
+  ): Promise<null> {
+    return core.forceBranch(database, name, parents);
+  }
+
+  /**
+   * A merge: transacts tx-data (which brings over what is merged) as a commit whose parents
+   * are the branch's head and `parents` (branch names, by their heads, or commit ids).
+   */
+  async function mergeDb(
+    conn: Connection,
+    parents: readonly (string | Uuid)[],
+    arg: TransactArg,
+    txMeta?: unknown,
+  ): Promise<TransactionReport> {
+    const report =
+      txMeta === undefined
+        ? await core.mergeDb(conn, parents, arg)
+        : await core.mergeDb(conn, parents, arg, txMeta);
+    return reportOut(report);
+  }
+
+  /** The databases of the commits the branch's head reaches through its parents, newest first. */
+  async function branchHistory(conn: Connection): Promise<DbView[]> {
+    return core.branchHistory(conn);
   }
 
   /**
@@ -527,6 +599,13 @@ export function createApi(parts: ApiParts = {}) {
     datahikeVersion,
     txRange,
     reports,
+    indexPull,
+    branches,
+    branch,
+    deleteBranch,
+    forceBranch,
+    mergeDb,
+    branchHistory,
     // The three synchronous extras of Datahike's JavaScript API (browser-safe, in extras.ts).
     isPromise,
     randomUuid,

@@ -104,8 +104,10 @@ import {
 } from './arguments.js';
 import { toInternal } from './convert.js';
 import { EntityView } from './entity.js';
+import { indexPull } from './index-pull.js';
 import { reportStream, txRange } from './log.js';
 import type { ApiEntry } from './specification.js';
+import { versionsApi } from './versions.js';
 
 /** Keywords of the API's result maps. */
 const R = {
@@ -562,6 +564,8 @@ export const internalApi = {
   datahikeVersion,
   txRange,
   reports,
+  indexPull,
+  ...versionsApi,
 } as const satisfies Record<ApiEntry['jsName'], (...args: never[]) => Promise<unknown>>;
 
 export type InternalApi = typeof internalApi;

@@ -44,7 +44,7 @@ export class LiveBranch implements Branch {
   onCommits: CommitSink | null = null;
 
   constructor(
-    private readonly store: MemoryStore,
+    readonly store: MemoryStore,
     private readonly name: string,
     head: LiveHead,
   ) {
@@ -100,6 +100,11 @@ export class LiveBranch implements Branch {
 
   txLog(from: number, to: number): AsyncIterable<LogEntry> {
     return liveLogRange(this.store, this.name, from, to);
+  }
+
+  /** Whether `db` is the database of commit `id` in this branch's store. */
+  knowsCommit(id: string, db: Db): boolean {
+    return this.store.get(id) === db;
   }
 }
 
@@ -215,6 +220,11 @@ export class DurableBranch implements Branch {
   /** The roots the next commit will name as its base. */
   get base(): Base {
     return this.state.base;
+  }
+
+  /** The database config as the store keeps it (data), for roots written beside the writer's. */
+  get storedConfig(): unknown {
+    return this.state.config;
   }
 
   withNodes<T>(fn: () => T): Promise<T> {

@@ -254,6 +254,20 @@ async function connectDurable(
   }
 }
 
+/** The connections this process has open. */
+export function openConnections(): Connection[] {
+  return [...connections.values()];
+}
+
+/** Closes this process's connections to one branch of a store (the branch was deleted). */
+export async function closeBranch(config: DatabaseConfig, branch: string): Promise<void> {
+  const key = connectionKey({ ...config, branch: keyword(branch) });
+  const conn = connections.get(key);
+  if (conn === undefined) return;
+  connections.delete(key);
+  await conn.close();
+}
+
 /** Gives up one use of a connection (or all, with `releaseAll`); the last release closes it. */
 export async function release(conn: Connection, releaseAll = false): Promise<void> {
   if (conn.isReleased) return;

@@ -269,6 +269,7 @@ export class BranchLog {
     const last = await this.store.lastRecord(this.branch);
     if (last === null) return null;
     const head = decodeCommit(last, this.branch);
+    if (head.deleted === true) return null;
     return (await this.fromBase(head.base, last.seq, head, false)).state;
   }
 

@@ -52,6 +52,9 @@ async function keptOf(
     record: decodeCommit(r, branch),
   }));
   const last = decoded.length - 1;
+  // A deleted branch keeps nothing but its tombstone.
+  if (decoded[last]?.record.deleted === true)
+    return { roots: new Set(), firstKept: decoded[last]!.seq, firstCommit: decoded[last]!.seq };
   let from = last;
   if (removeBefore !== undefined) {
     const i = decoded.findIndex((x) => x.record.updatedAt >= removeBefore);

@@ -10,6 +10,18 @@ export {
 export { type Branch, Connection, type ConnectionOptions, type Listener } from './connection.js';
 export { connect, createDatabase, databaseExists, deleteDatabase, release } from './databases.js';
 export { collectGarbage, type GcOptions, type GcResult } from './gc.js';
+export type { LogEntry } from './log.js';
+export {
+  branchHistory,
+  branchNames,
+  type CommitRef,
+  commitDbAnywhere,
+  connectionOf,
+  createBranch,
+  forceBranch,
+  removeBranch,
+  resolveParents,
+} from './versioning.js';
 export type {
   DatabaseWriter,
   GcSummary,

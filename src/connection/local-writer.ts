@@ -22,6 +22,7 @@ import {
   keyword,
   printValue,
   randomUuid,
+  type Uuid,
 } from '../values/index.js';
 import { DurableBranch } from './branches.js';
 import { collectGarbage } from './gc.js';
@@ -112,7 +113,7 @@ export class LocalWriter implements Writer {
             // Transaction functions that answer a Promise are awaited before the transaction.
             const txData = (await settleTxFunctions(before, p.txData)) as typeof p.txData;
             const report = await branch.withNodes(() => transactData(before, txData, p.opts));
-            const final = withCommit(before, report);
+            const final = withCommit(before, report, p.opts.mergeParents ?? []);
             done.push({ p, report: final });
             db = final.dbAfter;
           } catch (err) {
@@ -142,13 +143,16 @@ export class LocalWriter implements Writer {
 }
 
 /** The report with the commit's identity: commit id, parent, and the tx instant as update time. */
-function withCommit(before: Db, report: TxReport): TxReport {
+function withCommit(before: Db, report: TxReport, merged: readonly Uuid[]): TxReport {
   const txInstant = report.txData.find((d) => d.e === report.dbAfter.maxTx && d.a === K.txInstant)
     ?.v as Date;
   const commitId = randomUuid();
   const dbAfter = report.dbAfter.withMeta({
     commitId,
-    parentCommitIds: before.meta.commitId === undefined ? [] : [before.meta.commitId],
+    parentCommitIds: [
+      ...(before.meta.commitId === undefined ? [] : [before.meta.commitId]),
+      ...merged,
+    ],
     createdAt: before.meta.createdAt,
     updatedAt: txInstant,
   });

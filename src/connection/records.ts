@@ -30,6 +30,8 @@ export interface CommitRecord {
   readonly config?: unknown;
   /** A copy of the head naming a newer base, written when a writer closes: not a commit. */
   readonly checkpoint?: boolean;
+  /** The branch was deleted here (a checkpoint copy of its head): it is no longer listed. */
+  readonly deleted?: boolean;
 }
 
 export interface TreeRoots {
@@ -149,10 +151,12 @@ export function decodeCommit(rec: LogRecord, branch: string): CommitRecord {
     base: { roots, seq: base.number('seq') },
   };
   const checkpoint = f.flag('checkpoint');
+  const deleted = f.flag('deleted');
   return {
     ...record,
     ...(f.has('config') ? { config: f.raw('config') } : {}),
     ...(checkpoint === undefined ? {} : { checkpoint }),
+    ...(deleted === undefined ? {} : { deleted }),
   };
 }
 

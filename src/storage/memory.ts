@@ -31,6 +31,11 @@ export class MemoryStore {
     return this.blobs.keys();
   }
 
+  /** The names of the references set (to anything but undefined). */
+  refNames(): string[] {
+    return [...this.refs].filter(([, v]) => v !== undefined).map(([k]) => k);
+  }
+
   readRef(name: string): unknown {
     return this.refs.get(name);
   }

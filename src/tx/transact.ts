@@ -25,7 +25,14 @@ import {
   SCHEMA_KEYS,
   type Schema,
 } from '../schema/index.js';
-import { DatahikeError, equals, isKeyword, type Keyword, printValue } from '../values/index.js';
+import {
+  DatahikeError,
+  equals,
+  isKeyword,
+  type Keyword,
+  printValue,
+  type Uuid,
+} from '../values/index.js';
 import { type EntityRef, FormExpander, isLookupRef, type Op, OpKind, TempId } from './forms.js';
 import { resolveTempids, valueKey } from './tempids.js';
 
@@ -44,6 +51,8 @@ export interface TransactOptions {
   readonly txMeta?: unknown;
   /** The transaction's `:db/txInstant`; now by default. */
   readonly txInstant?: Date;
+  /** Commits merged by this one (`mergeDb`): the writer adds them to its commit's parents. */
+  readonly mergeParents?: readonly Uuid[];
 }
 
 type Transient = TransientSortedSet<Datom>;

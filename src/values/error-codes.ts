@@ -114,6 +114,8 @@ export const ERROR_CODES = {
   },
   'commit/not-found': { status: 404, doc: 'No commit with that id on the branch.' },
   'branch/not-found': { status: 404, doc: 'No branch of that name in the store.' },
+  'branch/exists': { status: 409, doc: 'A branch of that name exists already (branch).' },
+  'branch/protected': { status: 400, doc: 'The :db branch cannot be deleted (deleteBranch).' },
   'api/invalid-argument': { status: 400, doc: 'An API function given an argument it cannot take.' },
 
   'query/invalid': { status: 400, doc: 'A query of the wrong shape.' },

@@ -141,6 +141,12 @@ describe.each(Object.keys(formats) as MediaType[])('every route in %s', (type) =
       ).length,
     ).toBe(1);
     expect(((await read('/index-range', [db, kw('age'), 0, 100])) as Datom[]).length).toBe(1);
+    expect(
+      await read('/index-pull', [
+        db,
+        m(kw('index'), kw('avet'), kw('selector'), [kw('name')], kw('start'), [kw('age')]),
+      ]),
+    ).toEqual([m(kw('name'), 'Ann')]);
     const entity = (await read('/entity', [db, ann])) as EntityHandle;
     expect(entity).toBeInstanceOf(EntityHandle);
     expect(entity.eid).toBe(ann);
@@ -159,6 +165,19 @@ describe.each(Object.keys(formats) as MediaType[])('every route in %s', (type) =
     expect(await call('/branch-as-db', [conn, kw('db')])).toEqual(db);
     const log = (await call('/tx-range', [conn, m(kw('start'), tx)])) as Map<unknown, unknown>[];
     expect(log.map((e) => [e.get(kw('t')), e.get(kw('commit-id'))])).toEqual([[tx, commit]]);
+    expect(await call('/branches', [conn])).toEqual(new Set([kw('db')]));
+    expect(await call('/branch', [conn, kw('db'), kw('side')])).toBeNull();
+    const merged = (await call('/merge-db', [
+      conn,
+      [kw('side')],
+      [m(kw('name'), 'Bo')],
+    ])) as WireTxReport;
+    expect(merged.dbAfter).toBeInstanceOf(DbHandle);
+    expect(await call('/force-branch', [db, kw('forced'), [kw('side')]])).toBeNull();
+    // creation, schema, Ann, the merge (whose other parent is Ann's commit too).
+    expect(((await call('/branch-history', [conn])) as unknown[]).length).toBe(4);
+    expect(await call('/delete-branch', [conn, kw('side')])).toBeNull();
+    expect(await call('/branches', [conn])).toEqual(new Set([kw('db'), kw('forced')]));
     expect(await call('/gc-storage', [conn])).toBeInstanceOf(Map);
     expect(await call('/load-entities', [conn, [[ann, kw('age'), 31, tx + 5, true]]])).toBeTruthy();
     const second = await call('/connect', [cfg]);

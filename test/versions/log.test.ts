@@ -163,4 +163,23 @@ describe('the log through a server', () => {
     expect(await collect(stream, 6)).toEqual([...txs.slice(3), ...later]);
     await d.release(conn);
   });
+
+  it('gives indexPull to a remote peer', async () => {
+    const cfg = { ...remote('remote-index-pull'), 'schema-flexibility': ':write' };
+    await d.createDatabase(cfg);
+    const conn = await d.connect(cfg);
+    await d.transact(conn, [
+      {
+        'db/ident': ':k',
+        'db/valueType': ':db.type/long',
+        'db/cardinality': ':db.cardinality/one',
+        'db/index': true,
+      },
+    ]);
+    await d.transact(conn, [{ ':k': 3 }, { ':k': 1 }, { ':k': 2 }]);
+    const db = await d.db(conn);
+    const pulled = await d.indexPull(db, { index: ':avet', selector: '[:k]', start: [':k', 2] });
+    expect(pulled).toEqual([{ k: 2 }, { k: 3 }]);
+    await d.release(conn);
+  });
 });
