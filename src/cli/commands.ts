@@ -190,9 +190,3 @@ export async function runCommand(
     process.stderr.write('\r\x1b[K');
   }
 }
-
-/** Help for one command, generated from its entry. */
-export function commandHelp(name: string, e: ApiEntry): string {
-  const forms = e.args.map((a) => `  datahike-ts ${name} ${a.map((k) => `<${k}>`).join(' ')}`);
-  return `${e.doc}\n\nusage:\n${forms.join('\n')}${e.variadic === undefined ? '' : ` [<${e.variadic}> …]`}\n\narguments: conn:FILE db:FILE history:FILE asof:MS:FILE since:MS:FILE edn:FILE json:FILE, - for standard input, or EDN`;
-}

@@ -18,26 +18,15 @@ import {
   type ArgContext,
   argument,
   COMMANDS,
-  commandHelp,
   type OutputFormat,
   render,
   runCommand,
 } from './commands.js';
+import { commandHelp, nearestCommand, usage } from './help.js';
 import { exportDb, importInto } from './transfer.js';
 
 /** The CLI's API: databases opened here, whose `:writer` may be a server (the client's writer). */
 const api = composeApi({ writers: [serverWriters(new Peers())] });
-
-const USAGE = `usage: datahike-ts [--format edn|json|pprint|table] <command> [arguments]
-
-  serve [config.edn]           runs the HTTP server (port 4444, file databases under ./data)
-  import conn:CONFIG FILE      loads datom lines (EDN or JSON) into a database (- for stdin)
-  export db:CONFIG             writes every datom of a database, one per line (--format json too)
-  bench [suite]                runs the benchmarks (from a checkout)
-  ${[...COMMANDS.keys()].join(' ')}
-
-Arguments: conn:FILE db:FILE history:FILE asof:MS:FILE since:MS:FILE edn:FILE json:FILE,
-- for standard input, anything else as EDN. \`datahike-ts <command> --help\` describes one.`;
 
 async function serve(configPath: string | undefined): Promise<void> {
   // Loaded here: the other commands never load the HTTP server (Fastify and its plugins).
@@ -65,6 +54,16 @@ async function serve(configPath: string | undefined): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+function unknownCommand(name: string): DatahikeError {
+  const near = nearestCommand(name);
+  const hint = near === undefined ? '' : `: did you mean ${near}?`;
+  return new DatahikeError(
+    'cli/usage',
+    `Unknown command ${name}${hint} (datahike-ts --help lists the commands)`,
+    { command: name, ...(near === undefined ? {} : { nearest: near }) },
+  );
 }
 
 function packageRoot(): string {
@@ -101,8 +100,20 @@ async function main(argv: string[]): Promise<void> {
     } else rest.push(a);
   }
   const [command, ...args] = rest;
-  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+  if (command === undefined || command === '-h' || command === '--help') {
+    process.stdout.write(`${usage()}\n`);
+    return;
+  }
+  const help = commandHelp(command);
+  if (help === undefined) throw unknownCommand(command);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${help}\n`);
+    return;
+  }
+  if (command === 'help') {
+    const asked = args[0] === undefined ? usage() : commandHelp(args[0]);
+    if (asked === undefined) throw unknownCommand(args[0]!);
+    process.stdout.write(`${asked}\n`);
     return;
   }
   if (command === 'serve') return serve(args[0]);
@@ -125,17 +136,7 @@ async function main(argv: string[]): Promise<void> {
       await exportDb(db as DbView, format === 'json' ? 'json' : 'edn');
       return;
     }
-    const entry = COMMANDS.get(command);
-    if (entry === undefined)
-      throw new DatahikeError(
-        'cli/usage',
-        `Unknown command ${command}: see datahike-ts --help.`,
-        {},
-      );
-    if (args.includes('--help') || args.includes('-h')) {
-      process.stdout.write(`${commandHelp(command, entry)}\n`);
-      return;
-    }
+    const entry = COMMANDS.get(command)!;
     const values: unknown[] = [];
     for (const a of args) values.push(await argument(a, ctx));
     process.stdout.write(`${render(await runCommand(api, entry, values), format)}\n`);
