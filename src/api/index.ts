@@ -11,6 +11,7 @@ export {
   apiEntry,
   commandName,
   positionsOf,
+  type ReturnKind,
   type Right,
   routePath,
 } from './specification.js';

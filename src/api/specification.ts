@@ -30,6 +30,34 @@ export type ArgKind =
   | 'string'
   | 'any';
 
+/**
+ * What a function returns, by kind: the OpenAPI document gives each its response schema,
+ * the CLI and the API reference its name.
+ */
+export type ReturnKind =
+  | 'query-result'
+  | 'query-stats'
+  | 'pull'
+  | 'pulls'
+  | 'config'
+  | 'conn'
+  | 'db'
+  | 'tx-report'
+  | 'datoms'
+  | 'entity'
+  | 'schema'
+  | 'reverse-schema'
+  | 'metrics'
+  | 'gc-report'
+  | 'listeners'
+  | 'key'
+  | 'uuid'
+  | 'uuids'
+  | 'boolean'
+  | 'number'
+  | 'string'
+  | 'nil';
+
 export type Right = 'read' | 'write' | 'admin';
 
 export interface ApiEntry {
@@ -40,7 +68,7 @@ export interface ApiEntry {
   /** The arities, each a list of argument kinds; a trailing `…` kind repeats. */
   readonly args: readonly (readonly ArgKind[])[];
   readonly variadic?: ArgKind;
-  readonly returns: string;
+  readonly returns: ReturnKind;
   readonly doc: string;
   /** Can be called over HTTP. */
   readonly remote: boolean;
@@ -93,7 +121,7 @@ export const API: readonly ApiEntry[] = [
     jsName: 'q',
     args: [['query']],
     variadic: 'any',
-    returns: 'any',
+    returns: 'query-result',
     doc: 'Runs a Datalog query.',
     remote: true,
     referentiallyTransparent: true,
@@ -107,7 +135,7 @@ export const API: readonly ApiEntry[] = [
     jsName: 'queryStats',
     args: [['query']],
     variadic: 'any',
-    returns: 'map',
+    returns: 'query-stats',
     doc: 'Runs a query and returns its result with per-clause statistics.',
     remote: true,
     referentiallyTransparent: true,
@@ -122,7 +150,7 @@ export const API: readonly ApiEntry[] = [
       ['db', 'pull-options'],
       ['db', 'pattern', 'eid'],
     ],
-    returns: 'map',
+    returns: 'pull',
     doc: 'Pulls the attributes a pattern names from one entity.',
     remote: true,
     referentiallyTransparent: true,
@@ -137,7 +165,7 @@ export const API: readonly ApiEntry[] = [
       ['db', 'pull-options'],
       ['db', 'pattern', 'eids'],
     ],
-    returns: 'maps',
+    returns: 'pulls',
     doc: 'Pulls the attributes a pattern names from many entities.',
     remote: true,
     referentiallyTransparent: true,
@@ -273,7 +301,7 @@ export const API: readonly ApiEntry[] = [
     name: 'unlisten',
     jsName: 'unlisten',
     args: [['conn', 'key']],
-    returns: 'map',
+    returns: 'listeners',
     doc: 'Removes a listener; returns the listeners left, by key.',
     remote: false,
     referentiallyTransparent: false,
@@ -473,7 +501,7 @@ export const API: readonly ApiEntry[] = [
     name: 'schema',
     jsName: 'schema',
     args: [['db']],
-    returns: 'map',
+    returns: 'schema',
     doc: 'The user schema by attribute.',
     remote: true,
     referentiallyTransparent: true,
@@ -484,7 +512,7 @@ export const API: readonly ApiEntry[] = [
     name: 'reverse-schema',
     jsName: 'reverseSchema',
     args: [['db']],
-    returns: 'map',
+    returns: 'reverse-schema',
     doc: 'Schema properties mapped to the attributes that have them.',
     remote: true,
     referentiallyTransparent: true,
@@ -609,7 +637,7 @@ export const API: readonly ApiEntry[] = [
     name: 'gc-storage',
     jsName: 'gcStorage',
     args: [['conn'], ['conn', 'time-point'], ['conn', 'time-point', 'any']],
-    returns: 'map',
+    returns: 'gc-report',
     doc: 'Removes from the store what no kept commit reaches (commits before the date, if one is given, are dropped); blobs go only after a grace period ({:graceMs ms}, five minutes by default).',
     remote: true,
     referentiallyTransparent: false,
@@ -632,7 +660,7 @@ export const API: readonly ApiEntry[] = [
     name: 'parent-commit-ids',
     jsName: 'parentCommitIds',
     args: [['db']],
-    returns: 'uuid list',
+    returns: 'uuids',
     doc: 'The ids of the commits a commit was made on (one, or none for the first).',
     remote: true,
     referentiallyTransparent: true,
@@ -643,7 +671,7 @@ export const API: readonly ApiEntry[] = [
     name: 'metrics',
     jsName: 'metrics',
     args: [['db']],
-    returns: 'map',
+    returns: 'metrics',
     doc: 'Datom counts of a database.',
     remote: true,
     referentiallyTransparent: true,

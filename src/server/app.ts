@@ -55,7 +55,7 @@ import {
   withReadBudget,
 } from './limits.js';
 import { Metrics } from './metrics.js';
-import { openApiDocument } from './openapi.js';
+import { openApiDocument, SWAGGER_UI_CONFIG } from './openapi.js';
 import { PathRedactor } from './redact.js';
 import { ReadPool } from './workers/pool.js';
 import { ConnectionConfigs, workerTargets } from './workers/route.js';
@@ -270,7 +270,7 @@ export async function createServer(
 
   const document = openApiDocument();
   await app.register(swagger, { mode: 'static', specification: { document } } as never);
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: SWAGGER_UI_CONFIG });
 
   if (rateLimiter !== undefined)
     app.addHook('onRequest', async (req, reply) => {

@@ -211,11 +211,6 @@ describe('the server in dev mode', () => {
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/q', '/transact', '/pull-many']),
     );
-    for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>))
-      for (const op of Object.values(ops)) {
-        expect(op.tags, path).toHaveLength(1);
-        expect(op.requestBody.content['application/json'].example, path).toBeInstanceOf(Array);
-      }
     expect((await fetch(`${url}/docs/`)).status).toBe(200);
   });
 
