@@ -1,11 +1,10 @@
 /**
  * The remote peer in a real browser: the client bundled for the browser (no Node module on
  * its path), loaded by headless Chromium from a page, talking to a server on loopback.
- * Chromium comes from Debian's package (`.ci/run` installs it); without it the test says
- * so and skips, unless DATAHIKE_REQUIRE_BROWSER=1.
+ * Chromium comes from Debian's package (test/support/chromium.ts).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { type Server as HttpServer, createServer as httpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,11 +13,7 @@ import { afterAll, expect, it } from 'vitest';
 import { createServer, type Server } from '../../src/server/app.js';
 import { serverConfig } from '../../src/server/config.js';
 import { keyword } from '../../src/values/index.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const present = existsSync(CHROMIUM);
-if (!present && process.env.DATAHIKE_REQUIRE_BROWSER !== '1')
-  console.warn('Chromium not found at /usr/bin/chromium: SKIPPING the browser test.');
+import { browserAvailable, launchChromium } from '../support/chromium.js';
 
 const PAGE = (api: string) => `<!doctype html><script type="module">
 import { api } from '/client.js';
@@ -52,7 +47,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-it.runIf(present || process.env.DATAHIKE_REQUIRE_BROWSER === '1')(
+it.runIf(browserAvailable())(
   'runs the remote peer in headless Chromium',
   async () => {
     const bundle = await build({
@@ -96,22 +91,7 @@ it.runIf(present || process.env.DATAHIKE_REQUIRE_BROWSER === '1')(
       ),
     );
     const apiUrl = await server.app.listen({ port: 0, host: '127.0.0.1' });
-    chromium = spawn(
-      CHROMIUM,
-      [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        `--user-data-dir=${mkdtempSync(join(tmpdir(), 'dh-chromium-'))}`,
-        `${origin}/`,
-      ],
-      { stdio: 'ignore' },
-    );
+    chromium = launchChromium([`${origin}/`]);
     const out = (await answered) as Record<string, unknown>;
     expect(out.error).toBeUndefined();
     expect(out.txData).toBe(3);
