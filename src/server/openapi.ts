@@ -435,7 +435,8 @@ function operation(entry: ApiEntry, method: 'get' | 'post') {
   };
 }
 
-const TAGS: Record<ApiEntry['category'] | 'server', string> = {
+/** What each category of the API table holds: the document's tags, the API reference's sections. */
+export const CATEGORY_DOCS: Record<ApiEntry['category'], string> = {
   database: 'Creating, deleting and collecting databases; commits and branches.',
   connection: 'Connections to databases and their current values; /listen streams commits.',
   transaction: 'Transactions and loading exported datoms.',
@@ -444,7 +445,11 @@ const TAGS: Record<ApiEntry['category'] | 'server', string> = {
   index: 'Datoms straight from the indices.',
   entity: 'Entities: lazy views of one entity.',
   schema: 'The schema and datom counts.',
-  util: 'Helpers.',
+  util: 'Helpers: UUIDs, temporary ids, the version.',
+};
+
+const TAGS: Record<string, string> = {
+  ...CATEGORY_DOCS,
   server: 'Health, readiness, Prometheus metrics and this document.',
 };
 

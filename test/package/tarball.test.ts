@@ -80,7 +80,8 @@ beforeAll(async () => {
     [TSC, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(stage, 'dist')],
     ROOT,
   );
-  for (const f of ['package.json', 'README.md', 'LICENSE'])
+  mkdirSync(join(stage, 'docs'));
+  for (const f of ['package.json', 'README.md', 'LICENSE', 'docs/api.md'])
     copyFileSync(join(ROOT, f), join(stage, f));
   // Built above: the package's own prepack would build into this checkout's dist/.
   const out = await succeed(
@@ -117,9 +118,16 @@ afterAll(async () => {
 });
 
 describe('the packed package', () => {
-  it('holds the build, its declarations, README and LICENSE, and no source maps or sources', () => {
+  it('holds the build, its declarations, README, API reference and LICENSE, and no source maps or sources', () => {
     const paths = packed.files.map((f) => f.path);
-    for (const f of ['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts'])
+    for (const f of [
+      'LICENSE',
+      'README.md',
+      'docs/api.md',
+      'package.json',
+      'dist/index.js',
+      'dist/index.d.ts',
+    ])
       expect(paths).toContain(f);
     expect(
       paths.filter((p) => p.endsWith('.map') || p.startsWith('src/') || p.includes('.build-stamp')),
