@@ -53,6 +53,10 @@ const RETURN_KINDS: Record<ReturnKind, string> = {
   config: 'the config with its defaults filled in',
   conn: 'a connection',
   db: 'a database value',
+  dbs: 'an array of database values',
+  'tx-reports': 'transaction reports, one at a time (an async iterator)',
+  'tx-log':
+    'an array of `{ t, data, "commit-id", parents }`: each transaction of the log with its datoms',
   'tx-report': "`{ 'db-before', 'db-after', 'tx-data', tempids, 'tx-meta' }`",
   datoms: 'an array of datoms `{ e, a, v, tx, added }`',
   entity: 'an entity: `get(attr)`, `keys()`, … read lazily',
@@ -62,6 +66,7 @@ const RETURN_KINDS: Record<ReturnKind, string> = {
   'gc-report': '`{ removed, marked, kept }`',
   listeners: 'the listeners left, by key',
   key: "the listener's key",
+  keywords: "an array of keywords (`':db'`, …)",
   uuid: 'a UUID value',
   uuids: 'an array of UUID values',
   boolean: '`true` or `false`',

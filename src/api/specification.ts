@@ -42,7 +42,10 @@ export type ReturnKind =
   | 'config'
   | 'conn'
   | 'db'
+  | 'dbs'
   | 'tx-report'
+  | 'tx-reports'
+  | 'tx-log'
   | 'datoms'
   | 'entity'
   | 'schema'
@@ -51,6 +54,7 @@ export type ReturnKind =
   | 'gc-report'
   | 'listeners'
   | 'key'
+  | 'keywords'
   | 'uuid'
   | 'uuids'
   | 'boolean'
@@ -466,7 +470,7 @@ export const API: readonly ApiEntry[] = [
     name: 'index-pull',
     jsName: 'indexPull',
     args: [['db', 'any']],
-    returns: 'maps',
+    returns: 'pulls',
     doc: "Walks :avet or :aevt from {:start [attr …]} within the attribute ({:reverse true}: backwards) and pulls each datom's entity with {:selector …}; {:offset n :limit n}.",
     remote: true,
     referentiallyTransparent: true,
@@ -545,7 +549,7 @@ export const API: readonly ApiEntry[] = [
     name: 'tx-range',
     jsName: 'txRange',
     args: [['conn'], ['conn', 'any'], ['conn', 'any', 'any']],
-    returns: 'log entries',
+    returns: 'tx-log',
     doc: 'The transactions of the log from start (inclusive) to end (exclusive), each a tx id, a Date or nil: {:t :data :commit-id :parents} each, in order.',
     remote: true,
     referentiallyTransparent: false,
@@ -556,7 +560,7 @@ export const API: readonly ApiEntry[] = [
     name: 'reports',
     jsName: 'reports',
     args: [['conn'], ['conn', 'any']],
-    returns: 'async iterator of tx-reports',
+    returns: 'tx-reports',
     doc: 'The reports of the transactions from {:from tx} on, read from the log, then live as they commit: each once, in order.',
     remote: false,
     referentiallyTransparent: false,
@@ -568,7 +572,7 @@ export const API: readonly ApiEntry[] = [
     name: 'branches',
     jsName: 'branches',
     args: [['conn']],
-    returns: 'set of keywords',
+    returns: 'keywords',
     doc: "The branches of the connection's store.",
     remote: true,
     referentiallyTransparent: false,

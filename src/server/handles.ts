@@ -73,10 +73,12 @@ export class ServerHandles implements HandleMapper {
     const mark = (x: unknown) => {
       if (x instanceof DbView && !this.owners.has(x.origin)) this.owners.set(x.origin, conn);
     };
-    // Databases come back alone, in a report's fields, or as an entity's: never in rows,
-    // so a large query result is not walked.
+    // Databases come back alone, in a report's fields, as an entity's, or as a list of
+    // databases (`branchHistory`, seen by its first element): never in rows, so a large
+    // query result is not walked.
     mark(result);
     if (result instanceof Entity) mark(result.db);
+    else if (Array.isArray(result) && result[0] instanceof DbView) for (const d of result) mark(d);
     else if (result !== null && typeof result === 'object' && !Array.isArray(result))
       if (Object.getPrototypeOf(result) === Object.prototype)
         for (const v of Object.values(result)) mark(v);

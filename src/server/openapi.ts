@@ -215,7 +215,21 @@ const RETURNS: Record<ReturnKind, Schema> = {
   config: ref('Config'),
   conn: ref('Connection'),
   db: ref('Db'),
+  dbs: { type: 'array', items: ref('Db') },
   'tx-report': ref('TxReport'),
+  'tx-reports': { type: 'array', items: ref('TxReport') },
+  'tx-log': {
+    type: 'array',
+    items: object(
+      {
+        t: { type: 'integer' },
+        data: ref('Datoms'),
+        'commit-id': { anyOf: [ref('Uuid'), { type: 'null' }] },
+        parents: { type: 'array', items: ref('Uuid') },
+      },
+      ['t', 'data'],
+    ),
+  },
   datoms: ref('Datoms'),
   entity: ref('Entity'),
   schema: {
@@ -246,6 +260,7 @@ const RETURNS: Record<ReturnKind, Schema> = {
   },
   listeners: ref('Map'),
   key: ref('Keyword'),
+  keywords: tagged('!set', { type: 'array', items: ref('Keyword') }, 'A set of keywords.'),
   uuid: ref('Uuid'),
   uuids: { type: 'array', items: ref('Uuid') },
   boolean: { type: 'boolean' },
@@ -303,6 +318,12 @@ const BY_KIND: Record<ArgKind, unknown> = {
 const EXAMPLES: Partial<Record<ApiEntry['jsName'], unknown[]>> = {
   pull: [DB, '[:name :age]', PETER],
   pullMany: [DB, '[:name :age]', [PETER, [KW('name'), 'Paul']]],
+  indexPull: [DB, { index: KW('avet'), selector: '[:name :age]', start: [KW('age')] }],
+  // A branch "feature" made from :db, given a head and merged back; deleted at the end.
+  branch: [CONN, KW('db'), KW('feature')],
+  forceBranch: [DB, KW('feature'), [KW('db')]],
+  mergeDb: [CONN, [KW('feature')], [{ name: 'Mary', age: 29 }]],
+  deleteBranch: [CONN, KW('feature')],
   // Exported datoms: [e a v tx added].
   loadEntities: [CONN, [[5, KW('name'), 'Mary', 536870915, true]]],
 };
@@ -313,8 +334,8 @@ const EXAMPLES: Partial<Record<ApiEntry['jsName'], unknown[]>> = {
  */
 export const EXAMPLE_ORDER: readonly string[] = (() => {
   const first = ['create-database', 'connect', 'transact'];
-  // After /commit-id, whose answer it takes.
-  const last = ['commit-as-db', 'release', 'delete-database'];
+  // After /commit-id, whose answer it takes; the example branch goes after its uses.
+  const last = ['commit-as-db', 'delete-branch!', 'release', 'delete-database'];
   const rest = API.filter((e) => e.remote && ![...first, ...last].includes(e.name)).map(
     (e) => e.name,
   );
