@@ -85,8 +85,15 @@ function isDelimiter(c: number): boolean {
 const DISCARD = Symbol('discard');
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
+/**
+ * How deep forms may nest: far beyond any data or query a person writes, well within the
+ * stack of the reader and of what reads its result (query and pull parsing, printing).
+ */
+export const MAX_EDN_DEPTH = 1000;
+
 class Reader {
   pos = 0;
+  private depth = 0;
 
   constructor(
     readonly text: string,
@@ -143,6 +150,14 @@ class Reader {
   }
 
   readOne(): unknown {
+    // Forms nest through collections, tags and discards: each level is a few frames of the stack.
+    if (++this.depth > MAX_EDN_DEPTH) this.fail(`nested deeper than ${MAX_EDN_DEPTH} levels`);
+    const v = this.readForm();
+    this.depth--;
+    return v;
+  }
+
+  readForm(): unknown {
     this.skipWhitespace();
     const t = this.text;
     if (this.pos >= t.length) this.fail('expected a form, found end of input');

@@ -42,7 +42,7 @@ import { Authenticator, type Principal, presentedCredential } from './auth.js';
 import { setCacheHeaders } from './caching.js';
 import type { ServerConfig } from './config.js';
 import { checkDevRequest } from './dev-mode.js';
-import { fromFastify, statusOf } from './errors.js';
+import { fromFastify, fromStackOverflow, statusOf } from './errors.js';
 import { ServerHandles } from './handles.js';
 import { retypeTxData } from './json-tx.js';
 import {
@@ -121,17 +121,26 @@ interface FeedEntry {
 
 interface Feed {
   readonly recent: FeedEntry[];
+  /** Datoms of the reports in `recent`. */
+  datoms: number;
   readonly subscribers: Set<(r: FeedEntry) => void>;
 }
 
 const feeds = new WeakMap<Connection, Feed>();
 const FEED_MEMORY = 1000;
+/** Datoms the remembered reports may hold in all: large commits are forgotten sooner. */
+const FEED_DATOMS = 1_000_000;
+/** Bytes a /listen stream may have waiting for its client to read them. */
+const MAX_STREAM_BUFFER = 16 * 1024 * 1024;
 
-/** The commits of a connection as a feed for `/listen`, with the last thousand kept. */
+/**
+ * The commits of a connection as a feed for `/listen`, with the last thousand kept (fewer
+ * when they hold more than FEED_DATOMS datoms; the last one is always kept).
+ */
 function feedOf(conn: Connection, handles: ServerHandles): Feed {
   const feed = feeds.get(conn);
   if (feed !== undefined) return feed;
-  const f: Feed = { recent: [], subscribers: new Set() };
+  const f: Feed = { recent: [], datoms: 0, subscribers: new Set() };
   conn.listen((report) => {
     handles.own(report, [conn]);
     const light: WireTxReport = {
@@ -141,7 +150,9 @@ function feedOf(conn: Connection, handles: ServerHandles): Feed {
     };
     const entry = { tx: report.txData[0]?.tx ?? report.dbAfter.maxTx, report: light };
     f.recent.push(entry);
-    if (f.recent.length > FEED_MEMORY) f.recent.shift();
+    f.datoms += light.txData.length;
+    while (f.recent.length > 1 && (f.recent.length > FEED_MEMORY || f.datoms > FEED_DATOMS))
+      f.datoms -= f.recent.shift()!.report.txData.length;
     for (const s of f.subscribers) s(entry);
   });
   feeds.set(conn, f);
@@ -332,6 +343,32 @@ export async function createServer(
     }
   }
 
+  /** The event of the last commit sent, by format: encoded once for all its subscribers. */
+  let lastEvent: { entry: FeedEntry; byType: Map<string, string> } | undefined;
+
+  /**
+   * A commit as an event of a /listen stream in a format. One the format cannot carry, or
+   * larger than `:max-answer-bytes`, reaches the subscriber as an error event: the stream
+   * and the server go on.
+   */
+  function eventText(r: FeedEntry, format: WireFormat): string {
+    if (lastEvent?.entry !== r) lastEvent = { entry: r, byType: new Map() };
+    const byType = lastEvent.byType;
+    const known = byType.get(format.mediaType);
+    if (known !== undefined) return known;
+    let text: string;
+    try {
+      const data = format.encode(r.report, handles);
+      checkAnswerSize(data, config.maxAnswerBytes);
+      text = `id: ${r.tx}\nevent: tx\ndata: ${data}\n\n`;
+    } catch (err) {
+      const e = isDatahikeError(err) ? err : new DatahikeError('wire/unencodable', String(err), {});
+      text = `id: ${r.tx}\nevent: error\ndata: ${encodeError(format, e)}\n\n`;
+    }
+    byType.set(format.mediaType, text);
+    return text;
+  }
+
   /**
    * A result in the answer's format, within `:max-answer-bytes`. A write has committed by
    * now, so its report is never refused: one the format cannot carry (or too large) goes
@@ -368,7 +405,7 @@ export async function createServer(
       ? err
       : (err as { code?: string }).code?.startsWith('FST_')
         ? fromFastify(err as never)
-        : null;
+        : fromStackOverflow(err);
     if (found === null) {
       req.log.error({ err }, 'internal error');
       const internal = new DatahikeError(
@@ -486,19 +523,13 @@ export async function createServer(
     const send = (r: FeedEntry) => {
       if (r.tx <= sentUpTo) return;
       sentUpTo = r.tx;
-      let data: string;
-      try {
-        data = outFormat.encode(r.report, handles);
-      } catch (err) {
-        // A commit this stream's format cannot carry: the subscriber hears of it, the
-        // stream and the server go on.
-        const e = isDatahikeError(err)
-          ? err
-          : new DatahikeError('wire/unencodable', String(err), {});
-        res.write(`id: ${r.tx}\nevent: error\ndata: ${encodeError(outFormat, e)}\n\n`);
+      // A client that does not read its stream loses it (and reconnects from its
+      // Last-Event-ID) instead of the server holding every commit for it.
+      if (res.writableLength > MAX_STREAM_BUFFER) {
+        res.destroy();
         return;
       }
-      res.write(`id: ${r.tx}\nevent: tx\ndata: ${data}\n\n`);
+      res.write(eventText(r, outFormat));
     };
     res.write(`id: ${sentUpTo}\nevent: ready\ndata: ${outFormat.encode(sentUpTo, handles)}\n\n`);
     for (const r of feed.recent) send(r);

@@ -33,3 +33,16 @@ export function fromFastify(err: {
       );
   }
 }
+
+/**
+ * A request that nested deeper than the code reading it could follow (past the parsers'
+ * own depth limits): the stack ran out, which is the client's doing, not a failure of ours.
+ */
+export function fromStackOverflow(err: unknown): DatahikeError | null {
+  if (!(err instanceof RangeError) || !err.message.includes('call stack')) return null;
+  return new DatahikeError(
+    'limit/exceeded',
+    'The request nests deeper than this server follows: send flatter data, queries or patterns (limit max-depth).',
+    { limit: 'max-depth' },
+  );
+}

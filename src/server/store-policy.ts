@@ -265,6 +265,8 @@ function underRoot(real: string, rootList: readonly string[]): string | undefine
 }
 
 const FOLDER_ID = /^[A-Za-z0-9_.-]+$/;
+/** Characters of such an id: a file name has at most 255 bytes, and the store adds to it. */
+const MAX_FOLDER_ID = 200;
 
 export class StorePolicy {
   constructor(readonly stores: StoresConfig) {}
@@ -324,9 +326,9 @@ export class StorePolicy {
     if (path === undefined) {
       // Named by :id alone: a folder (or file) of that name in the data folder.
       const id = c.store.id;
-      if (!FOLDER_ID.test(id) || id === '.' || id === '..')
+      if (!FOLDER_ID.test(id) || id === '.' || id === '..' || id.length > MAX_FOLDER_ID)
         forbidden(
-          `A :${kind} store named by :id alone gets a folder of that name on the server, so the :id may hold letters, digits, '_', '-' and '.' only, and may not be '.' or '..'.`,
+          `A :${kind} store named by :id alone gets a folder of that name on the server, so the :id may hold letters, digits, '_', '-' and '.' only (at most ${MAX_FOLDER_ID}), and may not be '.' or '..'.`,
         );
       mkdirSync(this.stores.dataDir, { recursive: true });
       real = join(realPathOf(this.stores.dataDir), kind === 'sqlite' ? `${id}.sqlite` : id);

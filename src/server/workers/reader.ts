@@ -11,7 +11,7 @@ import type { Connection } from '../../connection/index.js';
 import { parseEdn } from '../../edn/index.js';
 import { DatahikeError, isDatahikeError, keyword, printValue } from '../../values/index.js';
 import { formats, type MediaType } from '../../wire/index.js';
-import { statusOf } from '../errors.js';
+import { fromStackOverflow, statusOf } from '../errors.js';
 import { ServerHandles } from '../handles.js';
 import { checkAnswerSize, withQueryTimeout, withReadBudget } from '../limits.js';
 import type { ReadAnswer, ReadJob, WorkerOptions } from './protocol.js';
@@ -31,7 +31,8 @@ const E = {
 function errorAnswer(id: number, err: unknown, type: MediaType): ReadAnswer {
   const e = isDatahikeError(err)
     ? err
-    : new DatahikeError('server/internal', `Internal error: ${(err as Error).message}`, {});
+    : (fromStackOverflow(err) ??
+      new DatahikeError('server/internal', `Internal error: ${(err as Error).message}`, {}));
   const format = formats[type];
   let data: unknown = e.data;
   try {
