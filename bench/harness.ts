@@ -28,20 +28,23 @@ export function progress(text: string): void {
   if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
 }
 
-export async function time(
+/** The median time of `fn`; `prepare`, untimed, makes what each run of it starts from. */
+export async function time<T = undefined>(
   label: string,
-  fn: () => unknown | Promise<unknown>,
+  fn: (prepared: T) => unknown | Promise<unknown>,
   opts = OPTIONS,
+  prepare: () => T | Promise<T> = () => undefined as T,
 ): Promise<number> {
   for (let i = 0; i < opts.warmups; i++) {
     progress(`${label}: warm-up ${i + 1}/${opts.warmups}`);
-    await fn();
+    await fn(await prepare());
   }
   const times: number[] = [];
   for (let i = 0; i < opts.samples; i++) {
     progress(`${label}: sample ${i + 1}/${opts.samples}`);
+    const prepared = await prepare();
     const t0 = performance.now();
-    await fn();
+    await fn(prepared);
     times.push(performance.now() - t0);
   }
   progress('');

@@ -22,6 +22,7 @@ import {
   type Positioned,
   type Seen,
 } from './durable.js';
+import { LiveCommits } from './live-commits.js';
 import { durableLog, type LogEntry, liveLog, liveLogRange } from './log.js';
 import { type Base, decodeCommit, encodeCommit } from './records.js';
 
@@ -55,7 +56,7 @@ export class LiveBranch implements Branch {
     return this.current;
   }
 
-  async withNodes<T>(fn: () => T): Promise<T> {
+  withNodes<T>(fn: () => T): T {
     return fn();
   }
 
@@ -68,7 +69,8 @@ export class LiveBranch implements Branch {
       throw conflict(`memory store ${this.store.id}`, this.name);
     const last = reports[reports.length - 1]!.dbAfter;
     this.store.casRef(this.name, head, { ...head, db: last });
-    this.store.put(reports.map((r) => [r.dbAfter.meta.commitId!.str, r.dbAfter] as const));
+    const commits = LiveCommits.of(this.store);
+    for (const r of reports) commits.add(r.dbBefore, r.dbAfter, r.txData);
     const log = liveLog(this.store, this.name);
     for (const r of reports)
       log.push({
@@ -91,7 +93,7 @@ export class LiveBranch implements Branch {
   async close(): Promise<void> {}
 
   async commitDb(id: string): Promise<Db | null> {
-    return (this.store.get(id) as Db | undefined) ?? null;
+    return LiveCommits.of(this.store).db(id);
   }
 
   async branchDb(name: string): Promise<Db | null> {
@@ -104,7 +106,7 @@ export class LiveBranch implements Branch {
 
   /** Whether `db` is the database of commit `id` in this branch's store. */
   knowsCommit(id: string, db: Db): boolean {
-    return this.store.get(id) === db;
+    return LiveCommits.of(this.store).holds(id, db);
   }
 }
 

@@ -25,8 +25,11 @@ export type CommitSink = (reports: readonly TxReport[]) => void;
 export interface Branch {
   /** The newest database this process knows of. */
   readonly db: Db;
-  /** Runs a synchronous read or transaction over the branch's lazily loaded indices. */
-  withNodes<T>(fn: () => T): Promise<T>;
+  /**
+   * Runs a synchronous read or transaction over the branch's lazily loaded indices; at once
+   * (not in a Promise) when every node is in memory.
+   */
+  withNodes<T>(fn: () => T): T | Promise<T>;
   /**
    * Computes transactions on the current database (`build`, while nothing else moves the
    * state) and makes their reports durable and the last one's database current, all or
@@ -164,6 +167,8 @@ export class Connection implements WriterContext {
 
   /** Tells the listeners of a commit (made here, or noticed from elsewhere), once. */
   notify(report: TxReport): void {
+    // Nobody to tell, and no store watcher that could tell of this commit again later.
+    if (this.listeners.size === 0 && this.branch.watch === undefined) return;
     // A commit may be seen twice: as this process's own, and by the store watcher.
     const tx = report.txData[0]?.tx;
     if (tx !== undefined) {

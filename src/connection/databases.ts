@@ -21,6 +21,7 @@ import {
 } from './config.js';
 import { Connection } from './connection.js';
 import { BranchLog, creationRecord, nodeCacheFor } from './durable.js';
+import { LiveCommits } from './live-commits.js';
 import { encodeCommit } from './records.js';
 import { type WriterFactory, writerOf } from './writer.js';
 
@@ -79,7 +80,7 @@ export async function createDatabase(
       keepHistory: config.keepHistory,
       schemaFlexibility: config.schemaFlexibility,
     }).withMeta({ commitId: randomUuid(), parentCommitIds: [], createdAt: now, updatedAt: now });
-    store.put([[db.meta.commitId!.str, db]]);
+    LiveCommits.of(store).addDb(db);
     // Datahike always creates the database under :db, whatever :branch says.
     store.casRef('db', undefined, { db, config: stored } satisfies LiveHead);
   } else {

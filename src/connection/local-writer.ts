@@ -11,6 +11,7 @@
 import type { Db } from '../db/index.js';
 import { K } from '../schema/index.js';
 import {
+  callsTxFunctions,
   settleTxFunctions,
   type TransactOptions,
   type TxReport,
@@ -87,8 +88,10 @@ export class LocalWriter implements Writer {
         await this.commitGroup(group);
         // Let the callers just answered queue their next transactions before the next
         // group is taken: otherwise they miss it, and concurrent callers split into two
-        // cohorts that commit alternately, each in half-size groups.
-        await new Promise((resolve) => setImmediate(resolve));
+        // cohorts that commit alternately, each in half-size groups. A commit in memory
+        // costs nothing to share, so there the turn of the event loop is not worth it.
+        if (this.context.branch instanceof DurableBranch)
+          await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {
       this.writing = null;
@@ -111,8 +114,12 @@ export class LocalWriter implements Writer {
           try {
             const before = db;
             // Transaction functions that answer a Promise are awaited before the transaction.
-            const txData = (await settleTxFunctions(before, p.txData)) as typeof p.txData;
-            const report = await branch.withNodes(() => transactData(before, txData, p.opts));
+            const txData = callsTxFunctions(p.txData)
+              ? ((await settleTxFunctions(before, p.txData)) as typeof p.txData)
+              : p.txData;
+            // In memory the transaction runs at once; else once its index nodes are loaded.
+            const ran = branch.withNodes(() => transactData(before, txData, p.opts));
+            const report = ran instanceof Promise ? await ran : ran;
             const final = withCommit(before, report, p.opts.mergeParents ?? []);
             done.push({ p, report: final });
             db = final.dbAfter;

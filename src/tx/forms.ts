@@ -93,6 +93,13 @@ function callOf(f: unknown): [TxFunction, unknown[]] | undefined {
   return undefined;
 }
 
+/** Whether tx-data calls transaction functions (then settleTxFunctions has work to do). */
+export function callsTxFunctions(txData: unknown): boolean {
+  if (!Array.isArray(txData)) return false;
+  for (const f of txData) if (callOf(f) !== undefined) return true;
+  return false;
+}
+
 /**
  * Runs the transaction functions of tx-data ahead of the transaction, against the database
  * it starts from, awaiting those that answer a Promise (a function that queries: `q` is
@@ -101,9 +108,9 @@ function callOf(f: unknown): [TxFunction, unknown[]] | undefined {
  * without calls comes back as it is.
  */
 export async function settleTxFunctions(db: DbView, txData: unknown): Promise<unknown> {
-  if (!Array.isArray(txData) || !txData.some((f) => callOf(f) !== undefined)) return txData;
+  if (!callsTxFunctions(txData)) return txData;
   const out: unknown[] = [];
-  for (const f of txData) out.push(await settleCall(db, f, 1));
+  for (const f of txData as unknown[]) out.push(await settleCall(db, f, 1));
   return out;
 }
 

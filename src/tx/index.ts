@@ -1,4 +1,5 @@
 export {
+  callsTxFunctions,
   type EntityRef,
   isCurrentTx,
   isLookupRef,
