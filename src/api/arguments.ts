@@ -28,7 +28,7 @@ import {
   printValue,
   Uuid,
 } from '../values/index.js';
-import { type DatomObject, stringIn, toInternal } from './convert.js';
+import { type DatomObject, toInternal } from './convert.js';
 
 /**
  * A database configuration as Datahike's JavaScript API takes it (keys with or without the
@@ -237,21 +237,41 @@ export function exportedDatoms(fn: string, x: unknown): ExportedDatom[] {
   return rows.map((row) => exportedDatom(fn, row));
 }
 
-/** A public datom (`{e, a, v, tx}` object, `[e a v tx]` array or Datom) → a Datom, for initDb. */
+/**
+ * A datom as `initDb` takes it, in DataScript's `init-db` forms too: a `{e, a, v, tx}`
+ * object (as `datoms` gives it, or DataScript's, whose attribute is `"name"`), `[e a v tx]`,
+ * `[e a v]` (in the first transaction, as DataScript's `datom` defaults it), a Datom.
+ */
 export function datomIn(row: unknown): Datom {
   if (row instanceof Datom) return row;
-  if (row !== null && typeof row === 'object' && !Array.isArray(row) && 'e' in row && 'a' in row) {
-    // Datom objects as `datoms` returns them: convert the fields, not a whole map.
+  if (Array.isArray(row)) {
+    const [e, a, v, tx = TX0, added = true] = row as unknown[];
+    const attr = attrIn(a);
+    if (
+      row.length >= 3 &&
+      row.length <= 5 &&
+      typeof e === 'number' &&
+      isKeyword(attr) &&
+      typeof tx === 'number' &&
+      v !== undefined
+    )
+      return new Datom(e, attr, toInternal(v), added === false ? -tx : tx);
+  }
+  if (row !== null && typeof row === 'object' && 'e' in row && 'a' in row) {
     const o = row as DatomObject;
-    const a = typeof o.a === 'string' ? stringIn(o.a) : o.a;
+    const a = attrIn(o.a);
     if (typeof o.e === 'number' && isKeyword(a) && typeof o.tx === 'number')
       return new Datom(o.e, a, toInternal(o.v), o.added === false ? -o.tx : o.tx);
   }
-  const d = exportedDatom(
+  return argError(
     'initDb',
-    toInternal(Array.isArray(row) && row.length === 4 ? [...row, true] : row),
+    `not a datom: ${printValue(toInternal(row))}; expected [e a v], [e a v tx] or {e, a, v, tx}.`,
   );
-  return new Datom(d.e, d.a, d.v, d.added ? d.tx : -d.tx);
+}
+
+/** A datom's attribute: a keyword, or its name, with or without the colon. */
+function attrIn(a: unknown): unknown {
+  return typeof a === 'string' && a.length > 0 ? keyword(a) : a;
 }
 
 // ---- time-point ---------------------------------------------------------------------

@@ -91,6 +91,11 @@ function pullFrom(src: unknown, pattern: unknown, eid: unknown): unknown {
   return pull(src as DbView, pattern instanceof Set ? [...pattern] : pattern, eid);
 }
 
+/** The variables the :find phase reads: those of :find and :with. */
+export function findVars(q: Query): Set<string> {
+  return new Set([...q.find.elems.map(elemVar), ...q.with]);
+}
+
 /** Whether the result is a relation of variables only (no :with, no return map): a set in Datahike. */
 export function isPlainRelation(q: Query): boolean {
   return (

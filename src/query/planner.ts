@@ -20,6 +20,7 @@ import { applyFn, applyPred, inputVars } from './functions.js';
 import { type Clause, clauseVars } from './parse.js';
 import { estimateShape, shapeOf, withSingles } from './pattern.js';
 import { applyPattern } from './pattern-join.js';
+import { project } from './relation.js';
 import { applyRule } from './rules.js';
 import { boundVars, type State } from './state.js';
 import { applyNot, applyOr, notVars, orBranchesDiffer, orRequired } from './subquery.js';
@@ -95,6 +96,7 @@ export function solve(
   seed: State,
   clauses: readonly Clause[],
   loading?: LoadingRun,
+  keep?: ReadonlySet<string>,
 ): State {
   const resumed = loading?.resume<Checkpoint>(CHECKPOINT);
   // The clause objects the checkpoint names (a rerun may have parsed the query anew).
@@ -106,6 +108,7 @@ export function solve(
   if (resumed?.plan != null) ctx.plan?.push(...resumed.plan);
   while (pending.length > 0) {
     checkDeadline(ctx);
+    if (keep !== undefined) state = withoutDeadVars(state, keep, pending);
     const bound = boundVars(state);
     // Nothing can match any more: the remaining clauses cannot add rows.
     if (state.some((r) => r.rows.length === 0)) return [{ vars: [...bound], rows: [] }];
@@ -167,6 +170,37 @@ export function solve(
     });
   }
   return state;
+}
+
+/**
+ * The state without the variables nothing reads any more (neither `keep` nor a clause
+ * still to run), each relation that had some deduplicated on the rest: a value shared by
+ * many rows (the `?a` of `[?e :name "Ivan"] [?e :age ?a] [?e1 :age ?a]`, once `?e` is done
+ * with) is then joined once, not once per row.
+ */
+function withoutDeadVars(
+  state: State,
+  keep: ReadonlySet<string>,
+  pending: readonly Clause[],
+): State {
+  let live: Set<string> | null = null;
+  let out: State | null = null;
+  for (let i = 0; i < state.length; i++) {
+    const r = state[i]!;
+    if (live === null) {
+      if (r.vars.every((v) => keep.has(v))) continue;
+      live = new Set(keep);
+      for (const c of pending) for (const v of clauseVars(c)) live.add(v);
+    }
+    const alive = live;
+    if (r.vars.every((v) => alive.has(v))) continue;
+    out ??= [...state];
+    out[i] = project(
+      r,
+      r.vars.filter((v) => alive.has(v)),
+    );
+  }
+  return out ?? state;
 }
 
 /** The error for a clause that cannot run: what it needs is bound by nothing. */

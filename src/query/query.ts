@@ -11,7 +11,7 @@ import type { LoadingRun } from '../index/btree-api.js';
 import { currentBudget, DatahikeError } from '../values/index.js';
 import { bindValue } from './bind.js';
 import type { PlanStep, QueryContext } from './context.js';
-import { findResult, isPlainRelation } from './find.js';
+import { findResult, findVars, isPlainRelation } from './find.js';
 import {
   bindingText,
   bindingVars,
@@ -190,7 +190,7 @@ function execute(p: Prepared, opts: QueryOptions, loading?: LoadingRun): QueryRe
       return plainRelation ? new Set(result as unknown[]) : result;
     },
   };
-  const state = solve(ctx, p.seed, p.query.where, loading);
+  const state = solve(ctx, p.seed, p.query.where, loading, findVars(p.query));
   const result = findResult(ctx, p.query, state, opts);
   return { result, plan: ctx.plan, plainRelation: isPlainRelation(p.query) };
 }

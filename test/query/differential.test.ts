@@ -16,7 +16,13 @@ const SCHEMA = [
     'db/valueType': ':db.type/string',
     'db/cardinality': ':db.cardinality/one',
   },
-  { 'db/ident': ':age', 'db/valueType': ':db.type/long', 'db/cardinality': ':db.cardinality/one' },
+  // Indexed (AVET), so value joins and ranges on it take the index paths; name is not.
+  {
+    'db/ident': ':age',
+    'db/valueType': ':db.type/long',
+    'db/cardinality': ':db.cardinality/one',
+    'db/index': true,
+  },
   {
     'db/ident': ':tag',
     'db/valueType': ':db.type/string',
@@ -29,6 +35,7 @@ const SCHEMA = [
   },
 ];
 const DS_SCHEMA = {
+  age: { ':db/index': true },
   tag: { ':db/cardinality': ':db.cardinality/many' },
   friend: { ':db/valueType': ':db.type/ref', ':db/cardinality': ':db.cardinality/many' },
 };
@@ -107,6 +114,18 @@ const TEMPLATES: ((c: { name: string; age: number; tag: string }) => string)[] =
   (c) => `[:find ?e1 ?e2 :where [?e1 @age ${c.age}] [?e2 @age ${c.age}] [(< ?e1 ?e2)]]`,
   () => '[:find ?e ?f :where [?e @friend ?f] [?f @friend ?e]]',
   (c) => `[:find (pull ?e [@name @age {@friend [@name]}]) :where [?e @tag "${c.tag}"]]`,
+  // Value joins through a variable others are done with (its rows deduplicated first).
+  (c) => `[:find ?e1 ?t :where [?e @name "${c.name}"] [?e @age ?a] [?e1 @age ?a] [?e1 @tag ?t]]`,
+  () => '[:find ?n1 ?n2 :where [?e1 @name ?n1] [?e1 @age ?a] [?e2 @age ?a] [?e2 @name ?n2]]',
+  () => '[:find ?n (count ?e2) :where [?e1 @name ?n] [?e1 @age ?a] [?e2 @age ?a]]',
+  () => '[:find ?a :with ?e :where [?e @age ?a] [?e @tag _]]',
+  (c) => `[:find ?e2 :where [?e1 @name "${c.name}"] [?e1 @friend ?x] [?x @friend ?e2]]`,
+  (c) => `[:find ?t :where [?e @name "${c.name}"] [?e @friend ?f] [?f @tag ?t]]`,
+  // Ranges over an indexed attribute, bound by constants on either side.
+  (c) => `[:find ?e ?a :where [?e @age ?a] [(>= ?a ${c.age})]]`,
+  (c) => `[:find ?e :where [?e @age ?a] [(< ${c.age} ?a)] [(<= ?a 3)]]`,
+  (c) => `[:find ?n :where [?e @age ?a] [(< ?a ${c.age})] [?e @name ?n]]`,
+  (c) => `[:find ?e :where [?e @name "${c.name}"] [?e @age ?a] [(> ?a ${c.age})]]`,
 ];
 
 const RULES = '[[(reach ?x ?y) [?x @friend ?y]] [(reach ?x ?y) [?x @friend ?z] (reach ?z ?y)]]';
