@@ -79,6 +79,33 @@ function callArgs(
   return args.map((t) => argValue(ctx, t, row, rel, clause));
 }
 
+/**
+ * The arguments of a call for each row of `rel`, where the row column or the value of each
+ * is found once for all rows; null when one is bound by nothing (then `callArgs` says so).
+ */
+function argsPerRow(
+  ctx: QueryContext,
+  args: readonly Term[],
+  rel: Relation,
+  clause: string,
+): ((row: readonly unknown[]) => unknown[]) | null {
+  const cols: number[] = [];
+  const values: unknown[] = [];
+  for (const t of args) {
+    const col = t.kind === 'var' ? rel.vars.indexOf(t.name) : -1;
+    if (t.kind === 'blank' || (t.kind === 'var' && col < 0 && !ctx.scalars.has(t.name)))
+      return null;
+    cols.push(col);
+    values.push(col >= 0 ? undefined : argValue(ctx, t, [], null, clause));
+  }
+  const n = cols.length;
+  return (row) => {
+    const out = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) out[i] = cols[i]! >= 0 ? row[cols[i]!] : values[i];
+    return out;
+  };
+}
+
 /** The variables a call reads that the state must bind (scalar inputs are bound already). */
 export function inputVars(ctx: QueryContext, c: { fn: FnRef; args: readonly Term[] }): Set<string> {
   const out = new Set<string>();
@@ -125,16 +152,13 @@ export function applyPred(
     return ok ? state : [...state, { vars: [], rows: [] }];
   }
   const fixedFn = c.fn.kind === 'name' ? resolveFn(ctx, c.fn, null, null, c) : null;
+  const argsOf =
+    argsPerRow(ctx, c.args, rel, c.text) ??
+    ((row: readonly unknown[]) => callArgs(ctx, c.args, row, rel, c.text));
   let n = 0;
   const rows = rel.rows.filter((row) => {
     if (++n % 1024 === 0) checkDeadline(ctx);
-    return truthy(
-      invoke(
-        fixedFn ?? resolveFn(ctx, c.fn, row, rel, c),
-        callArgs(ctx, c.args, row, rel, c.text),
-        c.text,
-      ),
-    );
+    return truthy(invoke(fixedFn ?? resolveFn(ctx, c.fn, row, rel, c), argsOf(row), c.text));
   });
   return [...rest, { vars: rel.vars, rows }];
 }
@@ -156,15 +180,14 @@ export function applyFn(
   const checks = outVars.map((v) => base.vars.indexOf(v));
   const fresh = outVars.map((v, i) => checks[i]! < 0 && outVars.indexOf(v) === i);
   const fixedFn = c.fn.kind === 'name' ? resolveFn(ctx, c.fn, null, null, c) : null;
+  const argsOf =
+    argsPerRow(ctx, c.args, base, c.text) ??
+    ((row: readonly unknown[]) => callArgs(ctx, c.args, row, rel, c.text));
   const rows: unknown[][] = [];
   const meter = rowMeter(ctx);
   for (const row of base.rows) {
     meter(rows.length);
-    const value = invoke(
-      fixedFn ?? resolveFn(ctx, c.fn, row, rel, c),
-      callArgs(ctx, c.args, row, rel, c.text),
-      c.text,
-    );
+    const value = invoke(fixedFn ?? resolveFn(ctx, c.fn, row, rel, c), argsOf(row), c.text);
     // A function that answers nil binds nothing (DataScript, Datahike).
     if (value === null || value === undefined) continue;
     // What it made counts too: rows that each hold a large collection take memory as rows do.

@@ -73,7 +73,7 @@ describe('memory stores: reads that would take the memory', () => {
     );
     const xs = `[${Array.from({ length: 1000 }, (_, i) => i).join(' ')}]`;
     refusedFor(
-      await q('[:find (count ?a) . :in $ [?a ...] [?b ...] :where [(< ?a 10000)]]', xs, xs),
+      await q('[:find (count ?a) . :in $ [?a ...] [?b ...] :where [(< ?a ?b)]]', xs, xs),
       'max-read-rows',
     );
     // Patterns joined on nothing: every entity with every entity.
