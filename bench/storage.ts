@@ -92,12 +92,12 @@ interface BranchInternals {
   state?: { novelty: readonly { datoms: readonly unknown[] }[] };
 }
 
-function internals(conn: d.Connection): BranchInternals {
+function internals(conn: d.LocalConnection): BranchInternals {
   return (conn as unknown as { branch: BranchInternals }).branch;
 }
 
 /** Counts the store appends of a connection (one per group commit). */
-function countAppends(conn: d.Connection): () => number {
+function countAppends(conn: d.LocalConnection): () => number {
   const store = internals(conn).store;
   if (store === undefined) return () => Number.NaN;
   let n = 0;
@@ -110,13 +110,13 @@ function countAppends(conn: d.Connection): () => number {
 }
 
 /** The log records after the last index flush, and their datoms: what a reader replays. */
-function tail(conn: d.Connection): { records: number; datoms: number } {
+function tail(conn: d.LocalConnection): { records: number; datoms: number } {
   const novelty = internals(conn).state?.novelty ?? [];
   return { records: novelty.length, datoms: novelty.reduce((n, r) => n + r.datoms.length, 0) };
 }
 
 /** Waits for queued transactions and for a background index flush. */
-async function settle(conn: d.Connection): Promise<void> {
+async function settle(conn: d.LocalConnection): Promise<void> {
   await conn.flush();
   await internals(conn).settle?.();
 }
@@ -133,7 +133,7 @@ interface Throughput {
 /** Single-entity transactions per second, one client then CLIENTS clients, on one database. */
 async function throughput(label: string, cfg: Config, dir?: string): Promise<Throughput> {
   await d.createDatabase(cfg);
-  const conn = await d.connect(cfg);
+  const conn = (await d.connect(cfg)) as d.LocalConnection;
   try {
     await d.transact(conn, ITEM_SCHEMA);
     let next = 1;
@@ -240,7 +240,7 @@ async function bulkImport(cfg: Config, dir: string): Promise<Row[]> {
   const ps = people(BULK_ENTITIES, 7);
   const perTx = Math.max(1, Math.floor(BULK_TX_DATOMS / 5));
   await d.createDatabase(cfg);
-  const conn = await d.connect(cfg);
+  const conn = (await d.connect(cfg)) as d.LocalConnection;
   try {
     await d.transact(conn, PERSON_SCHEMA);
     const total = ps.length * 5;
@@ -407,7 +407,7 @@ async function openRows(path: string, cacheSize: number, when: string): Promise<
 async function memoryReference(): Promise<Row> {
   const cfg = { store: { backend: ':memory', id: `bench-storage-${process.pid}` } };
   await d.createDatabase(cfg);
-  const conn = await d.connect(cfg);
+  const conn = (await d.connect(cfg)) as d.LocalConnection;
   try {
     await d.transact(conn, ITEM_SCHEMA);
     for (let i = 0; i < WARMUP_TX; i++) await d.transact(conn, item(-1 - i));

@@ -12,7 +12,7 @@ if (url === undefined || path === undefined || (mode !== 'writer' && mode !== 'p
 }
 const d = await import('../src/index.js');
 const server = { backend: ':datahike-server', url };
-const cfg =
+const cfg: Record<string, unknown> =
   mode === 'writer'
     ? { store: { backend: ':file', path }, writer: server }
     : { store: { backend: ':file', path }, 'remote-peer': server };

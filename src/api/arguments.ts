@@ -30,24 +30,7 @@ import {
 } from '../values/index.js';
 import { type DatomObject, toInternal } from './convert.js';
 
-/**
- * A database configuration as Datahike's JavaScript API takes it (keys with or without the
- * colon): `{ store: { backend: ':memory', id: 'x' }, 'keep-history?': true }`.
- */
-export interface DatabaseConfig {
-  store?: { backend?: string; id?: string | Uuid; path?: string; [key: string]: unknown };
-  'keep-history?'?: boolean;
-  /** The spelling of Datahike's TypeScript typings, accepted as an alias. */
-  'keep-history'?: boolean;
-  'schema-flexibility'?: string;
-  'initial-tx'?: TxData;
-  name?: string;
-  branch?: string;
-  [key: string]: unknown;
-}
-
-/** A configuration object, or EDN text of one. */
-export type Config = DatabaseConfig | string;
+export type { Config, DatabaseConfig } from './typed-config.js';
 
 /** One form of tx-data: an entity object or a list form (`[':db/add', -1, ':name', 'Ann']`). */
 export type Transaction = readonly unknown[] | Record<string, unknown>;

@@ -18,7 +18,6 @@ import { Entity } from '../pull/index.js';
 import type { TxReport } from '../tx/index.js';
 import { isKeyword, type Uuid } from '../values/index.js';
 import type {
-  Config,
   GcOptions,
   PullPattern,
   QueryArgs,
@@ -33,6 +32,8 @@ import { isPromise, randomUuid, uuid } from './extras.js';
 import { queryRows } from './internal.js';
 import { reportStream } from './log.js';
 import { elsewhere } from './remote.js';
+import type { Tempids, TransactionReport } from './typed-api.js';
+import type { ConfigInput } from './typed-config.js';
 
 export type {
   Config,
@@ -48,15 +49,6 @@ export type {
   TxData,
 } from './arguments.js';
 
-export interface TransactionReport {
-  'db-before': DbView;
-  'db-after': DbView;
-  'tx-data': DatomObject[];
-  /** Tempids (as given: `"-1"`, `"alice"`) and `"db/current-tx"` → entity ids. */
-  tempids: Record<string, number>;
-  'tx-meta': Record<string, unknown> | unknown;
-}
-
 export type { Connection, DatomObject, Db, DbView, EntityView };
 
 /** A transaction of the log, as `txRange` gives it. */
@@ -68,8 +60,6 @@ export interface LogEntry {
 }
 
 // The type names of Datahike's TypeScript typings.
-/** A database value: the current one, or an as-of, since, history or filtered view. */
-export type Database = DbView;
 /** A datom as the API hands it out. */
 export type Datom = DatomObject;
 /** What `schema(db)` returns: attribute name (without colon) → its definition. */
@@ -85,7 +75,8 @@ function reportOut(r: TxReport): TransactionReport {
     'db-before': r.dbBefore,
     'db-after': r.dbAfter,
     'tx-data': r.txData.map(datomToObject),
-    tempids,
+    // Every report has db/current-tx.
+    tempids: tempids as Tempids,
     'tx-meta': toExternal(r.txMeta),
   };
 }
@@ -106,22 +97,22 @@ export function createApi(parts: ApiParts = {}) {
    * generated store id when a memory store had none). Applies `initial-tx` if given.
    * @example await createDatabase({ store: { backend: ':memory', id: 'people' } })
    */
-  async function createDatabase(cfg: Config = {}): Promise<Record<string, unknown>> {
+  async function createDatabase(cfg: ConfigInput = {}): Promise<Record<string, unknown>> {
     return toExternal(await core.createDatabase(cfg)) as Record<string, unknown>;
   }
 
   /** Deletes a database and its store; connections to it are released. */
-  async function deleteDatabase(cfg: Config = {}): Promise<null> {
+  async function deleteDatabase(cfg: ConfigInput = {}): Promise<null> {
     return core.deleteDatabase(cfg);
   }
 
   /** True when the configured store holds a database. */
-  async function databaseExists(cfg: Config = {}): Promise<boolean> {
+  async function databaseExists(cfg: ConfigInput = {}): Promise<boolean> {
     return core.databaseExists(cfg);
   }
 
   /** Connects to an existing database; connections are shared (and counted) per database. */
-  async function connect(cfg: Config = {}): Promise<Connection> {
+  async function connect(cfg: ConfigInput = {}): Promise<Connection> {
     return core.connect(cfg);
   }
 

@@ -15,3 +15,8 @@ export {
   type Right,
   routePath,
 } from './specification.js';
+export * from './typed-api.js';
+export * from './typed-config.js';
+export type { PullResult } from './typed-pull.js';
+export type { QueryResult } from './typed-query.js';
+export * from './typed-schema.js';

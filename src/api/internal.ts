@@ -75,7 +75,6 @@ import {
   asDb,
   baseDb,
   branchName,
-  type Config,
   callback,
   commitIdText,
   config,
@@ -107,6 +106,7 @@ import { EntityView } from './entity.js';
 import { indexPull } from './index-pull.js';
 import { reportStream, txRange } from './log.js';
 import type { ApiEntry } from './specification.js';
+import type { ConfigInput as Config } from './typed-config.js';
 import { versionsApi } from './versions.js';
 
 /** Keywords of the API's result maps. */

@@ -11,14 +11,52 @@ import { datomToObject, toExternal } from '../api/convert.js';
 import { isPromise, randomUuid, uuid } from '../api/extras.js';
 import { elsewhere } from '../api/remote.js';
 import { API } from '../api/specification.js';
+import type { ConfigArg, TypedApi } from '../api/typed-api.js';
+import type { ConfigInput } from '../api/typed-config.js';
+import type { SchemaOf, WithSchema } from '../api/typed-schema.js';
 import type { Datom } from '../index/datom.js';
 import { DatahikeError, isKeyword } from '../values/index.js';
 import { isTxReport } from '../wire/index.js';
 import { Peers } from './peers.js';
+import type { RemoteConnection, RemoteDb, RemoteEntity } from './proxies.js';
 import { remotePeerRoute } from './remote.js';
 
 export { isPromise, randomUuid, uuid } from '../api/extras.js';
+export { defineSchema } from '../api/typed-schema.js';
 export { RemoteConnection, RemoteDb, RemoteEntity } from './proxies.js';
+
+/** The API's functions that run only in the process that calls them: not here. */
+type LocalOnly =
+  | 'withDb'
+  | 'dbWith'
+  | 'initDb'
+  | 'filter'
+  | 'tempid'
+  | 'datahikeVersion'
+  | 'reports';
+
+/** Configs here must name the server: `remote-peer`. */
+type RemoteConfigArg<C> = ConfigArg<C> & { 'remote-peer': object };
+
+/**
+ * The remote peer's functions, typed as the package's (api/typed-api.ts) on remote objects,
+ * with configs that name a server; every other name is a type error.
+ */
+export type BrowserApi = Omit<
+  TypedApi<{ conn: RemoteConnection; db: RemoteDb; entity: RemoteEntity }>,
+  LocalOnly | 'createDatabase' | 'deleteDatabase' | 'databaseExists' | 'connect'
+> & {
+  createDatabase<const C extends ConfigInput>(
+    cfg: RemoteConfigArg<C>,
+  ): Promise<Record<string, unknown>>;
+  deleteDatabase<const C extends ConfigInput>(cfg: RemoteConfigArg<C>): Promise<null>;
+  databaseExists<const C extends ConfigInput>(cfg: RemoteConfigArg<C>): Promise<boolean>;
+  connect<const C extends ConfigInput>(
+    cfg: RemoteConfigArg<C>,
+  ): Promise<
+    RemoteConnection & WithSchema<C extends { 'initial-tx': infer T } ? SchemaOf<T> : SchemaOf<C>>
+  >;
+};
 
 /** A result in public form; reports as the package's transaction reports. */
 function toPublic(x: unknown): unknown {
@@ -33,8 +71,6 @@ function toPublic(x: unknown): unknown {
     'tx-meta': toExternal(x.txMeta),
   };
 }
-
-type RemoteFn = (...args: unknown[]) => Promise<unknown>;
 
 // The parts of this entry: the remote peer's route for configs, with its own peers.
 const routes = [remotePeerRoute(new Peers())];
@@ -61,11 +97,7 @@ const listenerOf = new WeakMap<object, unknown>();
  * The remote functions by their JavaScript names (`q`, `pull`, `transact`, `listen`, …), and
  * the synchronous extras `randomUuid`, `uuid` and `isPromise`.
  */
-export const api: Readonly<Record<string, RemoteFn>> & {
-  readonly randomUuid: typeof randomUuid;
-  readonly uuid: typeof uuid;
-  readonly isPromise: typeof isPromise;
-} = Object.fromEntries([
+export const api: Readonly<BrowserApi> = Object.fromEntries([
   ...API.filter((e) => e.remote).map((e) => {
     const run = remotely(e.jsName);
     return [e.jsName, async (...args: unknown[]) => toPublic(await run(args))];

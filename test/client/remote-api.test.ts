@@ -82,7 +82,7 @@ describe('a remote peer', () => {
       await d.transact(conn, [{ name: 'Ann' }, { name: 'Bob' }]);
       dbs.push(await d.db(conn));
     }
-    const [here, there] = dbs as [d.Database, d.Database];
+    const [here, there] = dbs as [d.DbView, d.RemoteDb];
     expect(there).toBeInstanceOf(d.RemoteDb);
     const query = '[:find ?e :in $ ?n :where [?e :name ?n]]';
     // The same plan as here, but for the time each step took.

@@ -30,7 +30,7 @@ describe('databases and connections', () => {
 
   it('generates a store id for memory stores and accepts EDN configs', async () => {
     const created = await d.createDatabase({ store: { backend: ':memory' } });
-    const id = (created.store as Record<string, string>).id;
+    const id = (created.store as { id: string }).id;
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     const conn = await d.connect(`{:store {:backend :memory :id "${id}"}}`);
     expect(await d.datoms(await d.db(conn), ':eavt')).toEqual([]);
@@ -55,17 +55,21 @@ describe('databases and connections', () => {
   });
 
   it('rejects unknown config keys and bad values', async () => {
+    // Each is a type error too (test/types/config.types.ts).
     await expect(
+      // @ts-expect-error an unknown key
       d.createDatabase({ store: { backend: ':memory' }, 'keep-histroy?': true }),
     ).rejects.toMatchObject({
       code: 'config/invalid',
     });
     await expect(
+      // @ts-expect-error not :write or :read
       d.createDatabase({ store: { backend: ':memory' }, 'schema-flexibility': ':loose' }),
     ).rejects.toMatchObject({
       code: 'config/invalid',
     });
     await expect(
+      // @ts-expect-error only false
       d.createDatabase({ store: { backend: ':memory' }, 'attribute-refs?': true }),
     ).rejects.toMatchObject({ code: 'config/invalid' });
   });

@@ -175,7 +175,7 @@ describe('details users rely on', () => {
     await expect(d.datoms({} as d.DbView, ':eavt')).rejects.toMatchObject({
       code: 'api/invalid-argument',
     });
-    await expect(d.transact({} as d.Connection, [])).rejects.toMatchObject({
+    await expect(d.transact({} as d.LocalConnection, [])).rejects.toMatchObject({
       code: 'api/invalid-argument',
     });
     await expect(d.transact(conn, { nope: [] } as never)).rejects.toMatchObject({

@@ -6,7 +6,7 @@ let n = 0;
 export async function freshConn(
   schema: unknown[] = [],
   opts: Record<string, unknown> = {},
-): Promise<d.Connection> {
+): Promise<d.LocalConnection> {
   const cfg = await d.createDatabase({
     store: { backend: ':memory', id: `test-${process.pid}-${++n}` },
     ...opts,

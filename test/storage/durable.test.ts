@@ -18,9 +18,12 @@ function fileConfig(extra: Record<string, unknown> = {}) {
   return { store: { backend: ':file', path: join(root, `db-${++n}`) }, ...extra };
 }
 
-async function reopen(cfg: Record<string, unknown>, conn: d.Connection): Promise<d.Connection> {
+async function reopen(
+  cfg: Record<string, unknown>,
+  conn: d.LocalConnection,
+): Promise<d.LocalConnection> {
   await d.release(conn, true);
-  return d.connect(cfg);
+  return (await d.connect(cfg)) as d.LocalConnection;
 }
 
 const names = (db: d.DbView) =>
@@ -249,7 +252,7 @@ describe('the file store', () => {
       const early = await d.transact(conn, [{ 'person/name': 'Ada' }]);
       const earlyId = await d.commitId(early['db-after']);
       for (let i = 0; i < 30; i++) await d.transact(conn, [{ 'person/name': `p${i}` }]);
-      const old = await d.commitAsDb(conn, earlyId);
+      const old = await d.commitAsDb(conn, earlyId!);
       expect(await names(old)).toEqual(['Ada']);
       await expect(
         d.commitAsDb(conn, '00000000-0000-0000-0000-000000000000'),

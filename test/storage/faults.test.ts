@@ -499,8 +499,8 @@ describe('regressions found by the fault tests', () => {
     readonly lastFlushError: unknown;
     readonly store: { put(entries: unknown): Promise<void> };
   };
-  const internals = (conn: d.Connection) => conn.branch as unknown as Internals;
-  const ns = async (conn: d.Connection) =>
+  const internals = (conn: d.LocalConnection) => conn.branch as unknown as Internals;
+  const ns = async (conn: d.LocalConnection) =>
     ((await d.q('[:find [?n ...] :where [_ :n ?n]]', await d.db(conn))) as number[]).sort(
       (x, y) => x - y,
     );

@@ -133,7 +133,7 @@ function remoteLoop(cfg: Record<string, unknown>, out: Outcomes, first: number) 
         const report = await d.transact(conn, [
           { batch, payload: 'q'.repeat(1000 + (batch % 7) * 400) },
         ]);
-        out.acked.set(batch, report['db-after'].maxTx);
+        out.acked.set(batch, report['db-after'].maxTx!);
       } catch (err) {
         out.failed.set(batch, (err as { code?: string }).code ?? String(err));
         // Reads answer while writes fail.
@@ -265,7 +265,7 @@ describe('a file store on a full disk, with real processes', () => {
           err = await within(
             'a transaction on the full disk',
             d.transact(conn, [{ batch, payload: 'x' }]).then(
-              (r) => void bOut.acked.set(batch, r['db-after'].maxTx),
+              (r) => void bOut.acked.set(batch, r['db-after'].maxTx!),
               (e: { code: string }) => {
                 bOut.failed.set(batch, e.code);
                 return e;

@@ -42,10 +42,10 @@ interface Internals {
   settle(): Promise<void>;
 }
 
-const internals = (conn: d.Connection) => conn.branch as unknown as Internals;
+const internals = (conn: d.LocalConnection) => conn.branch as unknown as Internals;
 
 /** Counts the records the branch's store hands out from its log. */
-function countReads(conn: d.Connection): { records: number; calls: number } {
+function countReads(conn: d.LocalConnection): { records: number; calls: number } {
   const store = internals(conn).store;
   const counts = { records: 0, calls: 0 };
   const readLog = store.readLog.bind(store);
@@ -75,7 +75,11 @@ interface Commit {
 }
 
 /** Transactions of every kind (adds, changes, retractions, many values, a schema change). */
-async function workload(conn: d.Connection, count: number, record: boolean): Promise<Commit[]> {
+async function workload(
+  conn: d.LocalConnection,
+  count: number,
+  record: boolean,
+): Promise<Commit[]> {
   const commits: Commit[] = [];
   const present = new Set<number>();
   for (let i = 0; i < count; i++) {

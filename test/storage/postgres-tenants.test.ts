@@ -60,7 +60,7 @@ describe.skipIf(!available)('many databases on one PostgreSQL server', () => {
       store: { backend: ':jdbc', dbtype: 'postgresql', ...PG, table: `${prefix}_${i}` },
       'schema-flexibility': ':read',
     }));
-    const conns: d.Connection[] = [];
+    const conns: d.LocalConnection[] = [];
     const heard = new Map<number, string[]>();
     try {
       await each([...configs.keys()], 20, async (i) => {

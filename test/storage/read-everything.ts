@@ -1,7 +1,7 @@
 /** Every reading function of the API on one database value, as JSON-ready data. */
 import * as d from '../../src/index.js';
 
-export async function readEverything(db: d.Database): Promise<Record<string, unknown>> {
+export async function readEverything(db: d.DbView): Promise<Record<string, unknown>> {
   const tx = (await d.q('[:find (min ?t) . :where [_ :n _ ?t]]', db)) as number;
   const first = (await d.q('[:find (min ?e) . :where [?e :n]]', db)) as number;
   const entity = await d.entity(db, first);

@@ -11,7 +11,7 @@ import { parseEdn } from '../../src/edn/index.js';
 import * as d from '../../src/index.js';
 import { dbWith, emptyDbWith, rejects } from './helpers.js';
 
-type Entity = NonNullable<Awaited<ReturnType<typeof d.entity>>>;
+type Entity = d.EntityView;
 
 async function ent(db: d.DbView, eid: unknown): Promise<Entity> {
   const e = await d.entity(db, eid);

@@ -47,7 +47,7 @@ export function dbWith(db: d.DbView, tx: unknown): Promise<d.Db> {
 }
 
 /** `(d/with db tx)`: the report. */
-export function withTx(db: d.DbView, tx: unknown): Promise<d.TransactionReport> {
+export function withTx(db: d.DbView, tx: unknown): Promise<d.TransactionReport<d.Db>> {
   return d.withDb(db, tx as d.TxData);
 }
 
@@ -61,7 +61,7 @@ export async function dbWithAll(db: d.DbView, ...txs: unknown[]): Promise<d.Db> 
 let n = 0;
 
 /** Datahike's `setup-db`: a memory database (schema on read, history on) and a connection. */
-export async function setupConn(opts: Record<string, unknown> = {}): Promise<d.Connection> {
+export async function setupConn(opts: Record<string, unknown> = {}): Promise<d.LocalConnection> {
   const cfg = await d.createDatabase({
     store: { backend: ':memory', id: `upstream-${process.pid}-${++n}` },
     'keep-history?': true,

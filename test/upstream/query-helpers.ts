@@ -22,7 +22,7 @@ let n = 0;
 export const edn = (text: string): unknown => parseEdn(text);
 
 /** A connection to a fresh memory database (schema-on-read unless said otherwise). */
-export async function conn(opts = ''): Promise<d.Connection> {
+export async function conn(opts = ''): Promise<d.LocalConnection> {
   const cfg = await api.createDatabase(
     `{:store {:backend :memory :id "upstream-query-${process.pid}-${++n}"} :schema-flexibility :read ${opts}}`,
   );

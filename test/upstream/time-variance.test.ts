@@ -411,7 +411,7 @@ describe('as-of resolution (Datahike)', () => {
   ];
   const present = async (db: d.DbView, e: number, a: string, v: unknown) =>
     (await d.datoms(db, ':eavt', e, a, v)).length > 0;
-  const atLast = async (c: d.Connection) => {
+  const atLast = async (c: d.LocalConnection) => {
     const db = await d.db(c);
     return d.asOf(db, db.maxTx);
   };

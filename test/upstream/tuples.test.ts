@@ -22,7 +22,7 @@ async function conn(schema: Record<string, Record<string, unknown>>) {
 }
 
 /** Every datom of entities below the schema's (whose ids here start after it). */
-async function data(c: d.Connection, from: number): Promise<Set<unknown[]>> {
+async function data(c: d.LocalConnection, from: number): Promise<Set<unknown[]>> {
   const all = await allDatoms(await d.db(c));
   return new Set([...all].filter(([e]) => (e as number) >= from && (e as number) < TX0));
 }

@@ -38,13 +38,13 @@ describe('upserts', async () => {
       { 'db/id': 4, name: 'Olga', email: '@4', ref: 1 },
     ],
   );
-  const pull = (tx: d.TransactionReport, e: number) =>
+  const pull = (tx: d.TransactionReport<d.Db>, e: number) =>
     d.pull(tx['db-after'], '[* {:ref [:db/id]}]', e).then((m) => {
       const r = m as Record<string, unknown> | null;
       if (r?.ref !== undefined) r.ref = (r.ref as { 'db/id': number })['db/id'];
       return r;
     });
-  const tempids = (tx: d.TransactionReport) => {
+  const tempids = (tx: d.TransactionReport<d.Db>) => {
     const { 'db/current-tx': _, ...rest } = tx.tempids;
     return rest;
   };

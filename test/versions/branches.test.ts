@@ -26,7 +26,7 @@ const stores: Record<string, () => Record<string, unknown>> = {
   }),
 };
 
-const ages = async (db: d.DbView) =>
+const ages = async (db: d.Database) =>
   ((await d.q('[:find [?a ...] :where [_ :age ?a]]', db)) as number[]).sort((a, b) => a - b);
 
 describe.each(Object.keys(stores))('branches of a %s store', (kind) => {

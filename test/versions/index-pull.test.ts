@@ -58,7 +58,7 @@ async function people(kind: keyof typeof stores): Promise<d.Connection> {
 
 /** indexPull on :avet. */
 const avet = (
-  db: d.DbView,
+  db: d.Database,
   selector: string,
   start: unknown[],
   more: Record<string, unknown> = {},

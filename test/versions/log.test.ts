@@ -39,7 +39,7 @@ async function collect(
 ): Promise<number[]> {
   const seen: number[] = [];
   for await (const r of it) {
-    seen.push(r['db-after'].maxTx);
+    seen.push(r['db-after'].maxTx!);
     if (seen.length >= count) break;
   }
   return seen;

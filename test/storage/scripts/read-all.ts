@@ -5,6 +5,6 @@
 import * as d from '../../../src/index.js';
 import { readEverything } from '../read-everything.js';
 
-const conn = await d.connect(JSON.parse(process.argv[2]!));
+const conn = (await d.connect(JSON.parse(process.argv[2]!))) as d.LocalConnection;
 process.stdout.write(JSON.stringify(await readEverything(await d.db(conn))));
 await d.release(conn);
