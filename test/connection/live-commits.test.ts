@@ -34,7 +34,7 @@ describe.each([true, false])('a memory database (history %s)', (keepHistory) => 
   it('gives back the database of every commit, across 150 transactions', async () => {
     const cfg = { store: { backend: ':memory' as const }, 'keep-history?': keepHistory };
     const conn = await d.connect(await d.createDatabase(cfg));
-    const seen: { id: unknown; state: Awaited<ReturnType<typeof everything>> }[] = [];
+    const seen: { id: d.Uuid | null; state: Awaited<ReturnType<typeof everything>> }[] = [];
     await d.transact(conn, SCHEMA);
     for (let i = 0; i < 150; i++) {
       const e = 1000 + (i % 7);
@@ -55,7 +55,7 @@ describe.each([true, false])('a memory database (history %s)', (keepHistory) => 
       seen.push({ id: await d.commitId(after), state: await everything(after, keepHistory) });
     }
     for (const { id, state } of seen) {
-      const db = await d.commitAsDb(conn, id);
+      const db = await d.commitAsDb(conn, id!);
       expect(await d.commitId(db)).toEqual(id);
       expect(await everything(db, keepHistory)).toEqual(state);
     }
