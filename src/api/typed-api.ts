@@ -169,12 +169,19 @@ type OnEither<R extends RemoteTypes, F> = F extends (...args: infer A) => infer 
 
 /** The functions typed by where they run and by schema (docs: functions.ts, the API table). */
 export interface TypedFunctions<R extends RemoteTypes> {
+  /** Creates a database; the config handed back carries the schema type of its `initial-tx`. */
   createDatabase<const C extends ConfigInput>(cfg?: ConfigArg<C>): Promise<CreatedConfig<C>>;
   deleteDatabase<const C extends ConfigInput>(cfg?: ConfigArg<C>): Promise<null>;
   databaseExists<const C extends ConfigInput>(cfg?: ConfigArg<C>): Promise<boolean>;
+  /**
+   * Connects: a `RemoteConnection` for a config with `remote-peer`, a local one without, either
+   * when the type cannot tell (EDN text, a `DatabaseConfig`); typed by the config's `initial-tx`.
+   */
   connect<const C extends ConfigInput>(cfg?: ConfigArg<C>): Promise<ConnectionFor<R, C>>;
   release(conn: AnyConn<R>, releaseAll?: boolean): Promise<null>;
+  /** The current database of a connection: a `Db` here, a `RemoteDb` on a server. */
   db<X extends AnyConn<R>>(conn: X): Promise<DbFor<R, X>>;
+  /** Transacts tx-data, checked against the connection's schema type when it has one. */
   transact<X extends AnyConn<R>>(conn: X, arg: TransactArgOf<SchemaOf<X>>): Promise<Report<R, X>>;
   loadEntities<X extends AnyConn<R>>(
     conn: X,
@@ -219,6 +226,7 @@ export interface TypedFunctions<R extends RemoteTypes> {
     ...args: [{ attrid: string; start?: unknown; end?: unknown }] | [string, unknown, unknown]
   ): Promise<DatomObject[]>;
 
+  /** An entity; on a typed database `get` takes the schema's attributes and types their values. */
   entity<X extends AnyDb<R>>(
     database: X,
     eid: EntityRef<SchemaOf<X>>,
@@ -248,6 +256,7 @@ export interface TypedFunctions<R extends RemoteTypes> {
   queryStats(query: QueryInput | QueryArgs, ...inputs: unknown[]): Promise<Record<string, unknown>>;
   explain(query: QueryInput, ...inputs: unknown[]): Promise<string>;
 
+  /** Pulls an entity; a data pattern on a typed database types the result (typed-pull.ts). */
   pull<X extends AnyDb<R>, const P extends PullPattern>(
     database: X,
     pattern: P,

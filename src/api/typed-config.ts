@@ -194,10 +194,11 @@ type Bare<K> = K extends `:${infer N}` ? N : K;
 /**
  * The config `C` with every key checked: a key no config has, or a store key its backend
  * does not read, takes no value (so a typo fails to compile, as it fails at runtime), nor
- * does a key given a value of the wrong type or a backend that is no backend's name. EDN text, maps of any keys (`Record<string, unknown>`) and the phantom
- * schema type (typed-schema.ts) pass unchecked.
+ * does a key given a value of the wrong type or a backend that is no backend's name. EDN
+ * text, a `Map` with keyword keys (the internal form), maps of any keys (`Record<string,
+ * unknown>`) and the phantom schema type (typed-schema.ts) pass unchecked.
  */
-export type CheckedConfig<C> = C extends string
+export type CheckedConfig<C> = C extends string | ReadonlyMap<unknown, unknown>
   ? C
   : string extends keyof C
     ? C

@@ -26,6 +26,9 @@ await d.connect({
 await d.connect({ store: { backend: ':memory' }, 'schema-flexibility': ':read', branch: ':db' });
 await d.connect('{:store {:backend :memory :id "edn"}}');
 await d.connect({ ':store': { backend: ':memory' }, ':keep-history?': false });
+await d.connect(
+  new Map([[d.keyword('store'), new Map([[d.keyword('backend'), d.keyword('memory')]])]]),
+);
 
 // A config kept in a variable: its keyword values widened to string, its keys still checked.
 const kept = { store: { backend: ':memory', id: 'kept' }, 'keep-history?': true };
