@@ -6,6 +6,8 @@ export interface Sample {
   name: string;
   oursMs: number;
   peerMs: number;
+  /** The time Datahike publishes for the shape (its JVM planner), where it publishes one. */
+  publishedMs?: number;
 }
 
 export interface BenchOptions {
@@ -61,12 +63,14 @@ export function report(
     `\n${title} (median of ${runs} runs; ratio = ${peer} time / our time, higher is better)`,
   );
   const w = Math.max(...samples.map((s) => s.name.length), 10);
+  const published = samples.some((s) => s.publishedMs !== undefined);
+  const digits = (ms: number) => (ms < 10 ? 2 : 1);
   console.log(
-    `${'benchmark'.padEnd(w)}  ${'ours ms'.padStart(10)}  ${`${peer} ms`.padStart(14)}  ${'ratio'.padStart(7)}`,
+    `${'benchmark'.padEnd(w)}  ${'ours ms'.padStart(10)}  ${`${peer} ms`.padStart(14)}  ${'ratio'.padStart(7)}${published ? '  Datahike JVM ms (published)' : ''}`,
   );
   for (const s of samples)
     console.log(
-      `${s.name.padEnd(w)}  ${s.oursMs.toFixed(1).padStart(10)}  ${s.peerMs.toFixed(1).padStart(14)}  ${(s.peerMs / s.oursMs).toFixed(2).padStart(6)}x`,
+      `${s.name.padEnd(w)}  ${s.oursMs.toFixed(digits(s.oursMs)).padStart(10)}  ${s.peerMs.toFixed(digits(s.peerMs)).padStart(14)}  ${(s.peerMs / s.oursMs).toFixed(2).padStart(6)}x${s.publishedMs === undefined ? '' : `  ${String(s.publishedMs).padStart(8)}`}`,
     );
 }
 

@@ -2,13 +2,14 @@
  * `npm run bench`: every benchmark, ours against DataScript in the same process and run.
  * Select with arguments: `npm run bench -- transact memory`. `soak` (ten minutes) runs
  * only when named; `handles` alone is the end of `storage`, `read-pool` alone the end of `http`;
- * `rules` (recursive rules from a bound argument) is also its own suite.
+ * `rules` (recursive rules from a bound argument) is also its own suite; `growth` (the query,
+ * pull and load workloads at 20k, 200k and 1M people, BENCH_GROWTH) runs only when named.
  */
 import { runColdReadBenchmarks } from './coldreads.js';
 import { runHandleBenchmarks } from './handles.js';
 import { runHttpBenchmarks, runReadPoolBenchmarks } from './http.js';
 import { runMemoryBenchmark } from './memory.js';
-import { runQueryBenchmarks, runRuleBenchmarks } from './query.js';
+import { runGrowthBenchmarks, runQueryBenchmarks, runRuleBenchmarks } from './query.js';
 import { runSoakBenchmark } from './soak.js';
 import { runStorageBenchmarks } from './storage.js';
 import { runTransactBenchmarks } from './transact.js';
@@ -18,6 +19,7 @@ const suites: Record<string, () => Promise<void>> = {
   memory: runMemoryBenchmark,
   query: runQueryBenchmarks,
   rules: runRuleBenchmarks,
+  growth: runGrowthBenchmarks,
   storage: runStorageBenchmarks,
   http: runHttpBenchmarks,
   'read-pool': runReadPoolBenchmarks,
@@ -25,8 +27,9 @@ const suites: Record<string, () => Promise<void>> = {
   soak: runSoakBenchmark,
   coldreads: runColdReadBenchmarks,
 };
-// `soak` runs ten minutes; `handles` is part of `storage`, `read-pool` of `http`.
-const OPT_IN = new Set(['soak', 'handles', 'read-pool']);
+// `soak` runs ten minutes, `growth` loads a million people; `handles` is part of `storage`,
+// `read-pool` of `http`.
+const OPT_IN = new Set(['soak', 'handles', 'read-pool', 'growth']);
 
 const chosen = process.argv.slice(2).filter((a) => a in suites);
 console.log(`datahike-ts benchmarks · node ${process.version} · ${new Date().toISOString()}`);
