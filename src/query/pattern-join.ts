@@ -14,6 +14,7 @@ import type { Clause } from './parse.js';
 import {
   estimateShape,
   matchPattern,
+  matchRange,
   type PatternShape,
   resolveBound,
   shapeOf,
@@ -21,7 +22,7 @@ import {
   withSingles,
 } from './pattern.js';
 import { colsOf, join, type Relation, valueEquals } from './relation.js';
-import { attributeDatoms, datomField, scan } from './scan.js';
+import { attributeDatoms, datomField, scan, type ValueRange } from './scan.js';
 import { boundVars, dropVars, gather, type State } from './state.js';
 
 /** The state after a pattern clause: bound values in entity positions resolved first. */
@@ -29,6 +30,7 @@ export function applyPattern(
   ctx: QueryContext,
   state: State,
   c: Extract<Clause, { kind: 'pattern' }>,
+  range?: ValueRange,
 ): State {
   const src = source(ctx, c.src);
   if (!isDb(src) && !Array.isArray(src) && !(src instanceof Set))
@@ -41,19 +43,32 @@ export function applyPattern(
   if (shape === null) return [{ vars: [], rows: [] }];
   const bound = boundVars(state);
   if (!shape.outVars.some((v) => bound.has(v)))
-    return [...state, { vars: shape.outVars, rows: matchPattern(src, shape, []) }];
+    return [...state, { vars: shape.outVars, rows: matchAll(src, shape, range) }];
   if (isDb(src)) {
     const resolved = resolveBound(src, state, shape, c.terms);
     if (resolved !== null) {
-      const after = applyShape(ctx, resolved.state, src, resolved.shape);
+      const after = applyShape(ctx, resolved.state, src, resolved.shape, range);
       return after.map((r) => dropVars(r, resolved.shadows));
     }
   }
-  return applyShape(ctx, state, src, shape);
+  return applyShape(ctx, state, src, shape, range);
+}
+
+/** Every match of a pattern, read from its value range when it has one. */
+function matchAll(src: unknown, shape: PatternShape, range: ValueRange | undefined): unknown[][] {
+  return range !== undefined && isDb(src) && shape.consts[0] === undefined
+    ? matchRange(src, shape, range)
+    : matchPattern(src, shape, []);
 }
 
 /** Chooses how the pattern meets the relations it shares variables with (see the header). */
-function applyShape(ctx: QueryContext, state: State, src: unknown, whole: PatternShape): State {
+function applyShape(
+  ctx: QueryContext,
+  state: State,
+  src: unknown,
+  whole: PatternShape,
+  range?: ValueRange,
+): State {
   const shape = withSingles(state, whole);
   const bound = boundVars(state);
   const shared = shape.outVars.filter((v) => bound.has(v));
@@ -65,7 +80,7 @@ function applyShape(ctx: QueryContext, state: State, src: unknown, whole: Patter
     const driver =
       touching.find((r) => e !== undefined && r.vars.includes(e)) ??
       touching.reduce((a, b) => (a.rows.length <= b.rows.length ? a : b));
-    let [extended] = applyShape(ctx, [driver], src, shape) as [Relation];
+    let [extended] = applyShape(ctx, [driver], src, shape, range) as [Relation];
     for (const r of touching) if (r !== driver) extended = join(extended, r, ticker(ctx));
     return [...state.filter((r) => !touching.includes(r)), extended];
   }
@@ -123,7 +138,7 @@ function applyShape(ctx: QueryContext, state: State, src: unknown, whole: Patter
     return [...rest, mergeByEntity(ctx, src, shape, r, bound)];
   return [
     ...rest,
-    join(r, { vars: shape.outVars, rows: matchPattern(src, shape, []) }, ticker(ctx)),
+    join(r, { vars: shape.outVars, rows: matchAll(src, shape, range) }, ticker(ctx)),
   ];
 }
 

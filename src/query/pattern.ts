@@ -6,12 +6,12 @@
 
 import type { DbView } from '../db/index.js';
 import type { Datom } from '../index/datom.js';
-import { isKeyword } from '../values/index.js';
+import { isKeyword, type Keyword } from '../values/index.js';
 import { isDb } from './context.js';
 import type { Term } from './parse.js';
 import { valueEquals } from './relation.js';
 import { entityConst, entityOf, NOTHING, needsResolving, valueConst } from './resolve.js';
-import { countDatoms, datomField, scan } from './scan.js';
+import { countDatoms, datomField, rangeDatoms, scan, type ValueRange } from './scan.js';
 import type { State } from './state.js';
 
 export interface PatternShape {
@@ -113,6 +113,11 @@ export function matchPattern(src: unknown, shape: PatternShape, fixed: unknown[]
   if (Array.isArray(src) || src instanceof Set)
     return rowsOf([...src] as unknown[][], shape, fixed);
   return [];
+}
+
+/** Matches a pattern on an AVET attribute, its value within a range (see range.ts). */
+export function matchRange(db: DbView, shape: PatternShape, range: ValueRange): unknown[][] {
+  return rowsOf(rangeDatoms(db, shape.consts[1] as Keyword, range), shape, []);
 }
 
 /** Expected result size of a pattern alone (its constants only). */

@@ -7,6 +7,7 @@
  */
 
 import type { LoadingRun } from '../index/btree-api.js';
+import type { Keyword } from '../values/index.js';
 import {
   checkDeadline,
   fail,
@@ -20,8 +21,10 @@ import { applyFn, applyPred, inputVars } from './functions.js';
 import { type Clause, clauseVars } from './parse.js';
 import { estimateShape, shapeOf, withSingles } from './pattern.js';
 import { applyPattern } from './pattern-join.js';
+import { valueRange } from './range.js';
 import { project } from './relation.js';
 import { applyRule } from './rules.js';
+import { countRange } from './scan.js';
 import { boundVars, type State } from './state.js';
 import { applyNot, applyOr, notVars, orBranchesDiffer, orRequired } from './subquery.js';
 
@@ -44,17 +47,27 @@ function ready(
   }
 }
 
-function estimate(ctx: QueryContext, c: Clause, state: State): number {
+function estimate(
+  ctx: QueryContext,
+  c: Clause,
+  state: State,
+  pending: readonly Clause[],
+  bound: ReadonlySet<string>,
+): number {
   switch (c.kind) {
     case 'pattern': {
       const src = source(ctx, c.src);
       const shape = shapeOf(isDb(src) ? src : null, c.terms);
-      return shape === null ? 0 : estimateShape(src, withSingles(state, shape));
+      if (shape === null) return 0;
+      const range = valueRange(ctx, c, pending, bound);
+      if (range !== undefined && isDb(src) && shape.consts[0] === undefined)
+        return countRange(src, shape.consts[1] as Keyword, range);
+      return estimateShape(src, withSingles(state, shape));
     }
     case 'or': {
       const sub = withDefaultSrc(ctx, c.src);
       return Math.min(
-        ...c.branches.map((b) => Math.max(...b.map((x) => estimate(sub, x, state)), 0)),
+        ...c.branches.map((b) => Math.max(...b.map((x) => estimate(sub, x, state, [], bound)), 0)),
       );
     }
     case 'rule':
@@ -138,7 +151,7 @@ export function solve(
       for (const i of candidates.length > 1 ? candidates : []) {
         const c = pending[i]!;
         let cost = estimates.get(c);
-        if (cost === undefined) estimates.set(c, (cost = estimate(ctx, c, state)));
+        if (cost === undefined) estimates.set(c, (cost = estimate(ctx, c, state, pending, bound)));
         // A clause that joins what is bound usually yields far less than its estimate
         // alone; a small unconnected one is joined later, never multiplied in a product
         // when a join exists (applyPattern drives lookups from one side and hash-joins).
@@ -153,7 +166,10 @@ export function solve(
     if (pick < 0) stuck(ctx, pending[0]!, bound);
     const [c] = pending.splice(pick, 1) as [Clause];
     const t0 = ctx.plan === null ? 0 : performance.now();
-    state = applyClause(ctx, state, c);
+    state =
+      c.kind === 'pattern'
+        ? applyPattern(ctx, state, c, valueRange(ctx, c, pending, bound))
+        : applyClause(ctx, state, c);
     if (ctx.plan !== null)
       ctx.plan.push({
         clause: c.text,

@@ -4,8 +4,8 @@
  * gives, and how many there are (the planner's estimates).
  */
 
-import type { DbView } from '../db/index.js';
-import { boundDatom, type Datom } from '../index/datom.js';
+import { Db, type DbView } from '../db/index.js';
+import { boundDatom, type Datom, PREFIX_ORDER } from '../index/datom.js';
 import type { Keyword } from '../values/index.js';
 import { valueEquals } from './relation.js';
 
@@ -73,4 +73,32 @@ export function attributeDatoms(db: DbView, a: Keyword, v: unknown): Datom[] {
   return v !== undefined && db.schema.attr(a)?.inAvet
     ? db.search('avet', boundDatom(undefined, a, v))
     : db.search('aevt', boundDatom(undefined, a));
+}
+
+/**
+ * Bounds on a pattern's value from comparison predicates (`[(> ?v 50000)]`): AVET datoms
+ * of the attribute from `lo` to `hi` (each inclusive; undefined = open) hold every datom
+ * the predicates can keep, and some they drop (they still run on what comes back).
+ */
+export interface ValueRange {
+  readonly lo: unknown;
+  readonly hi: unknown;
+}
+
+/** The datoms of an AVET attribute whose value lies in a range, sorted by value. */
+export function rangeDatoms(db: DbView, a: Keyword, range: ValueRange): Datom[] {
+  return db.select(
+    'avet',
+    boundDatom(undefined, a, range.lo),
+    boundDatom(undefined, a, range.hi),
+    false,
+  );
+}
+
+/** How many datoms `rangeDatoms` gives; counted in the tree for a database (no views). */
+export function countRange(db: DbView, a: Keyword, range: ValueRange): number {
+  const from = boundDatom(undefined, a, range.lo);
+  const to = boundDatom(undefined, a, range.hi);
+  if (db instanceof Db) return db.indices.avet.count(from, to, PREFIX_ORDER.avet);
+  return db.select('avet', from, to, false).length;
 }
