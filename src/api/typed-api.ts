@@ -196,7 +196,7 @@ export interface TypedFunctions<R extends RemoteTypes> {
   unlisten(
     conn: AnyConn<R>,
     key: unknown,
-  ): Promise<Record<string, (report: TransactionReport<never>) => void>>;
+  ): Promise<Record<string, (report: TransactionReport<AnyDb<R>>) => void>>;
 
   asOf<X extends AnyDb<R>>(database: X, t: TimePointOf<R>): Promise<ViewFor<R, X>>;
   since<X extends AnyDb<R>>(database: X, t: TimePointOf<R>): Promise<ViewFor<R, X>>;

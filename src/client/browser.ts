@@ -11,7 +11,12 @@ import { datomToObject, toExternal } from '../api/convert.js';
 import { isPromise, randomUuid, uuid } from '../api/extras.js';
 import { elsewhere } from '../api/remote.js';
 import { API } from '../api/specification.js';
-import type { ConfigArg, TypedApi } from '../api/typed-api.js';
+import type {
+  ConfigArg,
+  CreatedConfig,
+  TransactionReport as ReportOf,
+  TypedApi,
+} from '../api/typed-api.js';
 import type { ConfigInput } from '../api/typed-config.js';
 import type { SchemaOf, WithSchema } from '../api/typed-schema.js';
 import type { Datom } from '../index/datom.js';
@@ -22,8 +27,22 @@ import type { RemoteConnection, RemoteDb, RemoteEntity } from './proxies.js';
 import { remotePeerRoute } from './remote.js';
 
 export { isPromise, randomUuid, uuid } from '../api/extras.js';
+export type { CreatedConfig, Tempids, TypedEntity } from '../api/typed-api.js';
+export type {
+  Config,
+  DatabaseConfig,
+  ServerPeerConfig,
+  StoreConfig,
+} from '../api/typed-config.js';
+export type { PullResult } from '../api/typed-pull.js';
+export type { QueryResult } from '../api/typed-query.js';
+export type { SchemaOf, SchemaSpec, SchemaTx, Untyped } from '../api/typed-schema.js';
 export { defineSchema } from '../api/typed-schema.js';
+export type { ErrorCode } from '../values/index.js';
 export { RemoteConnection, RemoteDb, RemoteEntity } from './proxies.js';
+
+/** A transaction report: here its databases are on the server. */
+export type TransactionReport<D = RemoteDb> = ReportOf<D>;
 
 /** The API's functions that run only in the process that calls them: not here. */
 type LocalOnly =
@@ -46,9 +65,7 @@ export type BrowserApi = Omit<
   TypedApi<{ conn: RemoteConnection; db: RemoteDb; entity: RemoteEntity }>,
   LocalOnly | 'createDatabase' | 'deleteDatabase' | 'databaseExists' | 'connect'
 > & {
-  createDatabase<const C extends ConfigInput>(
-    cfg: RemoteConfigArg<C>,
-  ): Promise<Record<string, unknown>>;
+  createDatabase<const C extends ConfigInput>(cfg: RemoteConfigArg<C>): Promise<CreatedConfig<C>>;
   deleteDatabase<const C extends ConfigInput>(cfg: RemoteConfigArg<C>): Promise<null>;
   databaseExists<const C extends ConfigInput>(cfg: RemoteConfigArg<C>): Promise<boolean>;
   connect<const C extends ConfigInput>(

@@ -3,6 +3,7 @@
  * has the remote functions by name, typed as the package's, on remote objects.
  */
 import { expectTypeOf } from 'vitest';
+import type { ServerPeerConfig } from '../../src/client/browser.js';
 import {
   api,
   type BrowserApi,
@@ -14,6 +15,7 @@ const cfg = {
   store: { backend: ':memory', id: 'browser' },
   'remote-peer': { backend: ':datahike-server', url: 'http://localhost:4444' },
 };
+expectTypeOf((await api.createDatabase(cfg))['remote-peer']).toEqualTypeOf<ServerPeerConfig>();
 const conn = await api.connect(cfg);
 expectTypeOf(conn).toEqualTypeOf<RemoteConnection>();
 const db = await api.db(conn);

@@ -88,3 +88,9 @@ expectTypeOf(await d.pull(await d.db(loose), [':a'], 1)).toEqualTypeOf<Record<
   string,
   unknown
 > | null>();
+
+// ---- listeners and entityDb ----------------------------------------------------------------
+await d.listen(conn, (r) => expectTypeOf(r['db-after']).toEqualTypeOf<d.Db & d.Typed<People>>());
+expectTypeOf(await d.entityDb(alice!)).toEqualTypeOf<d.Database>();
+const left = await d.unlisten(conn, 'key');
+expectTypeOf(left).toEqualTypeOf<Record<string, (report: d.TransactionReport) => void>>();
