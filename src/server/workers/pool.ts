@@ -1,10 +1,12 @@
 /**
  * The server's pool of read workers (`reader.ts`): reads of databases on durable stores
  * run there, off the HTTP event loop, so that a long query never delays `/health` or
- * another client and the server uses every core. Each job has a hard deadline (the
- * server's `:timeout` and a grace): a worker past it is terminated, the request answered
- * 503 and a fresh worker started. A worker past its memory (`resourceLimits`) dies the
- * same way, its request answered 503, instead of the process.
+ * another client and the server uses every core. Jobs go out in batches (several per
+ * message, each way), and a worker that answers promptly gets more before it is idle. A
+ * worker busy past a hard deadline without answering (the server's `:timeout` and a
+ * grace) is terminated: its oldest request is answered 503, the others it held are sent
+ * again once, and a fresh worker starts. A worker past its memory (`resourceLimits`) dies
+ * the same way, instead of the process.
  */
 
 import { Worker } from 'node:worker_threads';
@@ -24,6 +26,8 @@ interface Pending {
   readonly job: ReadJob;
   readonly resolve: (a: ReadAnswer) => void;
   readonly reject: (e: unknown) => void;
+  /** Sent again once already, after the worker it was in was ended for another job. */
+  retried: boolean;
 }
 
 interface Slot {
@@ -32,9 +36,22 @@ interface Slot {
   started: boolean;
   /** It takes jobs (started, and not being ended). */
   ready: boolean;
-  current: Pending | null;
+  /** The jobs sent to it and not answered, oldest first. */
+  readonly inFlight: Map<number, Pending>;
+  /** When it last answered (or was sent work while idle): a worker busy past the deadline since is stuck. */
+  progressAt: number;
   timer: NodeJS.Timeout | null;
 }
+
+/**
+ * Jobs a worker may have at once. Sending several in one message, and answering several in
+ * one, saves most of the cost of a message per read, which is most of what a simple read
+ * costs the event loop.
+ */
+const PIPELINE = 8;
+
+/** A busy worker gets more jobs only if it answered this recently (not stuck on a long read). */
+const FRESH_MS = 20;
 
 /** Jobs waiting per worker before the pool answers 503 (busy) instead of queueing more. */
 const QUEUE_PER_WORKER = 256;
@@ -80,8 +97,8 @@ export class ReadPool {
         new DatahikeError('server/busy', 'The server has too many reads waiting: retry later.', {}),
       );
     return new Promise((resolve, reject) => {
-      this.queue.push({ job: { ...job, id: this.nextId++ }, resolve, reject });
-      this.dispatch();
+      this.queue.push({ job: { ...job, id: this.nextId++ }, resolve, reject, retried: false });
+      this.schedule();
     });
   }
 
@@ -90,6 +107,18 @@ export class ReadPool {
     for (const p of this.queue.splice(0))
       p.reject(new DatahikeError('server/shutting-down', 'The server is shutting down.', {}));
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  private scheduled = false;
+
+  /** Dispatches once the requests of this turn of the event loop are in: one message each. */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.dispatch();
+    });
   }
 
   private spawn(): Slot {
@@ -109,20 +138,31 @@ export class ReadPool {
       } satisfies WorkerOptions,
       resourceLimits: { maxOldGenerationSizeMb: this.options.memoryMb },
     });
-    const slot: Slot = { worker, started: false, ready: false, current: null, timer: null };
+    const slot: Slot = {
+      worker,
+      started: false,
+      ready: false,
+      inFlight: new Map(),
+      progressAt: 0,
+      timer: null,
+    };
     worker.unref();
-    worker.on('message', (m: ReadAnswer | ReadyMessage) => {
+    worker.on('message', (m: readonly ReadAnswer[] | ReadyMessage) => {
       if ('ready' in m) {
         slot.started = true;
         slot.ready = true;
-        this.dispatch();
+        this.schedule();
         return;
       }
-      const p = slot.current;
-      if (p === null || p.job.id !== m.id) return;
-      this.finish(slot);
-      p.resolve(m);
-      this.dispatch();
+      slot.progressAt = Date.now();
+      for (const a of m) {
+        const p = slot.inFlight.get(a.id);
+        if (p === undefined) continue;
+        slot.inFlight.delete(a.id);
+        p.resolve(a);
+      }
+      if (slot.inFlight.size === 0) this.stopWatching(slot);
+      this.schedule();
     });
     worker.on('error', (err: Error & { code?: string }) => {
       slot.ready = false;
@@ -137,9 +177,8 @@ export class ReadPool {
           p.reject(new DatahikeError('server/busy', 'No read worker could start: retry.', {}));
         return;
       }
-      const p = slot.current;
-      this.finish(slot);
-      p?.reject(
+      this.fail(
+        slot,
         err.code === 'ERR_WORKER_OUT_OF_MEMORY'
           ? new DatahikeError(
               'server/out-of-memory',
@@ -151,9 +190,7 @@ export class ReadPool {
     });
     worker.on('exit', () => {
       const i = this.slots.indexOf(slot);
-      const p = slot.current;
-      this.finish(slot);
-      p?.reject(new DatahikeError('server/internal', 'A read worker stopped.', {}));
+      this.fail(slot, new DatahikeError('server/internal', 'A read worker stopped.', {}));
       if (i >= 0 && !this.closed && this.usable) {
         this.replaced++;
         this.slots[i] = this.spawn();
@@ -162,33 +199,75 @@ export class ReadPool {
     return slot;
   }
 
-  private finish(slot: Slot): void {
+  /**
+   * A worker ended with jobs in it: the oldest, the one it was most likely running, fails
+   * with `err`; the others (reads, so safe to run again) go back to the queue once.
+   */
+  private fail(slot: Slot, err: DatahikeError): void {
+    this.stopWatching(slot);
+    const jobs = [...slot.inFlight.values()];
+    slot.inFlight.clear();
+    jobs[0]?.reject(err);
+    const again: Pending[] = [];
+    for (const p of jobs.slice(1)) {
+      if (p.retried || this.closed) p.reject(err);
+      else {
+        p.retried = true;
+        again.push(p);
+      }
+    }
+    this.queue.unshift(...again);
+    if (again.length > 0) this.schedule();
+  }
+
+  private stopWatching(slot: Slot): void {
     if (slot.timer !== null) clearTimeout(slot.timer);
     slot.timer = null;
-    slot.current = null;
+  }
+
+  /** Ends a worker that has been busy without answering past the deadline (and its grace). */
+  private watch(slot: Slot): void {
+    const limit = this.options.timeoutMs + this.options.graceMs;
+    slot.timer = setTimeout(
+      () => {
+        slot.timer = null;
+        if (slot.inFlight.size === 0) return;
+        if (Date.now() - slot.progressAt >= limit) this.overrun(slot);
+        else this.watch(slot);
+      },
+      Math.max(1, slot.progressAt + limit - Date.now()),
+    );
   }
 
   private dispatch(): void {
-    for (const slot of this.slots) {
-      if (this.queue.length === 0) return;
-      if (!slot.ready || slot.current !== null) continue;
-      const p = this.queue.shift()!;
-      slot.current = p;
-      slot.timer = setTimeout(
-        () => this.overrun(slot),
-        this.options.timeoutMs + this.options.graceMs,
-      );
-      slot.worker.postMessage(p.job);
+    if (this.queue.length === 0) return;
+    const now = Date.now();
+    // Idle workers first, then busy ones that are answering.
+    const open = this.slots
+      .filter(
+        (s) =>
+          s.ready &&
+          (s.inFlight.size === 0 || (s.inFlight.size < PIPELINE && now - s.progressAt < FRESH_MS)),
+      )
+      .sort((a, b) => a.inFlight.size - b.inFlight.size);
+    for (let i = 0; i < open.length && this.queue.length > 0; i++) {
+      const slot = open[i]!;
+      // An even share of what waits, within what the worker may take.
+      const share = Math.ceil(this.queue.length / (open.length - i));
+      const batch = this.queue.splice(0, Math.min(share, PIPELINE - slot.inFlight.size));
+      if (slot.inFlight.size === 0) slot.progressAt = now;
+      for (const p of batch) slot.inFlight.set(p.job.id, p);
+      if (slot.timer === null) this.watch(slot);
+      slot.worker.postMessage(batch.map((p) => p.job));
     }
   }
 
-  /** A read past its deadline: the worker is ended (and replaced), the request answered 503. */
+  /** A worker past its deadline: ended (and replaced), its oldest request answered 503. */
   private overrun(slot: Slot): void {
-    const p = slot.current;
-    this.finish(slot);
     // No job for it while it stops; its replacement takes the queue.
     slot.ready = false;
-    p?.reject(
+    this.fail(
+      slot,
       new DatahikeError(
         'server/timeout',
         `The read ran longer than this server allows (:timeout ${this.options.timeoutMs} ms) and was stopped.`,

@@ -79,10 +79,21 @@ async function run(job: ReadJob): Promise<ReadAnswer> {
   return { id: job.id, status: 200, body, type: outFormat.mediaType };
 }
 
-parentPort!.on('message', (job: ReadJob) => {
-  run(job).then(
-    (answer) => parentPort!.postMessage(answer),
-    (err) => parentPort!.postMessage(errorAnswer(job.id, err, job.outType as MediaType)),
-  );
+/** Answers ready, sent together once this turn of the worker's event loop is over. */
+let answers: ReadAnswer[] = [];
+
+function answer(a: ReadAnswer): void {
+  if (answers.length === 0)
+    setImmediate(() => {
+      const sent = answers;
+      answers = [];
+      parentPort!.postMessage(sent);
+    });
+  answers.push(a);
+}
+
+parentPort!.on('message', (jobs: readonly ReadJob[]) => {
+  for (const job of jobs)
+    run(job).then(answer, (err) => answer(errorAnswer(job.id, err, job.outType as MediaType)));
 });
 parentPort!.postMessage({ ready: true });
