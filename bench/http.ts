@@ -150,7 +150,7 @@ export async function runHttpBenchmarks(): Promise<void> {
   await runReadPoolBenchmarks();
 }
 
-/** A read that makes a million rows, checking its deadline seldom: it runs to the hard deadline. */
+/** A read that makes a million rows and strings: it runs until the server's deadline stops it. */
 const RUNAWAY = '[:find (count ?x) . :where [(range 1000000) [?x ...]] [(str ?x ?x ?x) ?y]]';
 
 /**
