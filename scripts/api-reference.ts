@@ -40,7 +40,7 @@ const ARG_KINDS: Record<ArgKind, string> = {
   key: "a key (a keyword string such as `':db'`)",
   boolean: '`true` or `false`',
   string: 'a string',
-  any: 'any value (query inputs: databases, scalars, collections, rules)',
+  any: "a value of the kind the function's doc names (for a query: its inputs, such as databases, scalars, collections and rules)",
 };
 
 /** What each kind of result is, as the JavaScript API hands it out. */

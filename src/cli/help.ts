@@ -75,7 +75,7 @@ const KIND_FORMS: Record<ArgKind, string> = {
   key: 'a keyword, such as :db',
   boolean: 'true or false',
   string: 'a string',
-  any: 'any EDN value (or a database, db:CONFIG)',
+  any: "the value the doc above names, in EDN (a query's inputs: db:CONFIG and the like)",
 };
 
 const ARGUMENTS =
