@@ -115,7 +115,7 @@ afterAll(async () => {
     await exited;
   }
   rmSync(tmp, { recursive: true, force: true });
-});
+}, 60_000); // a server stopping and an installed app's folder removed, on a loaded machine
 
 describe('the packed package', () => {
   it('holds the build, its declarations, README, API reference and LICENSE, and no source maps or sources', () => {
