@@ -524,15 +524,18 @@ export async function createServer(
       if (r.tx <= sentUpTo) return;
       sentUpTo = r.tx;
       // A client that does not read its stream loses it (and reconnects from its
-      // Last-Event-ID) instead of the server holding every commit for it.
-      if (res.writableLength > MAX_STREAM_BUFFER) {
+      // Last-Event-ID) instead of the server holding every commit for it; what the replay
+      // of missed commits left waiting does not count (the feed's memory bounds it).
+      if (res.writableLength > replayed + MAX_STREAM_BUFFER) {
         res.destroy();
         return;
       }
       res.write(eventText(r, outFormat));
     };
     res.write(`id: ${sentUpTo}\nevent: ready\ndata: ${outFormat.encode(sentUpTo, handles)}\n\n`);
+    let replayed = Number.POSITIVE_INFINITY;
     for (const r of feed.recent) send(r);
+    replayed = res.writableLength;
     feed.subscribers.add(send);
     streams.add(res);
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
