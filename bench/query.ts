@@ -447,9 +447,8 @@ export async function runGrowthBenchmarks(): Promise<void> {
   for (const size of GROWTH) {
     const ps = people(size);
     const before = heapUsed();
-    const conn = await d.connect(
-      await d.createDatabase({ store: { backend: ':memory' }, 'keep-history?': false }),
-    );
+    const cfg = await d.createDatabase({ store: { backend: ':memory' }, 'keep-history?': false });
+    const conn = await d.connect(cfg);
     await d.transact(
       conn,
       SCHEMA.map((a) => (a['db/ident'] === ':follows' ? a : { ...a, 'db/index': true })),
@@ -479,7 +478,7 @@ export async function runGrowthBenchmarks(): Promise<void> {
         opts,
       ),
     });
-    await d.release(conn);
+    await d.deleteDatabase(cfg);
   }
   const first = GROWTH[0]!;
   console.log(

@@ -44,18 +44,23 @@ function attrValue(p: Person, a: (typeof ATTRS)[number]): unknown {
 
 /** A fresh memory database with the people's schema, and a connection to it. */
 async function connection(keepHistory: boolean, data: readonly unknown[] = []) {
-  const conn = await d.connect(
-    await d.createDatabase({ store: { backend: ':memory' }, 'keep-history?': keepHistory }),
-  );
+  const cfg = await d.createDatabase({
+    store: { backend: ':memory' },
+    'keep-history?': keepHistory,
+  });
+  const conn = await d.connect(cfg);
   await d.transact(conn, SCHEMA);
   if (data.length > 0) await d.transact(conn, data as d.TxData);
-  return conn;
+  return { conn, cfg };
 }
 
-/** Runs `fn` on the connection, then lets the database go. */
-async function on(conn: d.Connection, fn: (conn: d.Connection) => Promise<void>): Promise<void> {
-  await fn(conn);
-  await d.release(conn);
+/** Runs `fn` on the connection, then deletes the database (its store would keep it). */
+async function on(
+  db: Awaited<ReturnType<typeof connection>>,
+  fn: (conn: d.Connection) => Promise<void>,
+): Promise<void> {
+  await fn(db.conn);
+  await d.deleteDatabase(db.cfg);
 }
 
 export async function transactBenchmarks(): Promise<Sample[]> {
@@ -78,12 +83,12 @@ export async function transactBenchmarks(): Promise<Sample[]> {
     for (const e of dsPeople) db = ds.db_with(db, [e]);
   };
   const samples: Sample[] = [];
-  const add1 = (conn: d.Connection) =>
-    on(conn, async (c) => {
+  const add1 = (db: Awaited<ReturnType<typeof connection>>) =>
+    on(db, async (c) => {
       for (const tx of oneDatom) await d.transact(c, tx as d.TxData);
     });
-  const add5 = (conn: d.Connection) =>
-    on(conn, async (c) => {
+  const add5 = (db: Awaited<ReturnType<typeof connection>>) =>
+    on(db, async (c) => {
       for (const e of ourPeople) await d.transact(c, [e]);
     });
 
@@ -111,7 +116,8 @@ export async function transactBenchmarks(): Promise<Sample[]> {
     name: 'add-all (1 tx)',
     oursMs: await time(
       'ours add-all',
-      (conn: d.Connection) => on(conn, async (c) => void (await d.transact(c, ourPeople))),
+      (db: Awaited<ReturnType<typeof connection>>) =>
+        on(db, async (c) => void (await d.transact(c, ourPeople))),
       undefined,
       () => connection(false),
     ),
@@ -129,8 +135,8 @@ export async function transactBenchmarks(): Promise<Sample[]> {
   });
 
   const eids = ps.map((p) => p.id + EID_OFFSET);
-  const retractAll = (conn: d.Connection) =>
-    on(conn, async (c) => {
+  const retractAll = (db: Awaited<ReturnType<typeof connection>>) =>
+    on(db, async (c) => {
       for (const e of eids) await d.transact(c, [[':db/retractEntity', e]]);
     });
   const dsRetract = () => {
