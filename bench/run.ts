@@ -6,6 +6,7 @@
  * pull and load workloads at 20k, 200k and 1M people, BENCH_GROWTH) runs only when named.
  */
 import { runColdReadBenchmarks } from './coldreads.js';
+import { runDurableBenchmarks } from './durable.js';
 import { runHandleBenchmarks } from './handles.js';
 import { runHttpBenchmarks, runReadPoolBenchmarks } from './http.js';
 import { runMemoryBenchmark } from './memory.js';
@@ -21,6 +22,7 @@ const suites: Record<string, () => Promise<void>> = {
   rules: runRuleBenchmarks,
   growth: runGrowthBenchmarks,
   storage: runStorageBenchmarks,
+  durable: runDurableBenchmarks,
   http: runHttpBenchmarks,
   'read-pool': runReadPoolBenchmarks,
   handles: runHandleBenchmarks,

@@ -4,32 +4,16 @@ import { join } from 'node:path';
 import * as d from '../src/index.js';
 import { runHandleBenchmarks } from './handles.js';
 import { progress, runScript } from './harness.js';
-import { ITEM_SCHEMA, item } from './items.js';
 import { people } from './people.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const SEQUENTIAL_TX = env('BENCH_STORAGE_SEQUENTIAL', 2000);
-const CONCURRENT_TX = env('BENCH_STORAGE_CONCURRENT', 10000);
-const CLIENTS = env('BENCH_STORAGE_CLIENTS', 32);
-const WARMUP_TX = 200;
 const BULK_ENTITIES = env('BENCH_STORAGE_ENTITIES', 200000);
 const BULK_TX_DATOMS = env('BENCH_STORAGE_TX_DATOMS', 10000);
 const CACHE_SIZE = env('BENCH_STORAGE_CACHE', 10000);
 const POINT_QUERIES = env('BENCH_STORAGE_QUERIES', 300);
 const OPEN_RUNS = 3;
 
-const TARGET_SEQUENTIAL = 1000;
-const TARGET_CONCURRENT = 10000;
 const TARGET_OPEN_MS = 50;
-
-const PG = {
-  backend: ':pg',
-  host: process.env.BENCH_PG_HOST ?? '127.0.0.1',
-  port: env('BENCH_PG_PORT', 5432),
-  dbname: process.env.BENCH_PG_DB ?? 'test',
-  user: process.env.BENCH_PG_USER ?? 'postgres',
-  table: `bench_storage_${process.pid}`,
-};
 
 const PERSON_SCHEMA = [
   {
@@ -60,11 +44,11 @@ interface Row {
 
 type Config = Record<string, unknown>;
 
-const fmt = (n: number, digits = 0) =>
+export const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /** Total size of the files under the given folders (missing ones count 0). */
-async function folderBytes(...dirs: string[]): Promise<number> {
+export async function folderBytes(...dirs: string[]): Promise<number> {
   let total = 0;
   for (const dir of dirs) {
     let entries: import('node:fs').Dirent[];
@@ -83,21 +67,21 @@ async function folderBytes(...dirs: string[]): Promise<number> {
 }
 
 /** The durable branch behind a connection (internal: to wait for flushes, count appends). */
-interface BranchInternals {
+export interface BranchInternals {
   store?: {
     append: (...args: never[]) => Promise<boolean>;
     put: (entries: readonly (readonly [string, Uint8Array])[]) => Promise<void>;
   };
   settle?: () => Promise<void>;
-  state?: { novelty: readonly { datoms: readonly unknown[] }[] };
+  state?: { novelty: { length: number; datoms: number } };
 }
 
-function internals(conn: d.LocalConnection): BranchInternals {
+export function internals(conn: d.LocalConnection): BranchInternals {
   return (conn as unknown as { branch: BranchInternals }).branch;
 }
 
 /** Counts the store appends of a connection (one per group commit). */
-function countAppends(conn: d.LocalConnection): () => number {
+export function countAppends(conn: d.LocalConnection): () => number {
   const store = internals(conn).store;
   if (store === undefined) return () => Number.NaN;
   let n = 0;
@@ -110,129 +94,15 @@ function countAppends(conn: d.LocalConnection): () => number {
 }
 
 /** The log records after the last index flush, and their datoms: what a reader replays. */
-function tail(conn: d.LocalConnection): { records: number; datoms: number } {
-  const novelty = internals(conn).state?.novelty ?? [];
-  return { records: novelty.length, datoms: novelty.reduce((n, r) => n + r.datoms.length, 0) };
+export function tail(conn: d.LocalConnection): { records: number; datoms: number } {
+  const novelty = internals(conn).state?.novelty;
+  return { records: novelty?.length ?? 0, datoms: novelty?.datoms ?? 0 };
 }
 
 /** Waits for queued transactions and for a background index flush. */
-async function settle(conn: d.LocalConnection): Promise<void> {
+export async function settle(conn: d.LocalConnection): Promise<void> {
   await conn.flush();
   await internals(conn).settle?.();
-}
-
-interface Throughput {
-  sequential: number;
-  concurrent: number;
-  /** Transactions per store append in the concurrent run. */
-  groupSize: number;
-  logBytesPerTx?: number;
-  blobBytesPerTx?: number;
-}
-
-/** Single-entity transactions per second, one client then CLIENTS clients, on one database. */
-async function throughput(label: string, cfg: Config, dir?: string): Promise<Throughput> {
-  await d.createDatabase(cfg);
-  const conn = (await d.connect(cfg)) as d.LocalConnection;
-  try {
-    await d.transact(conn, ITEM_SCHEMA);
-    let next = 1;
-    for (let i = 0; i < WARMUP_TX; i++) await d.transact(conn, item(next++));
-    await settle(conn);
-    const tailBefore = tail(conn).datoms;
-    let datoms = 0;
-    const tx = async (i: number) => {
-      const report = await d.transact(conn, item(i));
-      datoms += report['tx-data'].length;
-    };
-    const size = () =>
-      dir === undefined
-        ? Promise.resolve({ log: 0, blobs: 0 })
-        : Promise.all([folderBytes(join(dir, 'log')), folderBytes(join(dir, 'blobs'))]).then(
-            ([log, blobs]) => ({ log, blobs }),
-          );
-    const before = await size();
-
-    let t0 = performance.now();
-    for (let i = 0; i < SEQUENTIAL_TX; i++) {
-      if (i % 100 === 0)
-        progress(
-          `${label} 1 client: ${i}/${SEQUENTIAL_TX} tx, ${fmt((i * 1000) / (performance.now() - t0 || 1))} tx/s`,
-        );
-      await tx(next++);
-    }
-    const sequential = (SEQUENTIAL_TX * 1000) / (performance.now() - t0);
-
-    const appends = countAppends(conn);
-    let done = 0;
-    t0 = performance.now();
-    const client = async () => {
-      while (done < CONCURRENT_TX) {
-        done++;
-        await tx(next++);
-      }
-    };
-    const ticker = setInterval(
-      () =>
-        progress(
-          `${label} ${CLIENTS} clients: ${done}/${CONCURRENT_TX} tx, ${fmt((done * 1000) / (performance.now() - t0))} tx/s`,
-        ),
-      100,
-    );
-    try {
-      await Promise.all(Array.from({ length: CLIENTS }, client));
-    } finally {
-      clearInterval(ticker);
-    }
-    const concurrent = (CONCURRENT_TX * 1000) / (performance.now() - t0);
-    const groupSize = CONCURRENT_TX / appends();
-    progress('');
-
-    await settle(conn);
-    const after = await size();
-    const txs = SEQUENTIAL_TX + CONCURRENT_TX;
-    const out: Throughput = { sequential, concurrent, groupSize };
-    if (dir !== undefined) {
-      out.logBytesPerTx = (after.log - before.log) / txs;
-      // Index flushes lag behind: charge their bytes to the datoms they covered.
-      const flushed = tailBefore + datoms - tail(conn).datoms;
-      if (flushed > 0)
-        out.blobBytesPerTx = ((after.blobs - before.blobs) / flushed) * (datoms / txs);
-    }
-    return out;
-  } finally {
-    await d.release(conn, true);
-  }
-}
-
-function throughputRows(label: string, t: Throughput): Row[] {
-  const rows: Row[] = [
-    {
-      name: `${label}: 1 client, ${SEQUENTIAL_TX} tx`,
-      value: `${fmt(t.sequential)} tx/s`,
-      target: `${fmt(TARGET_SEQUENTIAL)} tx/s`,
-    },
-    {
-      name: `${label}: ${CLIENTS} clients, ${CONCURRENT_TX} tx`,
-      value: `${fmt(t.concurrent)} tx/s`,
-      target: `${fmt(TARGET_CONCURRENT)} tx/s`,
-    },
-    {
-      name: `${label}: tx per group commit (${CLIENTS} clients)`,
-      value: fmt(t.groupSize, 1),
-      target: '',
-    },
-  ];
-  if (t.logBytesPerTx !== undefined)
-    rows.push({
-      name: `${label}: bytes written per tx (log + blobs)`,
-      value:
-        t.blobBytesPerTx === undefined
-          ? `${fmt(t.logBytesPerTx)} B (log only: no index flush ran)`
-          : `${fmt(t.logBytesPerTx + t.blobBytesPerTx)} B (log ${fmt(t.logBytesPerTx)} + nodes ${fmt(t.blobBytesPerTx)})`,
-      target: '',
-    });
-  return rows;
 }
 
 /** Imports BULK_ENTITIES people × 5 attributes, BULK_TX_DATOMS datoms per transaction. */
@@ -300,7 +170,7 @@ async function bulkImport(cfg: Config, dir: string): Promise<Row[]> {
  */
 async function catchUp(cfg: Config, dir: string): Promise<Row[]> {
   const t0 = performance.now();
-  const conn = await d.connect({ ...cfg, 'flush-threshold': 1 });
+  const conn = (await d.connect({ ...cfg, 'flush-threshold': 1 })) as d.LocalConnection;
   let blobs = 0;
   try {
     const store = internals(conn).store;
@@ -403,28 +273,6 @@ async function openRows(path: string, cacheSize: number, when: string): Promise<
   ];
 }
 
-/** The in-memory store on the same single-entity transactions, for reference. */
-async function memoryReference(): Promise<Row> {
-  const cfg = { store: { backend: ':memory', id: `bench-storage-${process.pid}` } };
-  await d.createDatabase(cfg);
-  const conn = (await d.connect(cfg)) as d.LocalConnection;
-  try {
-    await d.transact(conn, ITEM_SCHEMA);
-    for (let i = 0; i < WARMUP_TX; i++) await d.transact(conn, item(-1 - i));
-    progress(`memory 1 client: ${SEQUENTIAL_TX} tx`);
-    const t0 = performance.now();
-    for (let i = 0; i < SEQUENTIAL_TX; i++) await d.transact(conn, item(i + 1));
-    const rate = (SEQUENTIAL_TX * 1000) / (performance.now() - t0);
-    return {
-      name: `memory (reference): 1 client, ${SEQUENTIAL_TX} tx`,
-      value: `${fmt(rate)} tx/s`,
-      target: '',
-    };
-  } finally {
-    await d.deleteDatabase(cfg);
-  }
-}
-
 function printTable(rows: Row[]): void {
   const w = Math.max(...rows.map((r) => r.name.length), 10);
   const v = Math.max(...rows.map((r) => r.value.length), 6);
@@ -435,41 +283,7 @@ function printTable(rows: Row[]): void {
 export async function runStorageBenchmarks(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'dh-bench-storage-'));
   const rows: Row[] = [];
-  const notes: string[] = [];
-  const pgCfg = { store: PG };
-  let pgCreated = false;
   try {
-    rows.push(await memoryReference());
-
-    const fileDir = join(root, 'tx');
-    rows.push(
-      ...throughputRows(
-        'file',
-        await throughput('file', { store: { backend: ':file', path: fileDir } }, fileDir),
-      ),
-    );
-
-    try {
-      pgCreated = true;
-      rows.push(...throughputRows('postgresql', await throughput('postgresql', pgCfg)));
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code !== 'store/unavailable') throw err;
-      pgCreated = false;
-      notes.push(
-        `PostgreSQL skipped: ${PG.host}:${PG.port}/${PG.dbname} unreachable (${(err as Error).message.split('\n')[0]})`,
-      );
-    }
-
-    rows.push(
-      ...throughputRows(
-        'sqlite',
-        await throughput('sqlite', {
-          store: { backend: ':sqlite', path: join(root, 'tx.sqlite') },
-        }),
-      ),
-    );
-
     const bulkDir = join(root, 'bulk');
     const bulkCfg = { store: { backend: ':file', path: bulkDir } };
     rows.push(...(await bulkImport(bulkCfg, bulkDir)));
@@ -479,13 +293,11 @@ export async function runStorageBenchmarks(): Promise<void> {
     if (CACHE_SIZE !== 1000) rows.push(...(await openRows(bulkDir, 1000, 'flushed')));
   } finally {
     progress('');
-    if (pgCreated) await d.deleteDatabase(pgCfg).catch(() => undefined);
     rmSync(root, { recursive: true, force: true });
   }
   console.log(
-    `\nDurable storage (fsync on; one connection; single-entity tx = 3 datoms + tx instant; files in ${tmpdir()})`,
+    `\nDurable storage: bulk import, index flush, opening (fsync on; files in ${tmpdir()}; commit throughput: -- durable)`,
   );
   printTable(rows);
-  for (const n of notes) console.log(n);
   await runHandleBenchmarks();
 }

@@ -276,14 +276,13 @@ export class DurableBranch implements Branch {
         db: reports[reports.length - 1]!.dbAfter,
         seq: before.seq + reports.length,
         base: before.base,
-        novelty: [
-          ...before.novelty,
-          ...reports.map((r, i) => ({
+        novelty: before.novelty.with(
+          reports.map((r, i) => ({
             seq: before.seq + 1 + i,
             tx: r.dbAfter.maxTx,
             datoms: r.txData,
           })),
-        ],
+        ),
         config: before.config,
       };
       let appended: boolean;
@@ -317,13 +316,21 @@ export class DurableBranch implements Branch {
     });
   }
 
-  /** Notes the commits of reports appended after `seq` on `base`, and keeps their databases. */
+  /**
+   * Notes the commits of reports appended after `seq` on `base`, and keeps the database of
+   * the last: those before it in a group would each hold the nodes their transaction copied
+   * (most of them replaced by the next one's), promoted by the garbage collector only to die
+   * later; a handle to one is replayed from the database kept before it.
+   */
   private keep(seq: number, base: Base, reports: readonly TxReport[]): void {
+    let datoms = 0;
     reports.forEach((r, i) => {
-      const id = r.dbAfter.meta.commitId!.str;
-      this.history.note(id, seq + 1 + i, base);
-      this.history.add(id, seq + 1 + i, r.dbAfter, r.txData.length);
+      this.history.note(r.dbAfter.meta.commitId!.str, seq + 1 + i, base);
+      datoms += r.txData.length;
     });
+    const last = reports[reports.length - 1]!.dbAfter;
+    const between = reports.slice(0, -1).map((r) => r.dbAfter);
+    this.history.add(last.meta.commitId!.str, seq + reports.length, last, datoms, false, between);
   }
 
   /**
@@ -390,9 +397,7 @@ export class DurableBranch implements Branch {
 
   private maybeFlush(): void {
     if (this.flushing !== null || this.flushed !== null) return;
-    let datoms = 0;
-    for (const n of this.state.novelty) datoms += n.datoms.length;
-    if (datoms < this.opts.flushThreshold) return;
+    if (this.state.novelty.datoms < this.opts.flushThreshold) return;
     this.flushing = this.flushNow(this.state).finally(() => {
       this.flushing = null;
     });

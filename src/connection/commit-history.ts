@@ -20,7 +20,7 @@
  */
 
 import type { Db } from '../db/index.js';
-import type { Node, SortedSet } from '../index/btree-api.js';
+import type { Node } from '../index/btree-api.js';
 import type { Datom } from '../index/datom.js';
 import type { Base } from './records.js';
 
@@ -140,16 +140,25 @@ export class CommitHistory {
   /**
    * Keeps the database of a commit at `seq`, made by a transaction of `datoms` datoms from
    * the database added before it (`fresh`: made otherwise, so every in-memory node not yet
-   * charged is counted); then evicts the least recently used until the rest fit.
+   * charged is counted), or from it through the databases `between` (a group commit keeps
+   * only its last: the nodes their transactions made that this one still shares are its
+   * own); then evicts the least recently used until the rest fit.
    */
-  add(commitId: string, seq: number, db: Db, datoms: number, fresh = false): void {
+  add(
+    commitId: string,
+    seq: number,
+    db: Db,
+    datoms: number,
+    fresh = false,
+    between: readonly Db[] = [],
+  ): void {
     const old = this.dbs.get(commitId);
     if (old !== undefined) {
       if (old.db === db) return;
       this.dbs.delete(commitId);
       this.used -= old.bytes;
     }
-    const bytes = DB_BYTES + DATOM_BYTES * datoms + this.newNodeBytes(db, fresh);
+    const bytes = DB_BYTES + DATOM_BYTES * datoms + this.newNodeBytes(db, fresh, between);
     this.dbs.set(commitId, { seq, db, bytes });
     this.used += bytes;
     for (const [id, e] of this.dbs) {
@@ -160,34 +169,48 @@ export class CommitHistory {
   }
 
   /** Bytes of the in-memory nodes of `db` that no database was charged for yet. */
-  private newNodeBytes(db: Db, fresh: boolean): number {
+  private newNodeBytes(db: Db, fresh: boolean, between: readonly Db[]): number {
     let bytes = 0;
-    const trees = (ix: Db['indices']) => [ix.eavt, ix.aevt, ix.avet];
-    const all: SortedSet<Datom>[] = trees(db.indices);
-    if (db.temporal !== null) all.push(...trees(db.temporal));
-    for (const t of all) {
-      const root = t.loadedRoot;
-      if (root === undefined || root.address !== undefined || this.charged.has(root)) continue;
+    const trees = (d: Db) => {
+      const all = [d.indices.eavt, d.indices.aevt, d.indices.avet];
+      if (d.temporal !== null) all.push(d.temporal.eavt, d.temporal.aevt, d.temporal.avet);
+      return all;
+    };
+    // The edit tokens of the transients that made the new roots, this one's and those between.
+    const edits = new Set<unknown>();
+    const roots: Node<Datom>[] = [];
+    for (const d of [...between, db])
+      for (const t of trees(d)) {
+        const root = t.loadedRoot;
+        if (root === undefined || root.address !== undefined || this.charged.has(root)) continue;
+        if (d === db) roots.push(root);
+        if (root.edit !== null) edits.add(root.edit);
+        else this.charged.add(root);
+      }
+    for (const root of roots) {
       this.charged.add(root);
-      bytes += fresh ? this.walkAll(root) : this.walk(root);
+      bytes += fresh ? this.walkAll(root) : this.walk(root, edits);
     }
     return bytes;
   }
 
-  /** A new node and its descendants made by the same transient (or, outside one, uncharged). */
-  private walk(n: Node<Datom>): number {
+  /**
+   * A new node and its descendants made by the same transients (`edits`), or outside one
+   * and not charged yet.
+   */
+  private walk(n: Node<Datom>, edits: ReadonlySet<unknown>): number {
     let bytes = nodeBytes(n);
     const cs = n.children;
     if (cs === undefined) return bytes;
-    const edit = n.edit;
+    const outside = n.edit === null;
     for (let i = 0; i < cs.length; i++) {
       const c = cs[i]!;
       if (typeof c === 'string' || c.address !== undefined) continue;
-      if (edit !== null) {
-        if (c.edit === edit) bytes += this.walk(c);
+      if (!outside) {
+        if (edits.has(c.edit)) bytes += this.walk(c, edits);
       } else if (c.edit === null && !this.charged.has(c)) {
         this.charged.add(c);
-        bytes += this.walk(c);
+        bytes += this.walk(c, edits);
       }
     }
     return bytes;

@@ -69,6 +69,57 @@ export function nodeCacheFor(store: Store, max: number): NodeCache<Datom> {
   });
 }
 
+/** A record after the base: its place, its tx, its datoms. */
+export interface NoveltyEntry {
+  readonly seq: number;
+  readonly tx: number;
+  readonly datoms: readonly Datom[];
+}
+
+/**
+ * The records after the base, in log order, and their datoms counted. States only ever
+ * extend the newest one, so an extension appends in place to the array the older state
+ * shares (it reads only its own first `length` entries); extending an older state copies.
+ * A commit so costs its own entries, not a copy of the thousands before it.
+ */
+export class Novelty {
+  private constructor(
+    private readonly entries: NoveltyEntry[],
+    readonly length: number,
+    /** Datoms of all entries: what the next flush takes in. */
+    readonly datoms: number,
+  ) {}
+
+  static of(entries: readonly NoveltyEntry[]): Novelty {
+    let datoms = 0;
+    for (const e of entries) datoms += e.datoms.length;
+    return new Novelty(entries.slice(), entries.length, datoms);
+  }
+
+  with(more: readonly NoveltyEntry[]): Novelty {
+    const entries =
+      this.entries.length === this.length ? this.entries : this.entries.slice(0, this.length);
+    let datoms = this.datoms;
+    for (const e of more) {
+      entries.push(e);
+      datoms += e.datoms.length;
+    }
+    return new Novelty(entries, entries.length, datoms);
+  }
+
+  /** The entries after `seq` (those a flush up to `seq` did not take in). */
+  after(seq: number): Novelty {
+    const out: NoveltyEntry[] = [];
+    for (let i = 0; i < this.length; i++)
+      if (this.entries[i]!.seq > seq) out.push(this.entries[i]!);
+    return Novelty.of(out);
+  }
+
+  *[Symbol.iterator](): Iterator<NoveltyEntry> {
+    for (let i = 0; i < this.length; i++) yield this.entries[i]!;
+  }
+}
+
 /** The state of a branch as one connection sees it. */
 export interface BranchState {
   readonly db: Db;
@@ -76,7 +127,7 @@ export interface BranchState {
   readonly seq: number;
   readonly base: Base;
   /** The records after the base, kept so that a flush can rebuild the database. */
-  readonly novelty: readonly { seq: number; tx: number; datoms: readonly Datom[] }[];
+  readonly novelty: Novelty;
   /** The database config as stored at creation (data). */
   readonly config: unknown;
 }
@@ -341,7 +392,9 @@ export class BranchLog {
         db,
         seq,
         base,
-        novelty: applied.map((a) => ({ seq: a.seq, tx: a.record.maxTx, datoms: a.datoms })),
+        novelty: Novelty.of(
+          applied.map((a) => ({ seq: a.seq, tx: a.record.maxTx, datoms: a.datoms })),
+        ),
         config,
       },
       start,
@@ -455,10 +508,9 @@ export class BranchLog {
         db: applied[applied.length - 1]!.db!,
         seq: last.seq,
         base: state.base,
-        novelty: [
-          ...state.novelty,
-          ...applied.map((a) => ({ seq: a.seq, tx: a.record.maxTx, datoms: a.datoms })),
-        ],
+        novelty: state.novelty.with(
+          applied.map((a) => ({ seq: a.seq, tx: a.record.maxTx, datoms: a.datoms })),
+        ),
         config: state.config,
       },
       reports: reportsOf(state.db, applied, state.seq),
@@ -550,7 +602,7 @@ export class BranchLog {
 
   /** The database after a flush: the flushed one plus the novelty committed meanwhile. */
   async rebase(flushed: Db, base: Base, state: BranchState): Promise<BranchState> {
-    const later = state.novelty.filter((n) => n.seq > base.seq);
+    const later = state.novelty.after(base.seq);
     let db = flushed;
     if (later.length > 0)
       db = await withLoadedNodes(this.cache, () => {

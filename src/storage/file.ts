@@ -23,7 +23,10 @@
  *
  * Each handle remembers where it last read or wrote each branch log to (`Tail`), so a
  * refresh reads only what was appended since, and the writer's next append needs one
- * stat to know the log still ends where its last append did.
+ * fstat of its open segment to know the log still ends where its last append did (that
+ * the path still names that segment it checks while the append's fdatasync runs). An
+ * append's calls besides the fdatasync run synchronously (file-ops.ts): lock, fstat,
+ * write, durable mark, unlock; so it costs one round trip to the thread pool.
  */
 
 import { type FSWatcher, watch as watchFolder } from 'node:fs';
@@ -448,9 +451,9 @@ class FileStore implements Store {
       if (isNotFound(err)) return false;
       throw err;
     }
-    // This process's own lock: some handle of it is appending (handles of one process
-    // cannot tell whether another's lock is a leftover).
-    if (owner === `${hostname()} ${process.pid}`) return true;
+    // This process's own lock: a handle of it is appending, unless none holds it (a
+    // release whose unlink failed left it; the append before it is durable).
+    if (owner === lockOwner()) return heldHere.has(path);
     return !isStale(this.ops, path, owner);
   }
 
@@ -566,10 +569,16 @@ class FileStore implements Store {
   ): Promise<{ t: Tail; size: number } | null> {
     const t = this.tails.get(branch);
     if (t === undefined) return null;
-    const st = await this.ops.stat(this.segmentPath(branch, t.first)).catch((err) => {
-      if (isNotFound(err)) return null;
-      throw err;
-    });
+    // The writer asks its open handle on the segment (no round trip to the thread pool);
+    // that the path still names that file it checks while the append's fdatasync runs.
+    const kept = locked ? this.writeHandles.get(branch) : undefined;
+    const st =
+      kept !== undefined && kept.first === t.first && kept.ino === t.ino
+        ? await kept.h.stat().then(({ size, ino }) => ({ size, ino, mtimeMs: t.mtime }))
+        : await this.ops.stat(this.segmentPath(branch, t.first)).catch((err) => {
+            if (isNotFound(err)) return null;
+            throw err;
+          });
     if (st === null || st.ino !== t.ino || st.size < t.end) {
       this.forget(branch, t);
       return null;
@@ -782,6 +791,28 @@ class FileStore implements Store {
     afterSeq: number,
     records: readonly Uint8Array[],
   ): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.appendAtEnd(branch, dir, afterSeq, records);
+      } catch (err) {
+        if (err !== REPLACED) throw err;
+        // Nothing of it is in the log: appended again to the log as it now is.
+        if (attempt > 0)
+          throw new DatahikeError(
+            'store/unavailable',
+            `The newest segment of the ${branch} log of the ${this.label} was replaced during each of two attempts to append to it: nothing of the append was kept.`,
+            { backend: ':file', path: this.path, branch },
+          );
+      }
+    }
+  }
+
+  private async appendAtEnd(
+    branch: string,
+    dir: string,
+    afterSeq: number,
+    records: readonly Uint8Array[],
+  ): Promise<boolean> {
     const end = await this.logEnd(branch);
     if (end.seq !== afterSeq) return false;
     let { first, offset, ino } = end;
@@ -895,7 +926,16 @@ class FileStore implements Store {
       // one is one whose first append failed).
       if (offset === 0) await fsyncDir(this.ops, dir);
       written = await writeAll(h, buf, offset);
-      await h.datasync();
+      const [, named] = await Promise.all([
+        h.datasync(),
+        this.ops.stat(this.segmentPath(branch, first)).catch((err) => {
+          if (isNotFound(err)) return null;
+          throw err;
+        }),
+      ]);
+      // The segment was removed or replaced under the writer (the store deleted and created
+      // again, or restored): what it wrote went to a file the log no longer holds.
+      if (named?.ino !== this.writeHandles.get(branch)!.ino) throw REPLACED;
     } catch (err) {
       try {
         await h.truncate(offset);
@@ -906,6 +946,11 @@ class FileStore implements Store {
         // A part of the append is a torn one, which readers ignore and the next append
         // cuts off; the whole of it, written but not known durable, may stand or not.
         if (written === buf.length) throw this.commitUnknown(branch, err, cutErr);
+      }
+      if (err === REPLACED) {
+        this.tails.delete(branch);
+        await this.dropWriteHandle(branch);
+        await this.dropMark(branch);
       }
       throw err;
     }
@@ -930,6 +975,13 @@ class FileStore implements Store {
       throw err;
     }
     return h;
+  }
+
+  private async dropMark(branch: string): Promise<void> {
+    const mark = this.marks.get(branch);
+    if (mark === undefined) return;
+    this.marks.delete(branch);
+    await mark.h.close().catch(() => undefined);
   }
 
   private async dropWriteHandle(branch: string): Promise<void> {
@@ -1015,6 +1067,12 @@ class FileStore implements Store {
   }
 }
 
+/**
+ * Thrown inside an append whose segment was removed or replaced while it was written
+ * (nothing of it is in the log), and caught by the append, which tries again.
+ */
+const REPLACED = new Error('the segment was replaced during the append');
+
 /** Writes all of `buf` at `position`, however many writes it takes; its length. */
 async function writeAll(h: FileHandleOps, buf: Buffer, position: number): Promise<number> {
   let written = 0;
@@ -1028,6 +1086,12 @@ async function writeAll(h: FileHandleOps, buf: Buffer, position: number): Promis
   }
   return written;
 }
+
+/** This machine's name, read once (each read is a system call, and every append asked). */
+const HOST = hostname();
+
+/** What a lock file of this process holds. */
+const lockOwner = () => `${HOST} ${process.pid}`;
 
 /**
  * This process's owner file for a lock: written once, then hard-linked into place for each
@@ -1096,21 +1160,34 @@ async function createLock(ops: FileOps, path: string, me: string): Promise<boole
  */
 const held = new WeakMap<FileOps, Set<string>>();
 
+/**
+ * How many handles of this process, on any file system layer, hold a lock at each path: a
+ * lock file naming this process that none holds is a leftover of a failed release, and no
+ * append is under way behind it.
+ */
+const heldHere = new Map<string, number>();
+
 /** Takes a lock file; returns its release. Steals it from a dead local owner. */
 async function lock(ops: FileOps, path: string, label: string): Promise<() => Promise<void>> {
-  const me = `${hostname()} ${process.pid}`;
+  const me = lockOwner();
   const deadline = Date.now() + LOCK_WAIT_MS;
   let mine = held.get(ops);
   if (mine === undefined) held.set(ops, (mine = new Set()));
   for (let attempt = 0; ; attempt++) {
     if (await createLock(ops, path, me)) {
       mine.add(path);
+      heldHere.set(path, (heldHere.get(path) ?? 0) + 1);
       // Forgotten only once the unlink is done: a lock file still there meanwhile is held.
       return () =>
         ops
           .unlink(path)
           .catch(() => undefined)
-          .finally(() => mine.delete(path));
+          .finally(() => {
+            mine.delete(path);
+            const n = heldHere.get(path)! - 1;
+            if (n > 0) heldHere.set(path, n);
+            else heldHere.delete(path);
+          });
     }
     const owner = await ops.readFile(path).then(String, () => '');
     if (isStale(ops, path, owner)) {
@@ -1133,7 +1210,7 @@ async function lock(ops: FileOps, path: string, label: string): Promise<() => Pr
  */
 function isStale(ops: FileOps, path: string, owner: string): boolean {
   const [host, pid] = owner.split(' ');
-  if (host !== hostname() || pid === undefined) return false;
+  if (host !== HOST || pid === undefined) return false;
   return Number(pid) === process.pid ? !(held.get(ops)?.has(path) ?? false) : !alive(Number(pid));
 }
 

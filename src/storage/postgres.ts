@@ -8,6 +8,7 @@
  * databases within the server's connection limit.
  */
 
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { DatahikeError } from '../values/index.js';
 import {
@@ -380,6 +381,8 @@ class PostgresStore implements Store {
   private readonly blobs: string;
   private readonly log: string;
   private readonly channel: string;
+  /** The append statement, prepared once per pooled connection (by its name). */
+  private readonly appendStatement: { readonly name: string; readonly text: string };
   private readonly pool: pg.Pool;
   private readonly watchers = new Map<string, Set<() => void>>();
   private unsubscribe: (() => void) | null = null;
@@ -394,6 +397,21 @@ class PostgresStore implements Store {
     this.channel = `${cfg.table}_log`;
     this.log = quote(this.channel);
     this.pool = server.pool;
+    // One statement, so one transaction: the records go in only while the log ends at
+    // afterSeq, and a racing writer that inserted afterSeq + 1 first makes the primary key
+    // reject this one. The notification is sent when the statement commits.
+    const text = `WITH added AS (
+         INSERT INTO ${this.log} (branch, seq, val)
+         SELECT $1, $2::bigint + r.ord, r.val
+         FROM unnest($3::bytea[]) WITH ORDINALITY AS r(val, ord)
+         WHERE (SELECT coalesce(max(seq), 0) FROM ${this.log} WHERE branch = $1) = $2::bigint
+         RETURNING 1
+       )
+       SELECT count(*)::int AS added, CASE WHEN count(*) > 0 THEN pg_notify($4, $1) END
+       FROM added`;
+    // Named by its text: stores of other tables on the same connections prepare their own.
+    const name = `dh-append-${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
+    this.appendStatement = { name, text };
   }
 
   private async query<R extends pg.QueryResultRow>(
@@ -485,9 +503,6 @@ class PostgresStore implements Store {
 
   async append(branch: string, afterSeq: number, records: readonly Uint8Array[]): Promise<boolean> {
     if (records.length === 0) return ((await this.lastRecord(branch))?.seq ?? 0) === afterSeq;
-    // One statement, so one transaction: the records go in only while the log ends at
-    // afterSeq, and a racing writer that inserted afterSeq + 1 first makes the primary key
-    // reject this one. The notification is sent when the statement commits.
     let client: Checkout;
     try {
       client = await checkout(this.pool);
@@ -495,18 +510,10 @@ class PostgresStore implements Store {
       rethrow(this.cfg, err); // nothing was sent
     }
     try {
-      const result = await client.query<{ added: number }>(
-        `WITH added AS (
-           INSERT INTO ${this.log} (branch, seq, val)
-           SELECT $1, $2::bigint + r.ord, r.val
-           FROM unnest($3::bytea[]) WITH ORDINALITY AS r(val, ord)
-           WHERE (SELECT coalesce(max(seq), 0) FROM ${this.log} WHERE branch = $1) = $2::bigint
-           RETURNING 1
-         )
-         SELECT count(*)::int AS added, CASE WHEN count(*) > 0 THEN pg_notify($4, $1) END
-         FROM added`,
-        [branch, afterSeq, records.map(asBuffer), this.channel],
-      );
+      const result = await client.query<{ added: number }>({
+        ...this.appendStatement,
+        values: [branch, afterSeq, records.map(asBuffer), this.channel],
+      });
       client.done();
       return result.rows[0]!.added > 0;
     } catch (err) {
