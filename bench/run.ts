@@ -14,6 +14,7 @@ import { runGrowthBenchmarks, runQueryBenchmarks, runRuleBenchmarks } from './qu
 import { runSoakBenchmark } from './soak.js';
 import { runStorageBenchmarks } from './storage.js';
 import { runTransactBenchmarks } from './transact.js';
+import { runVersionBenchmarks } from './versions.js';
 
 const suites: Record<string, () => Promise<void>> = {
   transact: runTransactBenchmarks,
@@ -28,6 +29,7 @@ const suites: Record<string, () => Promise<void>> = {
   handles: runHandleBenchmarks,
   soak: runSoakBenchmark,
   coldreads: runColdReadBenchmarks,
+  versions: runVersionBenchmarks,
 };
 // `soak` runs ten minutes, `growth` loads a million people; `handles` is part of `storage`,
 // `read-pool` of `http`.

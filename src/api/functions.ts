@@ -447,6 +447,48 @@ export function createApi(parts: ApiParts = {}) {
   }
 
   /**
+   * The datoms asserted and retracted from `a` to `b`, two database values of one store (in
+   * EAVT order); it reads only where their indices differ, so its cost grows with the
+   * difference, not the database.
+   */
+  async function diff(
+    a: DbView,
+    b: DbView,
+  ): Promise<{ asserted: DatomObject[]; retracted: DatomObject[] }> {
+    return toExternal(await core.diff(a, b)) as {
+      asserted: DatomObject[];
+      retracted: DatomObject[];
+    };
+  }
+
+  /** The newest commit that commits `a` and `b` both reach (the base of a three-way merge), or null. */
+  async function commonAncestor(
+    conn: Connection,
+    a: string | Uuid,
+    b: string | Uuid,
+  ): Promise<Uuid | null> {
+    return core.commonAncestor(conn, a, b);
+  }
+
+  /**
+   * Checks that the branch's commits are what their ids say (content hashes over parents and
+   * datoms), from `{ from: commitId }` on: `{ 'valid?', verified, unverifiable, failures }`.
+   */
+  async function verifyCommits(
+    conn: Connection,
+    opts?: { from?: string | Uuid },
+  ): Promise<{
+    'valid?': boolean;
+    verified: number;
+    unverifiable: number;
+    failures: { seq: number; 'commit-id': string; reason: string }[];
+  }> {
+    const r =
+      opts === undefined ? await core.verifyCommits(conn) : await core.verifyCommits(conn, opts);
+    return toExternal(r) as never;
+  }
+
+  /**
    * Removes from a durable store the index nodes no kept commit reaches; commits made
    * before `removeBefore` are dropped unless a later one needs them. Blobs are deleted only
    * once they have been unreachable for the grace period (`opts.graceMs`, five minutes by
@@ -597,6 +639,9 @@ export function createApi(parts: ApiParts = {}) {
     forceBranch,
     mergeDb,
     branchHistory,
+    diff,
+    commonAncestor,
+    verifyCommits,
     // The three synchronous extras of Datahike's JavaScript API (browser-safe, in extras.ts).
     isPromise,
     randomUuid,

@@ -5,6 +5,7 @@
  */
 
 import {
+  commonAncestor as ancestorOf,
   branchNames,
   type CommitRef,
   type Connection,
@@ -14,8 +15,11 @@ import {
   branchHistory as historyOf,
   removeBranch,
   resolveParents,
+  verifyBranch,
 } from '../connection/index.js';
-import type { Db, DbView } from '../db/index.js';
+import { diffDbs } from '../db/diff.js';
+import { type Db, type DbView, whenLoaded } from '../db/index.js';
+import type { Datom } from '../index/datom.js';
 import type { TxReport } from '../tx/index.js';
 import {
   DatahikeError,
@@ -25,7 +29,7 @@ import {
   printValue,
   Uuid,
 } from '../values/index.js';
-import { argError, asConn, baseDb, branchName, transactArgs } from './arguments.js';
+import { argError, asConn, baseDb, branchName, commitIdText, transactArgs } from './arguments.js';
 import { toInternal } from './convert.js';
 
 /** A branch (a keyword, or its text) or a commit (a Uuid, or its text). */
@@ -106,6 +110,65 @@ async function branchHistory(conn: Connection): Promise<Db[]> {
   return historyOf(asConn('branchHistory', conn));
 }
 
+/** `{:asserted [datoms] :retracted [datoms]}` from `a` to `b`, in EAVT order. */
+async function diff(a: DbView, b: DbView): Promise<Map<Keyword, Datom[]>> {
+  const x = baseDb('diff', a);
+  const y = baseDb('diff', b);
+  const { asserted, retracted } = await whenLoaded([x, y], () => diffDbs(x, y));
+  return new Map([
+    [V.asserted, asserted],
+    [V.retracted, retracted],
+  ]);
+}
+
+async function commonAncestor(conn: Connection, a: unknown, b: unknown): Promise<Uuid | null> {
+  const c = asConn('commonAncestor', conn);
+  return ancestorOf(c, commitIdText('commonAncestor', a), commitIdText('commonAncestor', b));
+}
+
+/**
+ * `{:valid? bool :verified n :unverifiable n :failures [{:seq :commit-id :reason}]}` for the
+ * commits of the connection's branch, from `{:from commit-id}` on.
+ */
+async function verifyCommits(conn: Connection, opts?: unknown): Promise<Map<Keyword, unknown>> {
+  const c = asConn('verifyCommits', conn);
+  const o = toInternal(opts ?? null);
+  const from = o instanceof Map ? (o.get(V.from) ?? undefined) : undefined;
+  const r = await verifyBranch(
+    c,
+    from === undefined ? undefined : commitIdText('verifyCommits', from),
+  );
+  return new Map<Keyword, unknown>([
+    [V.valid, r.failures.length === 0],
+    [V.verified, r.verified],
+    [V.unverifiable, r.unverifiable],
+    [
+      V.failures,
+      r.failures.map(
+        (f) =>
+          new Map<Keyword, unknown>([
+            [V.seq, f.seq],
+            [V.commitId, new Uuid(f.commitId)],
+            [V.reason, f.reason],
+          ]),
+      ),
+    ],
+  ]);
+}
+
+const V = {
+  asserted: keyword('asserted'),
+  retracted: keyword('retracted'),
+  from: keyword('from'),
+  valid: keyword('valid?'),
+  verified: keyword('verified'),
+  unverifiable: keyword('unverifiable'),
+  failures: keyword('failures'),
+  seq: keyword('seq'),
+  commitId: keyword('commit-id'),
+  reason: keyword('reason'),
+};
+
 export const versionsApi = {
   branches,
   branch,
@@ -113,4 +176,7 @@ export const versionsApi = {
   forceBranch,
   mergeDb,
   branchHistory,
+  diff,
+  commonAncestor,
+  verifyCommits,
 };

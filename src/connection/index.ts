@@ -11,11 +11,13 @@ export { type Branch, Connection, type ConnectionOptions, type Listener } from '
 export { connect, createDatabase, databaseExists, deleteDatabase, release } from './databases.js';
 export { collectGarbage, type GcOptions, type GcResult } from './gc.js';
 export type { LogEntry } from './log.js';
+export { type VerifyResult, verifyBranch } from './verify.js';
 export {
   branchHistory,
   branchNames,
   type CommitRef,
   commitDbAnywhere,
+  commonAncestor,
   connectionOf,
   createBranch,
   forceBranch,

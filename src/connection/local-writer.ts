@@ -17,15 +17,9 @@ import {
   type TxReport,
   transactData,
 } from '../tx/index.js';
-import {
-  DatahikeError,
-  isDatahikeError,
-  keyword,
-  printValue,
-  randomUuid,
-  type Uuid,
-} from '../values/index.js';
+import { DatahikeError, isDatahikeError, keyword, printValue, type Uuid } from '../values/index.js';
 import { DurableBranch } from './branches.js';
+import { commitHash } from './commit-hash.js';
 import { collectGarbage } from './gc.js';
 import type { GcSummary, Writer, WriterContext } from './writer.js';
 
@@ -153,13 +147,21 @@ export class LocalWriter implements Writer {
 function withCommit(before: Db, report: TxReport, merged: readonly Uuid[]): TxReport {
   const txInstant = report.txData.find((d) => d.e === report.dbAfter.maxTx && d.a === K.txInstant)
     ?.v as Date;
-  const commitId = randomUuid();
+  const parentCommitIds = [
+    ...(before.meta.commitId === undefined ? [] : [before.meta.commitId]),
+    ...merged,
+  ];
+  // A content id (commit-hash.ts): it covers the parents' ids and this transaction's datoms.
+  const commitId = commitHash({
+    parents: parentCommitIds.map((p) => p.str),
+    maxEid: report.dbAfter.maxEid,
+    maxTx: report.dbAfter.maxTx,
+    updatedAt: txInstant.getTime(),
+    datoms: report.txData,
+  });
   const dbAfter = report.dbAfter.withMeta({
     commitId,
-    parentCommitIds: [
-      ...(before.meta.commitId === undefined ? [] : [before.meta.commitId]),
-      ...merged,
-    ],
+    parentCommitIds,
     createdAt: before.meta.createdAt,
     updatedAt: txInstant,
   });

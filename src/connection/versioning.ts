@@ -16,8 +16,9 @@ import type { Db } from '../db/index.js';
 import { packDatoms } from '../storage/codec.js';
 import type { MemoryStore } from '../storage/memory.js';
 import type { Store } from '../storage/store.js';
-import { DatahikeError, randomUuid, Uuid } from '../values/index.js';
+import { DatahikeError, Uuid } from '../values/index.js';
 import { DurableBranch, LiveBranch, type LiveHead } from './branches.js';
+import { commitHash } from './commit-hash.js';
 import type { Connection } from './connection.js';
 import { closeBranch, openConnections } from './databases.js';
 import { BranchLog } from './durable.js';
@@ -119,7 +120,8 @@ async function writeHead(
   branch: DurableBranch,
   name: string,
   db: Db,
-  record: Pick<CommitRecord, 'id' | 'parents' | 'checkpoint'>,
+  record: Pick<CommitRecord, 'id' | 'parents'> &
+    Partial<Pick<CommitRecord, 'checkpoint' | 'updatedAt'>>,
 ): Promise<void> {
   const store = branch.store;
   const log = new BranchLog(store, name, branch.cache);
@@ -134,7 +136,7 @@ async function writeHead(
     maxEid: db.maxEid,
     maxTx: db.maxTx,
     createdAt: m.createdAt?.getTime() ?? 0,
-    updatedAt: m.updatedAt?.getTime() ?? 0,
+    updatedAt: record.updatedAt ?? m.updatedAt?.getTime() ?? 0,
     datoms: packDatoms([]),
     base: { roots: rootsKey, seq: seq - 1 },
     ...(record.checkpoint === true ? { checkpoint: true } : {}),
@@ -231,16 +233,32 @@ export async function forceBranch(
   name: string,
   parents: readonly Uuid[],
 ): Promise<void> {
-  const id = randomUuid();
+  const updatedAt = Date.now();
+  const id = commitHash({
+    parents: parents.map((p) => p.str),
+    maxEid: db.maxEid,
+    maxTx: db.maxTx,
+    updatedAt,
+    datoms: [],
+  });
   const memory = memoryStoreOf(conn);
   if (memory !== null) {
-    const forced = db.withMeta({ ...db.meta, commitId: id, parentCommitIds: [...parents] });
+    const forced = db.withMeta({
+      ...db.meta,
+      commitId: id,
+      parentCommitIds: [...parents],
+      updatedAt: new Date(updatedAt),
+    });
     memory.put([[id.str, forced]]);
     const source = memory.readRef(conn.config.branch.fqn) as LiveHead;
     memory.casRef(name, memory.readRef(name), { db: forced, config: source.config });
     return;
   }
-  await writeHead(durableOf(conn)!, name, db, { id: id.str, parents: parents.map((p) => p.str) });
+  await writeHead(durableOf(conn)!, name, db, {
+    id: id.str,
+    parents: parents.map((p) => p.str),
+    updatedAt,
+  });
 }
 
 /**
@@ -248,7 +266,11 @@ export async function forceBranch(
  * twice comes once, at its first place), as database values.
  */
 export async function branchHistory(conn: Connection): Promise<Db[]> {
-  const head = await conn.latest();
+  return historyFrom(conn, await conn.latest());
+}
+
+/** `head` and the commits it reaches through its parents, newest first. */
+async function historyFrom(conn: Connection, head: Db): Promise<Db[]> {
   const out: Db[] = [];
   const seen = new Set<string>();
   const todo: Db[] = [head];
@@ -270,4 +292,23 @@ export async function branchHistory(conn: Connection): Promise<Db[]> {
     }
   }
   return out;
+}
+
+/**
+ * The newest commit both `a` and `b` reach through their parents (themselves included):
+ * where two branches parted, the base of a three-way merge; null when they share none.
+ */
+export async function commonAncestor(conn: Connection, a: string, b: string): Promise<Uuid | null> {
+  const dbOfId = async (id: string) => {
+    const db = await commitDbAnywhere(conn, id);
+    if (db === null)
+      throw new DatahikeError('commit/not-found', `No commit ${id} in this store.`, {
+        commitId: id,
+      });
+    return db;
+  };
+  const ofA = new Set((await historyFrom(conn, await dbOfId(a))).map((x) => x.meta.commitId!.str));
+  for (const x of await historyFrom(conn, await dbOfId(b)))
+    if (ofA.has(x.meta.commitId!.str)) return x.meta.commitId!;
+  return null;
 }

@@ -174,6 +174,13 @@ describe.each(Object.keys(formats) as MediaType[])('every route in %s', (type) =
     ])) as WireTxReport;
     expect(merged.dbAfter).toBeInstanceOf(DbHandle);
     expect(await call('/force-branch', [db, kw('forced'), [kw('side')]])).toBeNull();
+    const after = merged.dbAfter as DbHandle;
+    const changes = (await read('/diff', [db, after])) as Map<unknown, Datom[]>;
+    expect(changes.get(kw('asserted'))!.map((x) => x.v)).toContain('Bo');
+    expect(changes.get(kw('retracted'))).toEqual([]);
+    expect(await call('/common-ancestor', [conn, commit, after.commitId])).toEqual(commit);
+    const verified = (await call('/verify-commits', [conn])) as Map<unknown, unknown>;
+    expect(verified.get(kw('valid?'))).toBe(true);
     // creation, schema, Ann, the merge (whose other parent is Ann's commit too).
     expect(((await call('/branch-history', [conn])) as unknown[]).length).toBe(4);
     expect(await call('/delete-branch', [conn, kw('side')])).toBeNull();
