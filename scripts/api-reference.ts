@@ -58,6 +58,9 @@ const RETURN_KINDS: Record<ReturnKind, string> = {
   'tx-log':
     'an array of `{ t, data, "commit-id", parents }`: each transaction of the log with its datoms',
   'tx-report': "`{ 'db-before', 'db-after', 'tx-data', tempids, 'tx-meta' }`",
+  diff: '`{ asserted, retracted }`: the datoms only in the second database, and only in the first',
+  'verify-report':
+    '`{ "valid?", verified, unverifiable, failures }`: what the check of each commit found',
   datoms: 'an array of datoms `{ e, a, v, tx, added }`',
   entity: 'an entity: `get(attr)`, `keys()`, … read lazily',
   schema: 'attribute name → its definition',

@@ -461,7 +461,10 @@ export function createApi(parts: ApiParts = {}) {
     };
   }
 
-  /** The newest commit that commits `a` and `b` both reach (the base of a three-way merge), or null. */
+  /**
+   * The newest commit that `a` and `b` (commit ids, or branch names by their heads) both
+   * reach: the base of a three-way merge; null when they share none.
+   */
   async function commonAncestor(
     conn: Connection,
     a: string | Uuid,

@@ -46,6 +46,8 @@ export type ReturnKind =
   | 'tx-report'
   | 'tx-reports'
   | 'tx-log'
+  | 'diff'
+  | 'verify-report'
   | 'datoms'
   | 'entity'
   | 'schema'
@@ -641,7 +643,7 @@ export const API: readonly ApiEntry[] = [
     name: 'diff',
     jsName: 'diff',
     args: [['db', 'db']],
-    returns: 'map',
+    returns: 'diff',
     doc: 'The datoms asserted and retracted from one database value to another of the same store: {:asserted [datoms] :retracted [datoms]}; its cost grows with the difference.',
     remote: true,
     referentiallyTransparent: true,
@@ -651,9 +653,9 @@ export const API: readonly ApiEntry[] = [
   {
     name: 'common-ancestor',
     jsName: 'commonAncestor',
-    args: [['conn', 'string', 'string']],
+    args: [['conn', 'any', 'any']],
     returns: 'uuid',
-    doc: 'The newest commit two commits both reach through their parents (nil when none).',
+    doc: 'The newest commit two commits (ids, or branches by their heads) both reach through their parents (nil when none).',
     remote: true,
     referentiallyTransparent: false,
     right: 'read',
@@ -663,7 +665,7 @@ export const API: readonly ApiEntry[] = [
     name: 'verify-commits',
     jsName: 'verifyCommits',
     args: [['conn'], ['conn', 'any']],
-    returns: 'map',
+    returns: 'verify-report',
     doc: "Checks that the branch's commits are what their content-hash ids say, from {:from commit-id} on: {:valid? :verified :unverifiable :failures}.",
     remote: true,
     referentiallyTransparent: false,

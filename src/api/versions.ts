@@ -121,9 +121,14 @@ async function diff(a: DbView, b: DbView): Promise<Map<Keyword, Datom[]>> {
   ]);
 }
 
+/** Commits `a` and `b` are ids, or branches (keywords) by their heads. */
 async function commonAncestor(conn: Connection, a: unknown, b: unknown): Promise<Uuid | null> {
   const c = asConn('commonAncestor', conn);
-  return ancestorOf(c, commitIdText('commonAncestor', a), commitIdText('commonAncestor', b));
+  const [x, y] = await resolveParents(c, [
+    commitRef('commonAncestor', toInternal(a)),
+    commitRef('commonAncestor', toInternal(b)),
+  ]);
+  return ancestorOf(c, x!.str, (y ?? x)!.str);
 }
 
 /**

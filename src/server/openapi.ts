@@ -230,6 +230,22 @@ const RETURNS: Record<ReturnKind, Schema> = {
       ['t', 'data'],
     ),
   },
+  diff: object({ asserted: ref('Datoms'), retracted: ref('Datoms') }, ['asserted', 'retracted']),
+  'verify-report': object(
+    {
+      'valid?': { type: 'boolean' },
+      verified: { type: 'integer' },
+      unverifiable: { type: 'integer' },
+      failures: {
+        type: 'array',
+        items: object(
+          { seq: { type: 'integer' }, 'commit-id': ref('Uuid'), reason: { type: 'string' } },
+          ['seq', 'commit-id', 'reason'],
+        ),
+      },
+    },
+    ['valid?', 'verified', 'unverifiable', 'failures'],
+  ),
   datoms: ref('Datoms'),
   entity: ref('Entity'),
   schema: {
@@ -324,6 +340,7 @@ const EXAMPLES: Partial<Record<ApiEntry['jsName'], unknown[]>> = {
   forceBranch: [DB, KW('feature'), [KW('db')]],
   mergeDb: [CONN, [KW('feature')], [{ name: 'Mary', age: 29 }]],
   deleteBranch: [CONN, KW('feature')],
+  commonAncestor: [CONN, KW('db'), KW('db')],
   // Exported datoms: [e a v tx added].
   loadEntities: [CONN, [[5, KW('name'), 'Mary', 536870915, true]]],
 };
