@@ -159,6 +159,39 @@ function feedOf(conn: Connection, handles: ServerHandles): Feed {
   return f;
 }
 
+/**
+ * The commits `from <= tx < to` of a connection's branch as feed entries, read from its log
+ * (their tempids empty and tx-meta nil: the log keeps the datoms).
+ */
+async function* loggedCommits(
+  conn: Connection,
+  from: number,
+  to: number,
+  handles: ServerHandles,
+): AsyncGenerator<FeedEntry> {
+  let before: unknown;
+  for await (const e of conn.branch.txLog(from, to)) {
+    if (before === undefined)
+      before = e.parents[0] === undefined ? null : await conn.branch.commitDb(e.parents[0]);
+    const after = await conn.branch.commitDb(e.commitId, e.tx);
+    const report = {
+      dbBefore: before,
+      dbAfter: after,
+      txData: e.datoms,
+      tempids: new Map(),
+      txMeta: null,
+    };
+    handles.own(report, [conn]);
+    const light: WireTxReport = {
+      ...(report as WireTxReport),
+      dbBefore: handles.toHandle(before) ?? null,
+      dbAfter: handles.toHandle(after) ?? null,
+    };
+    yield { tx: e.tx, report: light };
+    before = after;
+  }
+}
+
 /** Fewer bytes than any datom takes in any format's answer. */
 const MIN_DATOM_BYTES = 8;
 
@@ -510,6 +543,14 @@ export async function createServer(
     const resumed = typeof lastEventId === 'string' ? Number(lastEventId) : Number.NaN;
     // From here to the subscription nothing awaits, so no commit can come between.
     let sentUpTo = Number.isInteger(resumed) ? resumed : conn.db().maxTx;
+    // A start point before the commits this server remembers: those in between are read
+    // from the log once the stream is subscribed, live ones held back meanwhile.
+    const gapEnd = Math.min(feed.recent[0]?.tx ?? Number.POSITIVE_INFINITY, conn.db().maxTx + 1);
+    let held: FeedEntry[] | null = sentUpTo + 1 < gapEnd ? [] : null;
+    const deliver = (r: FeedEntry) => {
+      if (held !== null) held.push(r);
+      else send(r);
+    };
     // The headers set so far (CORS) go out too: a hijacked reply writes only what it is given.
     const set = reply.getHeaders() as OutgoingHttpHeaders;
     reply.hijack();
@@ -534,18 +575,39 @@ export async function createServer(
     };
     res.write(`id: ${sentUpTo}\nevent: ready\ndata: ${outFormat.encode(sentUpTo, handles)}\n\n`);
     let replayed = Number.POSITIVE_INFINITY;
-    for (const r of feed.recent) send(r);
-    replayed = res.writableLength;
-    feed.subscribers.add(send);
+    const remembered = [...feed.recent];
+    if (held === null) {
+      for (const r of remembered) send(r);
+      replayed = res.writableLength;
+    }
+    feed.subscribers.add(deliver);
     streams.add(res);
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
     // The response's close (the request's has fired once its body was read).
     res.on('close', () => {
       clearInterval(ping);
-      feed.subscribers.delete(send);
+      feed.subscribers.delete(deliver);
       streams.delete(res);
       listenQuota.release(credential);
     });
+    if (held === null) return;
+    try {
+      for await (const r of loggedCommits(conn, sentUpTo + 1, gapEnd, handles)) {
+        if (res.destroyed) return;
+        send(r);
+        // The log may hold more than a stream should buffer: wait for the client.
+        if (res.writableLength > MAX_STREAM_BUFFER)
+          await new Promise((ok) => res.once('drain', ok));
+      }
+    } catch (err) {
+      const e = isDatahikeError(err) ? err : new DatahikeError('store/io', String(err), {});
+      res.write(`event: error\ndata: ${encodeError(outFormat, e)}\n\n`);
+    }
+    for (const r of remembered) send(r);
+    const live = held;
+    held = null;
+    for (const r of live) send(r);
+    replayed = res.writableLength;
   };
 
   const apiHandler = (entry: ApiEntry) => {

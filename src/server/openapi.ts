@@ -499,7 +499,7 @@ function listenOperation(entry: ApiEntry, method: 'get' | 'post') {
     operationId: method === 'get' ? entry.name : `${entry.name}-post`,
     summary: 'A server-sent event per commit of a connection.',
     description:
-      "Opens a stream of server-sent events: first `event: ready` (its `id:` the transaction it starts after), then `event: tx` per commit, `id:` its transaction id, `data:` the report in the request's format. A client that reconnects with `Last-Event-ID` first gets the commits it missed that the server still remembers. The argument list is [conn]: as `?args=` for GET, as the body for POST.",
+      "Opens a stream of server-sent events: first `event: ready` (its `id:` the transaction it starts after), then `event: tx` per commit, `id:` its transaction id, `data:` the report in the request's format. A client that reconnects with `Last-Event-ID` first gets the commits it missed, read from the log when the server no longer remembers them; `Last-Event-ID: tx − 1` starts a stream at transaction tx. The argument list is [conn]: as `?args=` for GET, as the body for POST.",
     tags: [entry.category],
     ...(method === 'get'
       ? { parameters: [argsParameter(entry, examples)] }
