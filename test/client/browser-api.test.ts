@@ -15,6 +15,7 @@ it('has the functions its type names, and no other', () => {
       'branches',
       'commitAsDb',
       'commitId',
+      'commonAncestor',
       'connect',
       'createDatabase',
       'databaseExists',
@@ -22,6 +23,7 @@ it('has the functions its type names, and no other', () => {
       'db',
       'deleteBranch',
       'deleteDatabase',
+      'diff',
       'entity',
       'entityDb',
       'explain',
@@ -52,6 +54,7 @@ it('has the functions its type names, and no other', () => {
       'txRange',
       'unlisten',
       'uuid',
+      'verifyCommits',
     ].sort(),
   );
 });

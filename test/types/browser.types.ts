@@ -45,6 +45,7 @@ expectTypeOf<keyof BrowserApi>().toEqualTypeOf<
   | 'branches'
   | 'commitAsDb'
   | 'commitId'
+  | 'commonAncestor'
   | 'connect'
   | 'createDatabase'
   | 'databaseExists'
@@ -52,6 +53,7 @@ expectTypeOf<keyof BrowserApi>().toEqualTypeOf<
   | 'db'
   | 'deleteBranch'
   | 'deleteDatabase'
+  | 'diff'
   | 'entity'
   | 'entityDb'
   | 'explain'
@@ -82,4 +84,5 @@ expectTypeOf<keyof BrowserApi>().toEqualTypeOf<
   | 'txRange'
   | 'unlisten'
   | 'uuid'
+  | 'verifyCommits'
 >();

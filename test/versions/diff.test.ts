@@ -31,7 +31,7 @@ const op = fc.record({
 
 /** Applies each batch as a transaction (retractions of absent facts are left out); the dbs after each. */
 async function build(conn: d.Connection, batches: Op[][]): Promise<d.Db[]> {
-  const dbs: d.Db[] = [await d.db(conn)];
+  const dbs: d.Db[] = [(await d.db(conn)) as d.Db];
   for (const batch of batches) {
     const tx: unknown[] = [];
     for (const o of batch)

@@ -25,7 +25,7 @@ async function exported(conn: d.Connection): Promise<string> {
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (c: Buffer) => chunks.push(c));
-  await exportDb(await d.db(conn), 'edn', out);
+  await exportDb((await d.db(conn)) as d.Db, 'edn', out);
   return Buffer.concat(chunks).toString('utf8');
 }
 
